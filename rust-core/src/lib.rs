@@ -1,0 +1,6 @@
+//! Ringside core: SIP signalling, registration policy and the engine that runs them.
+//!
+//! Layers (design §1): `sip` closes rsipstack's gaps (digest, inbound checks); `signalling`
+//! holds our sans-IO state machines; `engine` ties them to sockets and timers on tokio.
+pub mod signalling;
+pub mod sip;

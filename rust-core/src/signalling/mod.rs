@@ -1,0 +1,2 @@
+//! Our signalling rules above rsipstack: event-and-time state machines, no sockets.
+pub mod registration;
