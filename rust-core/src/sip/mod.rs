@@ -1,2 +1,5 @@
-//! Our layer over rsipstack's SIP messages: digest authentication and inbound message checks.
+//! Our layer over rsipstack's SIP messages: digest authentication, raw framing and the
+//! inbound gate that answers malformed requests as RFC 4475 requires.
 pub mod digest;
+pub mod inbound;
+pub mod wire;

@@ -1,0 +1,151 @@
+//! Raw SIP framing: start line, unfolded headers with canonical names, and the body, straight
+//! from received bytes. Nothing here allocates per byte or indexes past the buffer.
+//!
+//! Input: one datagram or one framed stream message. Output: a [`RawMessage`] borrowing it.
+//! Why: rsipstack's parser is lenient where RFC 4475 demands a 400 (and strict where a legal
+//! extension method must get a 501), so our inbound checks look at the octets first.
+
+/// Header names in compact form (RFC 3261 §7.3.3, RFC 3515, RFC 4028, RFC 3265), expanded.
+fn expand_compact(name: &str) -> Option<&'static str> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "i" => "call-id",
+        "m" => "contact",
+        "e" => "content-encoding",
+        "l" => "content-length",
+        "c" => "content-type",
+        "f" => "from",
+        "s" => "subject",
+        "k" => "supported",
+        "t" => "to",
+        "v" => "via",
+        "r" => "refer-to",
+        "b" => "referred-by",
+        "o" => "event",
+        "u" => "allow-events",
+        "x" => "session-expires",
+        _ => return None,
+    })
+}
+
+/// One header line, unfolded, with its name lower-cased and expanded from compact form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawHeader<'a> {
+    pub name: String,
+    /// The name as it appeared on the wire.
+    pub wire_name: &'a str,
+    /// The value with folding (CRLF + LWS) turned into single spaces, trimmed.
+    pub value: String,
+}
+
+/// A message split into its parts, without interpreting them.
+#[derive(Debug, Clone)]
+pub struct RawMessage<'a> {
+    pub start_line: &'a str,
+    pub headers: Vec<RawHeader<'a>>,
+    /// Everything after the blank line (the Content-Length decides how much is body).
+    pub after_headers: &'a [u8],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FramingError {
+    #[error("no blank line ends the headers")]
+    NoHeaderEnd,
+    #[error("the header section is not UTF-8")]
+    NotUtf8,
+    #[error("header line without a colon: {0:?}")]
+    NoColon(String),
+    #[error("header name {0:?} is not a token")]
+    BadName(String),
+    #[error("folded continuation line before any header")]
+    LeadingFold,
+}
+
+impl<'a> RawMessage<'a> {
+    /// `datagram`: the bytes are a whole UDP datagram, whose end may close a header section
+    /// that lacks its blank line (the boundary is unambiguous there; on a stream it is not).
+    pub fn split(bytes: &'a [u8], datagram: bool) -> Result<Self, FramingError> {
+        // RFC 3261 §7.5: implementations should ignore CRLFs before the start line.
+        let mut start = 0;
+        while bytes[start..].starts_with(b"\r\n") {
+            start += 2;
+        }
+        let bytes = &bytes[start..];
+        let (end, after_headers) = match find(bytes, b"\r\n\r\n") {
+            Some(end) => (end, &bytes[end + 4..]),
+            None if datagram && bytes.ends_with(b"\r\n") => (bytes.len() - 2, &bytes[bytes.len()..]),
+            None => return Err(FramingError::NoHeaderEnd),
+        };
+        let head = std::str::from_utf8(&bytes[..end]).map_err(|_| FramingError::NotUtf8)?;
+        let mut lines = head.split("\r\n");
+        let start_line = lines.next().unwrap_or("");
+        let mut headers: Vec<RawHeader<'a>> = Vec::new();
+        for line in lines {
+            if line.starts_with([' ', '\t']) {
+                // RFC 3261 §7.3.1: a line starting with LWS continues the previous header.
+                let last = headers.last_mut().ok_or(FramingError::LeadingFold)?;
+                let more = line.trim();
+                if !more.is_empty() {
+                    if !last.value.is_empty() {
+                        last.value.push(' ');
+                    }
+                    last.value.push_str(more);
+                }
+                continue;
+            }
+            let (name, value) = line.split_once(':').ok_or_else(|| FramingError::NoColon(line.chars().take(40).collect()))?;
+            let wire_name = name.trim_end_matches([' ', '\t']);
+            if wire_name.is_empty() || !wire_name.bytes().all(is_token_byte) {
+                return Err(FramingError::BadName(wire_name.chars().take(40).collect()));
+            }
+            let name = expand_compact(wire_name).map(str::to_string).unwrap_or_else(|| wire_name.to_ascii_lowercase());
+            headers.push(RawHeader { name, wire_name, value: value.trim().to_string() });
+        }
+        Ok(RawMessage { start_line, headers, after_headers })
+    }
+
+    /// All values of a header (by canonical lower-case name), in order.
+    pub fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.headers.iter().filter(move |h| h.name == name).map(|h| h.value.as_str())
+    }
+
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|h| h.name == name).map(|h| h.value.as_str())
+    }
+
+    pub fn count(&self, name: &str) -> usize {
+        self.headers.iter().filter(|h| h.name == name).count()
+    }
+}
+
+/// RFC 3261 §25.1 `token` characters.
+pub fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+}
+
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_token_byte)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unfolds_and_expands_compact_names() {
+        let raw = RawMessage::split(b"OPTIONS sip:a SIP/2.0\r\nv: SIP/2.0/UDP h\r\n  ;branch=z9hG4bK1\r\nSubject:\r\n\r\nbody", false).unwrap();
+        assert_eq!(raw.first("via"), Some("SIP/2.0/UDP h ;branch=z9hG4bK1"));
+        assert_eq!(raw.first("subject"), Some(""));
+        assert_eq!(raw.after_headers, b"body");
+    }
+
+    #[test]
+    fn rejects_lines_without_colon_and_missing_blank_line() {
+        assert!(matches!(RawMessage::split(b"X sip:a SIP/2.0\r\nnonsense\r\n\r\n", true), Err(FramingError::NoColon(_))));
+        assert_eq!(RawMessage::split(b"X sip:a SIP/2.0\r\nA: b\r\n", false).unwrap_err(), FramingError::NoHeaderEnd);
+        assert_eq!(RawMessage::split(b"X\r\n  folded\r\n\r\n", true).unwrap_err(), FramingError::LeadingFold);
+    }
+}
