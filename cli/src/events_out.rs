@@ -1,0 +1,53 @@
+//! JSON-lines events on stdout (design §4): each line an object with `event` and `t` (ms since
+//! the Unix epoch). Logs go to stderr, never here.
+
+use ringside_core::engine::{PhoneEvent, PhoneListener};
+use std::io::Write;
+use std::sync::Mutex;
+use tokio::sync::mpsc;
+
+/// Prints every event and forwards it to the command that is waiting on it.
+pub struct JsonLines {
+    out: Mutex<std::io::Stdout>,
+    forward: mpsc::UnboundedSender<PhoneEvent>,
+}
+
+impl JsonLines {
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<PhoneEvent>) {
+        let (forward, rx) = mpsc::unbounded_channel();
+        (JsonLines { out: Mutex::new(std::io::stdout()), forward }, rx)
+    }
+}
+
+pub fn line(event: &PhoneEvent) -> String {
+    let mut value = serde_json::to_value(event).unwrap_or_else(|_| serde_json::json!({"event": "error"}));
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("t".into(), t.into());
+    }
+    value.to_string()
+}
+
+impl PhoneListener for JsonLines {
+    fn on_event(&self, event: PhoneEvent) {
+        if let Ok(mut out) = self.out.lock() {
+            let _ = writeln!(out, "{}", line(&event));
+            let _ = out.flush();
+        }
+        let _ = self.forward.send(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_line_has_name_and_timestamp() {
+        let l = line(&PhoneEvent::Registered { account: "1001@d".into(), expires: 600, contact: "sip:1001@h".into() });
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        assert_eq!(v["event"], "registered");
+        assert_eq!(v["expires"], 600);
+        assert!(v["t"].as_u64().unwrap() > 1_600_000_000_000);
+    }
+}

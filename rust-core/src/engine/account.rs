@@ -1,0 +1,282 @@
+//! One account's task: feeds the `RegistrationMachine` with responses, flow deaths, commands and
+//! timer expiry, and carries out its actions on the `SipStack`. Only bytes and timers here;
+//! every decision is the machine's.
+
+use super::config::AccountConfig;
+use super::error::EngineError;
+use super::events::{PhoneEvent, PhoneListener};
+use super::register_request::{build_register, reduce_response, RegisterParams};
+use super::sip_stack::{transport_name, SipStack};
+use crate::signalling::registration::{
+    RegisterResponse, RegistrationAction, RegistrationConfig, RegistrationEvent, RegistrationInput, RegistrationMachine,
+};
+use crate::sip::digest::DigestCredentials;
+use rsipstack::sip::SipMessage;
+use rsipstack::transaction::key::{TransactionKey, TransactionRole};
+use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::{SipAddr, SipConnection};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+/// Commands the `Phone` sends an account task.
+#[derive(Debug)]
+pub enum AccountCommand {
+    NetworkChanged,
+    /// Unregister, then report on the channel and end the task.
+    Stop(oneshot::Sender<()>),
+}
+
+/// Everything an account task needs at start.
+pub struct AccountSetup {
+    pub account: AccountConfig,
+    pub password: String,
+    pub target: SipAddr,
+    pub instance: String,
+    pub reg_id: u32,
+    pub registration: RegistrationConfig,
+}
+
+/// The outcome of one REGISTER transaction.
+enum Outcome {
+    Final(RegisterResponse),
+    Failed(String),
+}
+
+pub struct AccountTask {
+    stack: Arc<SipStack>,
+    listener: Arc<dyn PhoneListener>,
+    setup: AccountSetup,
+    creds: DigestCredentials,
+    machine: RegistrationMachine,
+    call_id: String,
+    from_tag: String,
+    cseq: u32,
+    /// Contact address learnt through NAT (RFC 3581), replacing the local one.
+    contact_override: Option<String>,
+    flow: Option<SipConnection>,
+    last_params: Option<RegisterParams>,
+    outcome_tx: mpsc::Sender<(u32, Outcome)>,
+    outcome_rx: mpsc::Receiver<(u32, Outcome)>,
+    /// Bumped per REGISTER so a late outcome of an abandoned one is ignored.
+    generation: u32,
+}
+
+impl AccountTask {
+    pub fn new(stack: Arc<SipStack>, listener: Arc<dyn PhoneListener>, setup: AccountSetup) -> Self {
+        let creds = DigestCredentials {
+            username: setup.account.auth_username.clone().unwrap_or_else(|| setup.account.username.clone()),
+            password: setup.password.clone(),
+        };
+        let machine = RegistrationMachine::new(setup.registration.clone());
+        let (outcome_tx, outcome_rx) = mpsc::channel(4);
+        AccountTask {
+            stack,
+            listener,
+            creds,
+            machine,
+            call_id: format!("{}@ringside", uuid::Uuid::new_v4()),
+            from_tag: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
+            cseq: 0,
+            contact_override: None,
+            flow: None,
+            last_params: None,
+            outcome_tx,
+            outcome_rx,
+            generation: 0,
+            setup,
+        }
+    }
+
+    fn key(&self) -> String {
+        self.setup.account.key()
+    }
+
+    /// Runs until stopped; registers at once.
+    pub async fn run(mut self, mut commands: mpsc::Receiver<AccountCommand>) {
+        let span = tracing::info_span!("registration", account = %self.key());
+        async move {
+            let mut closed = self.stack.flow_closed();
+            let mut stop_reply: Option<oneshot::Sender<()>> = None;
+            let mut keepalive = tokio::time::interval(self.stack.config.keepalive());
+            keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            self.machine.handle(Instant::now().into_std(), RegistrationInput::Start);
+            loop {
+                self.carry_out_actions(&mut stop_reply).await;
+                if stop_reply.is_some() && self.machine.is_idle() {
+                    break;
+                }
+                let deadline = self.machine.poll_timeout().map(Instant::from_std);
+                tokio::select! {
+                    cmd = commands.recv() => match cmd {
+                        Some(AccountCommand::NetworkChanged) => self.machine.handle(Instant::now().into_std(), RegistrationInput::NetworkChanged),
+                        Some(AccountCommand::Stop(reply)) => {
+                            stop_reply = Some(reply);
+                            self.machine.handle(Instant::now().into_std(), RegistrationInput::Stop);
+                        }
+                        None => {
+                            // The Phone is gone without a stop: unregister anyway, bounded by the caller's runtime.
+                            self.machine.handle(Instant::now().into_std(), RegistrationInput::Stop);
+                            let (tx, _) = oneshot::channel();
+                            stop_reply = Some(tx);
+                        }
+                    },
+                    Some((generation, outcome)) = self.outcome_rx.recv() => {
+                        if generation == self.generation {
+                            let input = match outcome {
+                                Outcome::Final(resp) => RegistrationInput::Response(resp),
+                                Outcome::Failed(reason) => RegistrationInput::TransportFailed { reason },
+                            };
+                            self.machine.handle(Instant::now().into_std(), input);
+                        }
+                    }
+                    _ = sleep_until(deadline) => self.machine.handle_timeout(Instant::now().into_std()),
+                    Ok(remote) = closed.recv() => {
+                        let ours = self.flow.as_ref().and_then(|f| f.get_remote_addr()).map(|a| a.to_string());
+                        if ours.as_deref() == Some(remote.as_str()) {
+                            tracing::warn!(%remote, "registration flow died");
+                            self.machine.handle(Instant::now().into_std(), RegistrationInput::FlowFailed);
+                        }
+                    }
+                    _ = keepalive.tick() => {
+                        if let (Some(flow), true) = (&self.flow, self.machine.is_registered()) {
+                            if let Err(e) = self.stack.ping(flow).await {
+                                tracing::warn!(error = %e, "keep-alive failed");
+                                self.machine.handle(Instant::now().into_std(), RegistrationInput::FlowFailed);
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(reply) = stop_reply {
+                let _ = reply.send(());
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn carry_out_actions(&mut self, stop_reply: &mut Option<oneshot::Sender<()>>) {
+        let _ = stop_reply;
+        while let Some(action) = self.machine.poll_action() {
+            match action {
+                RegistrationAction::SendRegister { expires } => {
+                    if let Err(e) = self.send_register(expires).await {
+                        tracing::warn!(error = %e, "REGISTER not sent");
+                        self.machine.handle(Instant::now().into_std(), RegistrationInput::TransportFailed { reason: e.to_string() });
+                    }
+                }
+                RegistrationAction::ResetFlow => {
+                    self.contact_override = None;
+                    if let Some(flow) = self.flow.take() {
+                        self.stack.drop_flow(&flow).await;
+                    }
+                }
+                RegistrationAction::UseContactAddress { addr } => self.contact_override = Some(addr),
+                RegistrationAction::Event(event) => self.report(event),
+            }
+        }
+    }
+
+    fn report(&self, event: RegistrationEvent) {
+        let account = self.key();
+        let event = match event {
+            RegistrationEvent::Registered { expires } => {
+                let contact = self.last_params.as_ref().map(|p| p.contact_uri()).unwrap_or_default();
+                tracing::info!(expires, %contact, "registered");
+                PhoneEvent::Registered { account, expires, contact }
+            }
+            RegistrationEvent::Failed { code, reason, retry_in, .. } => {
+                tracing::warn!(code, %reason, ?retry_in, "registration failed");
+                PhoneEvent::RegistrationFailed { account, code, reason, retry_in_ms: retry_in.map(|d| d.as_millis() as u64) }
+            }
+            RegistrationEvent::Unregistered => PhoneEvent::Unregistered { account },
+        };
+        self.listener.on_event(event);
+    }
+
+    /// Builds and starts one REGISTER transaction; its outcome arrives on `outcome_rx`.
+    async fn send_register(&mut self, expires: u32) -> Result<(), EngineError> {
+        let flow = match &self.flow {
+            Some(flow) => flow.clone(),
+            None => {
+                let flow = self.stack.flow_to(&self.setup.target).await?;
+                self.flow = Some(flow.clone());
+                flow
+            }
+        };
+        let local = flow.get_addr().clone();
+        let via = self.stack.endpoint.inner.get_via(Some(local.clone()), None)?;
+        self.cseq += 1;
+        let account = &self.setup.account;
+        let mut params = RegisterParams {
+            username: account.username.clone(),
+            domain: account.domain.clone(),
+            display_name: account.display_name.clone(),
+            contact_addr: self.contact_override.clone().unwrap_or_else(|| local.addr.to_string()),
+            transport: transport_name(&self.setup.target),
+            instance: self.setup.instance.clone(),
+            reg_id: self.setup.reg_id,
+            expires,
+            cseq: self.cseq,
+            call_id: self.call_id.clone(),
+            from_tag: self.from_tag.clone(),
+            via: rsipstack::sip::Header::Via(via.into()).value().to_string(),
+            authorization: None,
+            user_agent: self.stack.config.user_agent.clone(),
+            push_params: None,
+        };
+        params.authorization = self.machine.authorization(&self.creds, &params.request_uri());
+        let request = build_register(&params)?;
+        self.last_params = Some(params.clone());
+        self.generation += 1;
+        let generation = self.generation;
+        let key = TransactionKey::from_request(&request, TransactionRole::Client)?;
+        let mut tx = Transaction::new_client(key, request, self.stack.endpoint.inner.clone(), Some(flow));
+        tx.destination = Some(self.setup.target.clone());
+        let outcome_tx = self.outcome_tx.clone();
+        let span = tracing::debug_span!("transaction", cseq = params.cseq, expires);
+        tokio::spawn(
+            async move {
+                let outcome = match run_transaction(&mut tx).await {
+                    Ok(resp) => Outcome::Final(reduce_response(&resp, &params)),
+                    Err(reason) => Outcome::Failed(reason),
+                };
+                let _ = outcome_tx.send((generation, outcome)).await;
+            }
+            .instrument(span),
+        );
+        Ok(())
+    }
+}
+
+/// Sends and waits for the final response; rsipstack's timers retransmit and time out (Timer F).
+async fn run_transaction(tx: &mut Transaction) -> Result<rsipstack::sip::Response, String> {
+    tx.send().await.map_err(|e| e.to_string())?;
+    // Bound beyond Timer F: rsipstack ends the transaction itself, this only guards a hang.
+    let wait = async {
+        while let Some(msg) = tx.receive().await {
+            if let SipMessage::Response(resp) = msg {
+                if u16::from(resp.status_code.clone()) >= 200 {
+                    return Some(resp);
+                }
+            }
+        }
+        None
+    };
+    match tokio::time::timeout(Duration::from_secs(64), wait).await {
+        Ok(Some(resp)) if u16::from(resp.status_code.clone()) == 408 => Err("request timed out (no answer)".into()),
+        Ok(Some(resp)) => Ok(resp),
+        Ok(None) => Err("transaction ended without a final response".into()),
+        Err(_) => Err("no final response within 64 s".into()),
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,84 @@
+//! Settings records of the public API: what a shell (or the CLI's TOML) hands the core.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One SIP account: the four values of an Axivox *SIP Identifiers* tab, minus the password,
+/// which only the [`crate::engine::SecretStore`] holds.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// SIP username (= the extension).
+    pub username: String,
+    /// SIP domain (the registrar's realm and the host of our AOR).
+    pub domain: String,
+    /// Outbound proxy URI, e.g. `sip:pabx.axivox.com` or `sip:127.0.0.1:5060;transport=tcp`.
+    /// Without it the domain is resolved (RFC 3263).
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// Environment variable holding the password (CLI only; shells use Keystore/Keychain).
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Digest username when it differs from the extension.
+    #[serde(default)]
+    pub auth_username: Option<String>,
+}
+
+impl AccountConfig {
+    /// Stable key of this account (`user@domain`), used for secrets and instance IDs.
+    pub fn key(&self) -> String {
+        format!("{}@{}", self.username, self.domain)
+    }
+}
+
+/// SIP transport settings shared by all accounts.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipConfig {
+    /// Local UDP port; 0 picks any free port.
+    pub local_port: u16,
+    /// Registration expiry we ask for, in seconds.
+    pub expires: u32,
+    /// Extra trusted CA (PEM) for TLS; the system roots stay trusted.
+    pub tls_ca_file: Option<PathBuf>,
+    /// Seconds between CRLF keep-alive pings on TCP/TLS flows (RFC 5626 §4.4.1).
+    pub keepalive_secs: u64,
+    /// Seconds to wait for the pong before the flow is declared dead.
+    pub pong_timeout_secs: u64,
+    pub user_agent: String,
+    /// RFC 3261 T1 in milliseconds (500 by default); tests shorten it so a non-INVITE
+    /// transaction times out (64·T1) in seconds rather than 32 s.
+    pub timer_t1_ms: u64,
+}
+
+impl Default for SipConfig {
+    fn default() -> Self {
+        SipConfig {
+            local_port: 0,
+            expires: 600,
+            tls_ca_file: None,
+            keepalive_secs: 30,
+            pong_timeout_secs: 10,
+            user_agent: format!("Ringside/{}", env!("CARGO_PKG_VERSION")),
+            timer_t1_ms: 500,
+        }
+    }
+}
+
+impl SipConfig {
+    pub fn keepalive(&self) -> Duration {
+        Duration::from_secs(self.keepalive_secs.max(1))
+    }
+}
+
+/// Everything a [`crate::engine::Phone`] needs to start.
+#[derive(Debug, Clone, Default)]
+pub struct PhoneConfig {
+    /// Where the core keeps its state (the persisted `+sip.instance`, later the SQLite cache).
+    pub data_dir: PathBuf,
+    pub accounts: Vec<AccountConfig>,
+    pub sip: SipConfig,
+}

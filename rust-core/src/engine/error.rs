@@ -1,0 +1,19 @@
+//! The engine's rich errors; the FFI layer maps them to its small exported enum in one place.
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("invalid {field}: {reason}")]
+    Config { field: &'static str, reason: String },
+    #[error("no password for account {account}")]
+    MissingPassword { account: String },
+    #[error("transport: {0}")]
+    Transport(String),
+    #[error("SIP: {0}")]
+    Sip(String),
+}
+
+impl From<rsipstack::Error> for EngineError {
+    fn from(e: rsipstack::Error) -> Self {
+        EngineError::Sip(e.to_string())
+    }
+}

@@ -1,0 +1,19 @@
+//! Events the core reports to shells (design §4): one enum, serialised as the CLI's JSON lines.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PhoneEvent {
+    /// The registrar accepted our binding for `expires` seconds.
+    Registered { account: String, expires: u32, contact: String },
+    /// An attempt failed; `retry_in_ms` is absent when the user must act (wrong password).
+    RegistrationFailed { account: String, code: u16, reason: String, #[serde(skip_serializing_if = "Option::is_none")] retry_in_ms: Option<u64> },
+    Unregistered { account: String },
+    Error { message: String },
+}
+
+/// Receives the core's events; shells adapt it once (Kotlin Flow, Swift AsyncStream, JSON lines).
+pub trait PhoneListener: Send + Sync {
+    fn on_event(&self, event: PhoneEvent);
+}

@@ -1,0 +1,17 @@
+//! The engine: tokio tasks that move bytes and timers for our state machines, over rsipstack's
+//! transports and transactions. Its `Phone` is the public Rust API every shell drives.
+mod account;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod instance;
+pub mod phone;
+pub mod register_request;
+pub mod secrets;
+pub mod sip_stack;
+
+pub use config::{AccountConfig, PhoneConfig, SipConfig};
+pub use error::EngineError;
+pub use events::{PhoneEvent, PhoneListener};
+pub use phone::Phone;
+pub use secrets::{SecretStore, StaticSecrets};

@@ -1,0 +1,152 @@
+//! `Phone`: the public Rust API. One per process; it starts the SIP stack and one registration
+//! task per account, and unregisters them all on shutdown.
+
+use super::account::{AccountCommand, AccountSetup, AccountTask};
+use super::config::{AccountConfig, PhoneConfig};
+use super::error::EngineError;
+use super::events::PhoneListener;
+use super::instance::instance_urn;
+use super::secrets::SecretStore;
+use super::sip_stack::{route_ip, SipStack};
+use crate::signalling::registration::RegistrationConfig;
+use rsipstack::sip::{Host, Transport, Uri};
+use rsipstack::transport::SipAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+pub struct Phone {
+    stack: Arc<SipStack>,
+    accounts: Vec<mpsc::Sender<AccountCommand>>,
+}
+
+impl Phone {
+    /// Validates the configuration, starts the stack and begins registering every account.
+    /// Must be called inside a tokio runtime.
+    pub async fn start(config: PhoneConfig, secrets: Arc<dyn SecretStore>, listener: Arc<dyn PhoneListener>) -> Result<Phone, EngineError> {
+        if config.accounts.is_empty() {
+            return Err(EngineError::Config { field: "account", reason: "no account configured".into() });
+        }
+        let mut setups = Vec::new();
+        for (i, account) in config.accounts.iter().enumerate() {
+            validate(account)?;
+            let password = secrets.password(&account.key()).ok_or_else(|| EngineError::MissingPassword { account: account.key() })?;
+            let target = target_of(account)?;
+            let instance = instance_urn(&config.data_dir, &account.key())
+                .map_err(|e| EngineError::Config { field: "data_dir", reason: format!("{}: {e}", config.data_dir.display()) })?;
+            let registration = RegistrationConfig {
+                expires: config.sip.expires,
+                // Different accounts and devices must not retry in step.
+                jitter_seed: instance.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3)),
+                ..Default::default()
+            };
+            setups.push(AccountSetup { account: account.clone(), password, target, instance, reg_id: 1 + i as u32, registration });
+        }
+        let bind_ip = bind_ip_for(&setups[0].target).await;
+        let stack = SipStack::start(&config.sip, bind_ip).await?;
+        let mut accounts = Vec::new();
+        for setup in setups {
+            let (tx, rx) = mpsc::channel(8);
+            let task = AccountTask::new(stack.clone(), listener.clone(), setup);
+            tokio::spawn(task.run(rx));
+            accounts.push(tx);
+        }
+        Ok(Phone { stack, accounts })
+    }
+
+    /// The shell reports a network change: every account re-registers on a fresh flow.
+    pub async fn network_changed(&self) {
+        for account in &self.accounts {
+            let _ = account.send(AccountCommand::NetworkChanged).await;
+        }
+    }
+
+    /// Unregisters every account (bounded by `timeout`) and stops the stack.
+    pub async fn shutdown(self, timeout: Duration) {
+        let mut waits = Vec::new();
+        for account in &self.accounts {
+            let (tx, rx) = oneshot::channel();
+            if account.send(AccountCommand::Stop(tx)).await.is_ok() {
+                waits.push(rx);
+            }
+        }
+        let _ = tokio::time::timeout(timeout, futures_join(waits)).await;
+        self.stack.shutdown();
+    }
+}
+
+async fn futures_join(waits: Vec<oneshot::Receiver<()>>) {
+    for w in waits {
+        let _ = w.await;
+    }
+}
+
+fn validate(account: &AccountConfig) -> Result<(), EngineError> {
+    if account.username.trim().is_empty() {
+        return Err(EngineError::Config { field: "account.username", reason: "is empty".into() });
+    }
+    if account.domain.trim().is_empty() || account.domain.contains(['/', '@', ' ']) {
+        return Err(EngineError::Config { field: "account.domain", reason: format!("{:?} is not a domain", account.domain) });
+    }
+    Ok(())
+}
+
+/// Where REGISTERs go: the proxy if set (`sip:host[:port][;transport=…]`, `sips:` = TLS),
+/// else the domain, resolved by rsipstack (SRV, then A/AAAA).
+pub fn target_of(account: &AccountConfig) -> Result<SipAddr, EngineError> {
+    let raw = account.proxy.clone().unwrap_or_else(|| format!("sip:{}", account.domain));
+    let raw = if raw.contains(':') && (raw.starts_with("sip:") || raw.starts_with("sips:")) { raw } else { format!("sip:{raw}") };
+    let uri = Uri::try_from(raw.as_str()).map_err(|e| EngineError::Config { field: "account.proxy", reason: format!("{raw:?}: {e}") })?;
+    let mut addr = SipAddr::try_from(&uri).map_err(|e| EngineError::Config { field: "account.proxy", reason: format!("{raw:?}: {e}") })?;
+    if addr.r#type.is_none() {
+        let secure = raw.starts_with("sips:");
+        addr.r#type = Some(if secure { Transport::Tls } else { Transport::Udp });
+    }
+    Ok(addr)
+}
+
+async fn bind_ip_for(target: &SipAddr) -> IpAddr {
+    let port = target.addr.port.as_ref().map(|p| p.value()).unwrap_or(5060);
+    let ip = match &target.addr.host {
+        Host::IpAddr(ip) => Some(*ip),
+        Host::Domain(d) => tokio::net::lookup_host(format!("{d}:{port}")).await.ok().and_then(|mut a| a.next()).map(|a| a.ip()),
+    };
+    match ip {
+        Some(ip) => route_ip(SocketAddr::new(ip, port)),
+        None => IpAddr::from([0, 0, 0, 0]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(proxy: Option<&str>) -> AccountConfig {
+        AccountConfig {
+            username: "1001".into(),
+            domain: "pbx.test".into(),
+            proxy: proxy.map(str::to_string),
+            password_env: None,
+            display_name: None,
+            auth_username: None,
+        }
+    }
+
+    #[test]
+    fn proxy_uri_selects_transport() {
+        let t = target_of(&account(Some("sip:127.0.0.1:5070;transport=tcp"))).unwrap();
+        assert_eq!(t.r#type, Some(Transport::Tcp));
+        assert_eq!(t.addr.to_string(), "127.0.0.1:5070");
+        assert_eq!(target_of(&account(Some("sips:127.0.0.1:5071"))).unwrap().r#type, Some(Transport::Tls));
+        assert_eq!(target_of(&account(Some("pabx.axivox.com"))).unwrap().r#type, Some(Transport::Udp));
+        assert_eq!(target_of(&account(None)).unwrap().addr.to_string(), "pbx.test");
+    }
+
+    #[test]
+    fn bad_domain_is_a_clear_config_error() {
+        let mut a = account(None);
+        a.domain = "http://x".into();
+        assert!(validate(&a).unwrap_err().to_string().contains("account.domain"));
+    }
+}

@@ -1,0 +1,201 @@
+//! `SipStack`: one rsipstack endpoint per phone — UDP listener, TCP/TLS flows dialled on demand,
+//! TLS trust (system roots plus an optional extra CA), and word of flows that die.
+//!
+//! Flow death (RFC 5626 §4.4.1): we ping each stream flow with CRLFCRLF every keep-alive
+//! interval; rsipstack closes a stream that receives no byte for its idle timeout, which we set
+//! to interval + pong timeout. A missing pong therefore closes the flow, and the close reaches
+//! the account tasks through [`SipStack::flow_closed`].
+
+use super::config::SipConfig;
+use super::error::EngineError;
+use rsipstack::sip::Transport;
+use rsipstack::transaction::endpoint::{EndpointOption, TransportEventInspector};
+use rsipstack::transport::{udp::UdpConnection, SipAddr, SipConnection, TransportEvent, TransportLayer};
+use rsipstack::{EndpointBuilder, transaction::Endpoint};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+pub struct SipStack {
+    pub endpoint: Endpoint,
+    cancel: CancellationToken,
+    closed_tx: broadcast::Sender<String>,
+    /// The UDP listener's address (also the Contact of UDP registrations).
+    pub udp_addr: SipAddr,
+    pub config: SipConfig,
+}
+
+/// Hears rsipstack's transport events and broadcasts closed flows by remote address.
+struct FlowWatcher(broadcast::Sender<String>);
+
+#[async_trait::async_trait]
+impl TransportEventInspector for FlowWatcher {
+    async fn handle(&self, event: TransportEvent) -> Option<TransportEvent> {
+        if let TransportEvent::Closed(conn) = &event {
+            if let Some(remote) = conn.get_remote_addr() {
+                tracing::info!(remote = %remote, "flow closed");
+                let _ = self.0.send(remote.to_string());
+            }
+        }
+        Some(event)
+    }
+}
+
+impl SipStack {
+    /// Binds the UDP listener on `bind_ip` and starts the endpoint.
+    pub async fn start(config: &SipConfig, bind_ip: IpAddr) -> Result<Arc<Self>, EngineError> {
+        // One process-wide rustls provider; the first TLS flow panics without it (rustls 0.23).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let cancel = CancellationToken::new();
+        let transport_layer = TransportLayer::new(cancel.clone());
+        let udp = UdpConnection::create_connection(SocketAddr::new(bind_ip, config.local_port), None, Some(cancel.child_token()))
+            .await
+            .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
+        let udp_addr = udp.get_addr().clone();
+        transport_layer.add_transport(SipConnection::Udp(udp));
+        transport_layer.set_tls_config(rsipstack::transport::tls::TlsConfig {
+            ca_certs: Some(trusted_roots_pem(config.tls_ca_file.as_deref())?),
+            ..Default::default()
+        });
+        transport_layer.set_stream_idle_timeout(config.keepalive() + Duration::from_secs(config.pong_timeout_secs.max(1)));
+
+        let (closed_tx, _) = broadcast::channel(64);
+        let option = EndpointOption {
+            t1: Duration::from_millis(config.timer_t1_ms),
+            t1x64: Duration::from_millis(config.timer_t1_ms * 64),
+            // Our Call-IDs say who made them, not rsipstack's default domain suffix.
+            callid_suffix: Some("ringside".into()),
+            ..Default::default()
+        };
+        let endpoint = EndpointBuilder::new()
+            .with_user_agent(&config.user_agent)
+            .with_transport_layer(transport_layer)
+            .with_cancel_token(cancel.clone())
+            .with_option(option)
+            .with_transport_inspector(Box::new(FlowWatcher(closed_tx.clone())))
+            .build();
+        let inner = endpoint.inner.clone();
+        tokio::spawn(async move {
+            if let Err(e) = inner.serve().await {
+                tracing::error!(error = %e, "SIP endpoint stopped");
+            }
+        });
+        let stack = Arc::new(SipStack { endpoint, cancel, closed_tx, udp_addr, config: config.clone() });
+        stack.clone().answer_incoming();
+        Ok(stack)
+    }
+
+    /// Subscribes to the remote addresses of flows that closed.
+    pub fn flow_closed(&self) -> broadcast::Receiver<String> {
+        self.closed_tx.subscribe()
+    }
+
+    /// The flow to `target`: the UDP listener, or a TCP/TLS connection dialled now or reused.
+    pub async fn flow_to(&self, target: &SipAddr) -> Result<SipConnection, EngineError> {
+        let lookup = self.endpoint.inner.transport_layer.lookup(target, None);
+        match tokio::time::timeout(Duration::from_secs(10), lookup).await {
+            Ok(Ok((conn, _))) => Ok(conn),
+            Ok(Err(e)) => Err(EngineError::Transport(format!("connecting to {target}: {e}"))),
+            Err(_) => Err(EngineError::Transport(format!("connecting to {target}: timed out"))),
+        }
+    }
+
+    /// Forgets a stream flow so the next request dials a fresh one.
+    pub async fn drop_flow(&self, conn: &SipConnection) {
+        if conn.is_reliable() {
+            self.endpoint.inner.transport_layer.remove_connection(conn);
+            let _ = conn.close().await;
+        }
+    }
+
+    /// RFC 5626 §4.4.1 CRLF keep-alive ping on a stream flow.
+    pub async fn ping(&self, conn: &SipConnection) -> Result<(), EngineError> {
+        use rsipstack::transport::stream::StreamConnection;
+        let result = match conn {
+            SipConnection::Tcp(t) => t.send_raw(b"\r\n\r\n").await,
+            SipConnection::Tls(t) => t.send_raw(b"\r\n\r\n").await,
+            _ => Ok(()),
+        };
+        result.map_err(|e| EngineError::Transport(format!("keep-alive ping: {e}")))
+    }
+
+    /// Until calls arrive (issue 3), requests other than OPTIONS get 480: we are reachable
+    /// but not yet answering sessions. OPTIONS pings from the PBX get 200 with our Allow.
+    fn answer_incoming(self: Arc<Self>) {
+        let Ok(mut incoming) = self.endpoint.incoming_transactions() else { return };
+        let cancel = self.cancel.clone();
+        tokio::spawn(async move {
+            loop {
+                let mut tx = tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    tx = incoming.recv() => match tx { Some(tx) => tx, None => break },
+                };
+                let code = match tx.original.method {
+                    rsipstack::sip::Method::Options => rsipstack::sip::StatusCode::OK,
+                    rsipstack::sip::Method::Ack => continue,
+                    _ => rsipstack::sip::StatusCode::TemporarilyUnavailable,
+                };
+                tokio::spawn(async move {
+                    let _ = tx.reply(code).await;
+                });
+            }
+        });
+    }
+
+    pub fn shutdown(&self) {
+        self.cancel.cancel();
+    }
+}
+
+impl Drop for SipStack {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+/// The transport name of a target, as the Contact's `transport` parameter spells it.
+pub fn transport_name(target: &SipAddr) -> &'static str {
+    match target.r#type {
+        Some(Transport::Tcp) => "tcp",
+        Some(Transport::Tls) => "tls",
+        _ => "udp",
+    }
+}
+
+/// PEM of every trust anchor: the platform's roots (rsipstack trusts nothing by default) plus
+/// the configured extra CA. Certificates that rustls cannot use are left out one by one, so a
+/// single odd system certificate does not disable TLS.
+fn trusted_roots_pem(extra_ca: Option<&std::path::Path>) -> Result<Vec<u8>, EngineError> {
+    use base64::Engine as _;
+    let mut pem = String::new();
+    let mut probe = rustls::RootCertStore::empty();
+    for der in rustls_native_certs::load_native_certs().certs {
+        if probe.add(der.clone()).is_ok() {
+            pem.push_str("-----BEGIN CERTIFICATE-----\n");
+            let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+            for chunk in b64.as_bytes().chunks(64) {
+                pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+                pem.push('\n');
+            }
+            pem.push_str("-----END CERTIFICATE-----\n");
+        }
+    }
+    let mut out = pem.into_bytes();
+    if let Some(path) = extra_ca {
+        let extra = std::fs::read(path)
+            .map_err(|e| EngineError::Config { field: "sip.tls_ca_file", reason: format!("cannot read {}: {e}", path.display()) })?;
+        out.extend_from_slice(&extra);
+    }
+    Ok(out)
+}
+
+/// The local address the OS would use to reach `target` (no packet is sent).
+pub fn route_ip(target: SocketAddr) -> IpAddr {
+    let unspecified: SocketAddr = if target.is_ipv6() { "[::]:0".parse().unwrap_or(target) } else { SocketAddr::from(([0, 0, 0, 0], 0)) };
+    std::net::UdpSocket::bind(unspecified)
+        .and_then(|s| s.connect(target).and_then(|_| s.local_addr()))
+        .map(|a| a.ip())
+        .unwrap_or(unspecified.ip())
+}
