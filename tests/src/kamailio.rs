@@ -1,0 +1,161 @@
+//! Kamailio as the local PBX: registrar with digest auth and forking proxy (tests/peers/pbx.cfg).
+
+use crate::certs;
+use crate::ports::free_port;
+use crate::process::Owned;
+use std::net::UdpSocket;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CONFIG: &str = include_str!("../peers/pbx.cfg");
+
+#[derive(Clone, Debug)]
+pub struct PbxOptions {
+    pub domain: String,
+    pub users: Vec<(String, String)>,
+    pub tls: bool,
+    pub sha256: bool,
+    pub nonce_expire: u32,
+    pub min_expires: u32,
+    pub debug: i32,
+}
+
+impl Default for PbxOptions {
+    fn default() -> Self {
+        PbxOptions {
+            domain: "pbx.test".into(),
+            users: vec![("1001".into(), "pw1001".into()), ("1002".into(), "pw1002".into()), ("1003".into(), "pw1003".into())],
+            tls: false,
+            sha256: false,
+            nonce_expire: 300,
+            min_expires: 1,
+            debug: 1,
+        }
+    }
+}
+
+pub struct Pbx {
+    pub options: PbxOptions,
+    pub udp_port: u16,
+    pub tcp_port: u16,
+    pub tls_port: u16,
+    /// The CA that signed the TLS listener's certificate (when `tls`).
+    pub ca_cert: Option<PathBuf>,
+    dir: tempfile::TempDir,
+    process: Option<Owned>,
+}
+
+fn modules_dir() -> String {
+    let candidates = ["/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/aarch64-linux-gnu/kamailio/modules", "/usr/lib64/kamailio/modules", "/usr/lib/kamailio/modules"];
+    candidates.iter().find(|d| std::path::Path::new(d).join("tm.so").exists()).map(|d| format!("{d}/")).expect("Kamailio modules (scripts/install-deps)")
+}
+
+impl Pbx {
+    pub fn start(options: PbxOptions) -> Pbx {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut pbx = Pbx { udp_port: port, tcp_port: port, tls_port: if options.tls { free_port() } else { 0 }, ca_cert: None, options, dir, process: None };
+        let mut text = CONFIG.to_string();
+        let users: String = pbx.options.users.iter().map(|(u, p)| format!("\t$sht(users=>{u}) = \"{p}\";\n")).collect();
+        for (key, value) in [
+            ("DEBUG", pbx.options.debug.to_string()),
+            ("DOMAIN", pbx.options.domain.clone()),
+            ("UDP_PORT", pbx.udp_port.to_string()),
+            ("TCP_PORT", pbx.tcp_port.to_string()),
+            ("TLS_PORT", pbx.tls_port.to_string()),
+            ("MODULES", modules_dir()),
+            ("NONCE_EXPIRE", pbx.options.nonce_expire.to_string()),
+            ("MIN_EXPIRES", pbx.options.min_expires.to_string()),
+            ("TLS_CFG", pbx.dir.path().join("tls.cfg").display().to_string()),
+            ("USERS", users),
+        ] {
+            text = text.replace(&format!("%%{key}%%"), &value);
+        }
+        std::fs::write(pbx.dir.path().join("kamailio.cfg"), text).unwrap();
+        if pbx.options.tls {
+            let pki = certs::make(pbx.dir.path());
+            std::fs::write(
+                pbx.dir.path().join("tls.cfg"),
+                format!(
+                    "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\nprivate_key = {}\ncertificate = {}\n\n[client:default]\nverify_certificate = no\nrequire_certificate = no\n",
+                    pki.server_key.display(),
+                    pki.server_cert.display()
+                ),
+            )
+            .unwrap();
+            pbx.ca_cert = Some(pki.ca_cert);
+        }
+        pbx.launch();
+        pbx
+    }
+
+    fn launch(&mut self) {
+        let mut cmd = Command::new("kamailio");
+        cmd.arg("-f").arg(self.dir.path().join("kamailio.cfg")).args(["-DD", "-E", "-w"]).arg(self.dir.path());
+        cmd.arg("-Y").arg(self.dir.path());
+        if self.options.tls {
+            cmd.args(["-A", "WITH_TLS"]);
+        }
+        if self.options.sha256 {
+            cmd.args(["-A", "WITH_SHA256"]);
+        }
+        let log = std::fs::File::create(self.dir.path().join("kamailio.log")).unwrap();
+        cmd.stdout(Stdio::null()).stderr(log);
+        self.process = Some(Owned::spawn("kamailio", &mut cmd).expect("kamailio is installed (scripts/install-deps)"));
+        self.wait_ready(Duration::from_secs(10));
+    }
+
+    /// Polls with OPTIONS until Kamailio answers (bounded).
+    fn wait_ready(&self, limit: Duration) {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        let start = Instant::now();
+        let mut n = 0;
+        while start.elapsed() < limit {
+            n += 1;
+            let local = sock.local_addr().unwrap();
+            let msg = format!(
+                "OPTIONS sip:{dom} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKready{n}\r\nMax-Forwards: 70\r\nFrom: <sip:probe@{dom}>;tag=p{n}\r\nTo: <sip:{dom}>\r\nCall-ID: ready{n}@testbed\r\nCSeq: {n} OPTIONS\r\nContent-Length: 0\r\n\r\n",
+                dom = self.options.domain
+            );
+            let _ = sock.send_to(msg.as_bytes(), ("127.0.0.1", self.udp_port));
+            let mut buf = [0u8; 2048];
+            if let Ok((len, _)) = sock.recv_from(&mut buf) {
+                if buf[..len].starts_with(b"SIP/2.0 200") {
+                    return;
+                }
+            }
+        }
+        panic!("Kamailio did not answer within {limit:?}; log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("kamailio.log")).unwrap_or_default()
+    }
+
+    pub fn proxy_uri(&self, transport: &str) -> String {
+        match transport {
+            "tcp" => format!("sip:127.0.0.1:{};transport=tcp", self.tcp_port),
+            "tls" => format!("sip:127.0.0.1:{};transport=tls", self.tls_port),
+            _ => format!("sip:127.0.0.1:{}", self.udp_port),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.as_ref().map(|p| p.pid()).unwrap_or(0)
+    }
+
+    /// Stops Kamailio (its bindings are in memory: they are lost, as in a PBX restart).
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.stop();
+        }
+    }
+
+    /// Starts it again on the same ports.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+}

@@ -1,0 +1,117 @@
+//! The `ringside` CLI as a process under test: config file in, JSON-lines events out.
+
+use crate::process::Owned;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The `ringside` binary: `$RINGSIDE_BIN`, else the workspace's debug build (built once if absent).
+pub fn binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(p) = std::env::var_os("RINGSIDE_BIN") {
+            return PathBuf::from(p);
+        }
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+        let bin = target.join("debug/ringside");
+        let status = Command::new(env!("CARGO")).args(["build", "-q", "-p", "ringside-cli"]).current_dir(&root).status().expect("cargo");
+        assert!(status.success(), "building the ringside CLI failed");
+        bin
+    })
+    .clone()
+}
+
+pub struct Ringside {
+    process: Owned,
+    lines: mpsc::Receiver<String>,
+    pub events: Vec<Value>,
+    pub dir: tempfile::TempDir,
+    stderr_path: PathBuf,
+}
+
+impl Ringside {
+    /// Starts `ringside --config <config> <args…>` with the password in `$RINGSIDE_PASSWORD`.
+    pub fn start(config: &str, password: &str, args: &[&str]) -> Ringside {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("ringside.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let stderr_path = dir.path().join("stderr.log");
+        let mut cmd = Command::new(binary());
+        cmd.arg("--config").arg(&config_path).arg("--data-dir").arg(dir.path().join("data"));
+        if !args.contains(&"--log") {
+            cmd.args(["--log", "info"]);
+        }
+        cmd.args(args);
+        cmd.env("RINGSIDE_PASSWORD", password).stdout(Stdio::piped()).stderr(std::fs::File::create(&stderr_path).unwrap());
+        let mut process = Owned::spawn("ringside", &mut cmd).expect("start ringside");
+        let stdout = process.child_mut().stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ringside { process, lines, events: Vec::new(), dir, stderr_path }
+    }
+
+    /// Waits (bounded) for the next event named `name`; earlier events are kept in `events`.
+    pub fn wait_event(&mut self, name: &str, limit: Duration) -> Option<Value> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let line = self.lines.recv_timeout(left).ok()?;
+            let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+            self.events.push(value.clone());
+            if value["event"] == name {
+                return Some(value);
+            }
+        }
+    }
+
+    /// Like [`Self::wait_event`], panicking with the process's stderr when the event does not come.
+    pub fn expect_event(&mut self, name: &str, limit: Duration) -> Value {
+        match self.wait_event(name, limit) {
+            Some(v) => v,
+            None => panic!("no {name:?} event within {limit:?}; events so far: {:?}\nstderr tail:\n{}", self.events, self.stderr_tail()),
+        }
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    pub fn stderr_tail(&self) -> String {
+        let s = self.stderr();
+        let lines: Vec<&str> = s.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    pub fn signal(&self, sig: i32) {
+        self.process.signal(sig);
+    }
+
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        self.process.wait_exit(limit)
+    }
+
+    /// Drains the remaining stdout lines (after exit) into `events`.
+    pub fn drain(&mut self) {
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+            if let Ok(v) = serde_json::from_str(&line) {
+                self.events.push(v);
+            }
+        }
+    }
+}
+
+/// A config for account `user` on a testbed PBX.
+pub fn config(user: &str, domain: &str, proxy: &str, extra: &str) -> String {
+    format!("[account]\nusername = \"{user}\"\ndomain = \"{domain}\"\nproxy = \"{proxy}\"\n\n[sip]\nlocal_port = 0\n{extra}\n")
+}

@@ -1,0 +1,40 @@
+//! sipp running one of `tests/peers/sipp/*.xml` as a scripted UAS on loopback.
+
+use crate::process::Owned;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+pub struct Sipp {
+    process: Owned,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+pub fn scenario(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers/sipp").join(format!("{name}.xml"))
+}
+
+impl Sipp {
+    /// Serves `calls` runs of scenario `name` on UDP `port`.
+    pub fn uas(name: &str, port: u16, calls: u32) -> Sipp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new("sipp");
+        cmd.arg("-sf").arg(scenario(name)).args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", &calls.to_string()]);
+        cmd.args(["-trace_err", "-error_file"]).arg(dir.path().join("errors.log"));
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        let process = Owned::spawn(&format!("sipp {name}"), &mut cmd).expect("sipp is installed (scripts/install-deps)");
+        // sipp binds before it reads anything; give it a moment to do so.
+        std::thread::sleep(Duration::from_millis(300));
+        Sipp { process, port, dir }
+    }
+
+    /// Waits (bounded) for the scenario to end; true when every step and check passed.
+    pub fn passed(&mut self, limit: Duration) -> bool {
+        self.process.wait_exit(limit) == Some(0)
+    }
+
+    pub fn errors(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("errors.log")).unwrap_or_default()
+    }
+}

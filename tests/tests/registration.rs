@@ -1,0 +1,193 @@
+//! `ringside register` against a real Kamailio registrar on loopback: UDP, TCP, TLS, digest
+//! (MD5, SHA-256, stale nonces), restarts, unregister on SIGINT, exit codes, secrets.
+
+use ringside_testbed::kamailio::{Pbx, PbxOptions};
+use ringside_testbed::ringside::{config, Ringside};
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
+
+const SEC: Duration = Duration::from_secs(1);
+
+/// Sends OPTIONS to `user` through the PBX; the PBX forwards it to the registered contact, so
+/// a 200 proves the binding is live and reachable, not merely stored.
+fn options_through_pbx(pbx: &Pbx, user: &str) -> Option<String> {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    let local = sock.local_addr().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut n = 0;
+    while Instant::now() < deadline {
+        n += 1;
+        let msg = format!(
+            "OPTIONS sip:{user}@pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKopt{n}x\r\nMax-Forwards: 70\r\nFrom: <sip:probe@pbx.test>;tag=o{n}\r\nTo: <sip:{user}@pbx.test>\r\nCall-ID: opt{n}-{}@testbed\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+            local.port()
+        );
+        sock.send_to(msg.as_bytes(), ("127.0.0.1", pbx.udp_port)).unwrap();
+        let mut buf = [0u8; 4096];
+        while let Ok((len, _)) = sock.recv_from(&mut buf) {
+            let text = String::from_utf8_lossy(&buf[..len]).to_string();
+            if !text.starts_with("SIP/2.0 1") {
+                return Some(text);
+            }
+        }
+    }
+    None
+}
+
+fn register_and_unregister(transport: &str) {
+    let pbx = Pbx::start(PbxOptions { tls: transport == "tls", ..Default::default() });
+    let extra = pbx.ca_cert.as_ref().map(|ca| format!("tls_ca_file = \"{}\"", ca.display())).unwrap_or_default();
+    let started = Instant::now();
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri(transport), &extra), "pw1001", &["register"]);
+    let registered = phone.expect_event("registered", 5 * SEC);
+    let took = started.elapsed();
+    assert!(took < SEC, "{transport}: registered after {took:?} (process start included)");
+    assert_eq!(registered["account"], "1001@pbx.test");
+    let contact = registered["contact"].as_str().unwrap();
+    if transport != "udp" {
+        assert!(contact.ends_with(&format!(";transport={transport}")), "{contact}");
+    }
+    let answer = options_through_pbx(&pbx, "1001").expect("OPTIONS through the PBX answered");
+    assert!(answer.starts_with("SIP/2.0 200"), "{transport}: the binding is reachable through the PBX: {answer}");
+
+    phone.signal(libc::SIGINT);
+    phone.expect_event("unregistered", 5 * SEC);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0), "SIGINT exits 0");
+    let after = options_through_pbx(&pbx, "1001").expect("PBX answers");
+    assert!(after.starts_with("SIP/2.0 404"), "{transport}: binding removed on unregister: {after}");
+    println!("{transport}: registered in {took:?}");
+}
+
+#[test]
+fn registers_on_udp_within_1s_and_unregisters_on_sigint() {
+    register_and_unregister("udp");
+}
+
+#[test]
+fn registers_on_tcp_within_1s_and_unregisters_on_sigint() {
+    register_and_unregister("tcp");
+}
+
+#[test]
+fn registers_on_tls_within_1s_and_unregisters_on_sigint() {
+    register_and_unregister("tls");
+}
+
+#[test]
+fn tls_refuses_a_server_whose_certificate_is_not_trusted() {
+    let pbx = Pbx::start(PbxOptions { tls: true, ..Default::default() });
+    // No tls_ca_file: the test CA is not among the system roots, so the handshake must fail.
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tls"), ""), "pw1001", &["register"]);
+    let failed = phone.expect_event("registration_failed", 5 * SEC);
+    assert!(failed["retry_in_ms"].is_u64(), "a transport failure is retried: {failed}");
+    assert!(phone.wait_event("registered", 2 * SEC).is_none(), "never registered over an unverified TLS flow");
+}
+
+#[test]
+fn sha256_digest_is_answered() {
+    let pbx = Pbx::start(PbxOptions { sha256: true, ..Default::default() });
+    let mut phone = Ringside::start(&config("1002", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1002", &["register"]);
+    phone.expect_event("registered", 5 * SEC);
+    assert!(phone.stderr().contains("algorithm=SHA-256"), "answered with SHA-256: {}", phone.stderr_tail());
+}
+
+#[test]
+fn expired_nonces_are_renewed_without_bothering_the_user() {
+    // Nonces live 2 s; bindings 4 s, refreshed every 2 s: refreshes meet expired nonces.
+    let pbx = Pbx::start(PbxOptions { nonce_expire: 2, ..Default::default() });
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), "expires = 4"), "pw1001", &["register"]);
+    for _ in 0..4 {
+        phone.expect_event("registered", 5 * SEC);
+    }
+    assert!(phone.events.iter().all(|e| e["event"] == "registered"), "no failure reported: {:?}", phone.events);
+    // Kamailio 5.6 answers an expired nonce with a fresh challenge (without stale=true); the
+    // refresh that carried the old nonce was re-challenged and answered silently.
+    let challenges = phone.stderr().matches("SIP/2.0 401 Unauthorized").count();
+    assert!(challenges >= 2, "refreshes met expired nonces ({challenges} challenges)");
+}
+
+#[test]
+fn wrong_password_exits_3_with_one_clear_sentence() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "not-the-password", &["register"]);
+    let failed = phone.expect_event("registration_failed", 5 * SEC);
+    assert!(failed["retry_in_ms"].is_null(), "{failed}");
+    assert_eq!(phone.wait_exit(5 * SEC), Some(3));
+    assert!(phone.stderr().contains("registration failed: authentication failed"), "{}", phone.stderr_tail());
+}
+
+#[test]
+fn survives_a_registrar_restart_on_udp() {
+    let mut pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), "expires = 4\ntimer_t1_ms = 100"), "pw1001", &["register"]);
+    phone.expect_event("registered", 5 * SEC);
+    pbx.stop();
+    // The next refresh (2 s) gets no answer: 64·T1 = 6.4 s later it is reported and backed off.
+    phone.expect_event("registration_failed", 15 * SEC);
+    pbx.restart();
+    let again = Instant::now();
+    phone.expect_event("registered", 20 * SEC);
+    println!("registered again {:?} after the restart", again.elapsed());
+    assert!(options_through_pbx(&pbx, "1001").unwrap().starts_with("SIP/2.0 200"), "binding restored in the new registrar");
+}
+
+#[test]
+fn survives_a_registrar_restart_on_tcp_by_noticing_the_dead_flow() {
+    let mut pbx = Pbx::start(PbxOptions::default());
+    // A long expiry: only flow-failure detection can bring the binding back quickly.
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tcp"), "expires = 600\nkeepalive_secs = 1\npong_timeout_secs = 1"), "pw1001", &["register"]);
+    phone.expect_event("registered", 5 * SEC);
+    pbx.restart();
+    let again = Instant::now();
+    phone.expect_event("registered", 15 * SEC);
+    println!("TCP: registered again {:?} after the restart", again.elapsed());
+    assert!(options_through_pbx(&pbx, "1001").unwrap().starts_with("SIP/2.0 200"));
+}
+
+#[test]
+fn keepalive_pings_are_answered_and_keep_the_flow() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tcp"), "keepalive_secs = 1\npong_timeout_secs = 1"), "pw1001", &["register"]);
+    phone.expect_event("registered", 5 * SEC);
+    // Over 4 s the idle deadline (2 s) passes twice: only pongs keep the flow alive.
+    assert!(phone.wait_event("registered", 4 * SEC).is_none(), "no re-registration: the flow stayed up");
+    assert!(!phone.stderr().contains("registration flow died"), "{}", phone.stderr_tail());
+    assert!(options_through_pbx(&pbx, "1001").unwrap().starts_with("SIP/2.0 200"));
+}
+
+#[test]
+fn several_accounts_register_at_once() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let proxy = pbx.proxy_uri("udp");
+    let cfg = format!(
+        "[[accounts]]\nusername = \"1001\"\ndomain = \"pbx.test\"\nproxy = \"{proxy}\"\npassword_env = \"PW_A\"\n\n[[accounts]]\nusername = \"1002\"\ndomain = \"pbx.test\"\nproxy = \"{proxy}\"\npassword_env = \"PW_B\"\n"
+    );
+    std::env::set_var("PW_A", "pw1001");
+    std::env::set_var("PW_B", "pw1002");
+    let mut phone = Ringside::start(&cfg, "unused", &["register"]);
+    let a = phone.expect_event("registered", 5 * SEC);
+    let b = phone.expect_event("registered", 5 * SEC);
+    let mut accounts = [a["account"].as_str().unwrap().to_string(), b["account"].as_str().unwrap().to_string()];
+    accounts.sort();
+    assert_eq!(accounts, ["1001@pbx.test", "1002@pbx.test"]);
+    assert!(options_through_pbx(&pbx, "1001").unwrap().starts_with("SIP/2.0 200"));
+    assert!(options_through_pbx(&pbx, "1002").unwrap().starts_with("SIP/2.0 200"));
+}
+
+#[test]
+fn bad_config_exits_2_with_one_sentence_and_password_is_never_printed() {
+    let mut phone = Ringside::start("[account]\nusername = \"1001\"\n", "pw", &["register"]);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(2));
+    let err = phone.stderr();
+    assert!(err.contains("missing field `domain`") && err.trim().lines().count() == 1, "{err}");
+
+    let pbx = Pbx::start(PbxOptions::default());
+    let secret = "Sup3r-Secret-Pw";
+    let mut phone = Ringside::start(&config("1003", "pbx.test", &pbx.proxy_uri("udp"), ""), secret, &["--log", "trace", "register"]);
+    phone.wait_event("registration_failed", 5 * SEC);
+    phone.signal(libc::SIGTERM);
+    phone.wait_exit(5 * SEC);
+    phone.drain();
+    let stdout: String = phone.events.iter().map(|e| e.to_string()).collect();
+    assert!(!stdout.contains(secret) && !phone.stderr().contains(secret), "password leaked");
+}
