@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 2 bad config or arguments, 3 registration failed, 4 call failed.
 
 mod config_file;
+mod demo;
 mod events_out;
 
 use clap::{Parser, Subcommand};
@@ -29,8 +30,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Stay registered; on SIGINT/SIGTERM unregister and exit 0.
+    /// Stay registered; on SIGINT/SIGTERM unregister and exit 0; SIGUSR1 = the network changed.
     Register,
+    /// The main job: local PBX, desk phone and Ringside on one extension.
+    Demo,
 }
 
 const EXIT_CONFIG: u8 = 2;
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match cli.command {
             Command::Register => register(cli.config, cli.data_dir).await,
+            Command::Demo => demo::run().await,
         }
     })
 }
@@ -92,9 +96,18 @@ async fn register(config: PathBuf, data_dir: Option<PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut sigusr1 = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ringside: cannot watch SIGUSR1: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let code = loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break ExitCode::SUCCESS,
+            // What a shell's NetworkMonitor reports; here a QA script's signal plays it.
+            _ = sigusr1.recv() => phone.network_changed().await,
             _ = sigterm.recv() => break ExitCode::SUCCESS,
             event = events.recv() => match event {
                 // A failure without a retry is one the user must fix (password, extension).

@@ -68,6 +68,7 @@ impl Pbx {
             ("NONCE_EXPIRE", pbx.options.nonce_expire.to_string()),
             ("MIN_EXPIRES", pbx.options.min_expires.to_string()),
             ("TLS_CFG", pbx.dir.path().join("tls.cfg").display().to_string()),
+            ("CTL_SOCKET", pbx.dir.path().join("ctl.sock").display().to_string()),
             ("USERS", users),
         ] {
             text = text.replace(&format!("%%{key}%%"), &value);
@@ -140,6 +141,20 @@ impl Pbx {
             "tls" => format!("sip:127.0.0.1:{};transport=tls", self.tls_port),
             _ => format!("sip:127.0.0.1:{}", self.udp_port),
         }
+    }
+
+    /// The contact URIs the registrar holds for `user` (read with `kamcmd ul.lookup`).
+    pub fn contacts(&self, user: &str) -> Vec<String> {
+        let out = Command::new("kamcmd")
+            .arg("-s")
+            .arg(format!("unix:{}", self.dir.path().join("ctl.sock").display()))
+            .args(["ul.lookup", "location", &format!("{user}@{}", self.options.domain)])
+            .output()
+            .expect("kamcmd ships with kamailio");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Address:").map(|a| a.trim().to_string()))
+            .collect()
     }
 
     pub fn pid(&self) -> u32 {

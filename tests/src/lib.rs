@@ -1,5 +1,6 @@
 //! Real SIP peers on 127.0.0.1 for end-to-end tests and `ringside demo`: every process is
 //! started on free ports, owned by PID, waited for with a bound, and killed on drop.
+pub mod baresip;
 pub mod certs;
 pub mod kamailio;
 pub mod ports;

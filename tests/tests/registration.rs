@@ -191,3 +191,28 @@ fn bad_config_exits_2_with_one_sentence_and_password_is_never_printed() {
     let stdout: String = phone.events.iter().map(|e| e.to_string()).collect();
     assert!(!stdout.contains(secret) && !phone.stderr().contains(secret), "password leaked");
 }
+
+#[test]
+fn network_change_moves_the_binding_to_a_fresh_flow() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tcp"), ""), "pw1001", &["register"]);
+    let first = phone.expect_event("registered", 5 * SEC)["contact"].as_str().unwrap().to_string();
+    assert_eq!(pbx.contacts("1001"), vec![first.clone()]);
+    // What a shell's NetworkMonitor reports (Wi-Fi to LTE); the CLI takes it as SIGUSR1.
+    phone.signal(libc::SIGUSR1);
+    let second = phone.expect_event("registered", 5 * SEC)["contact"].as_str().unwrap().to_string();
+    assert_ne!(first, second, "a new flow, a new contact");
+    assert_eq!(pbx.contacts("1001"), vec![second], "the old binding was removed, not left to fork calls into");
+    assert!(options_through_pbx(&pbx, "1001").unwrap().starts_with("SIP/2.0 200"));
+}
+
+#[test]
+fn demo_runs_unattended_and_exits_0() {
+    let out = std::process::Command::new(ringside_testbed::ringside::binary()).arg("demo").output().unwrap();
+    let narration = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "demo failed:\n{narration}");
+    assert!(narration.contains("desk registered, Ringside registered"), "{narration}");
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.first().map(|e| e["event"].clone()), Some("registered".into()));
+    assert_eq!(events.last().map(|e| e["event"].clone()), Some("unregistered".into()));
+}

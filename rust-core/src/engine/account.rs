@@ -6,7 +6,7 @@ use super::config::AccountConfig;
 use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
 use super::register_request::{build_register, reduce_response, RegisterParams};
-use super::sip_stack::{transport_name, SipStack};
+use super::sip_stack::{flow_id, transport_name, SipStack};
 use crate::signalling::registration::{
     RegisterResponse, RegistrationAction, RegistrationConfig, RegistrationEvent, RegistrationInput, RegistrationMachine,
 };
@@ -58,6 +58,8 @@ pub struct AccountTask {
     contact_override: Option<String>,
     flow: Option<SipConnection>,
     last_params: Option<RegisterParams>,
+    /// The contact URI the registrar accepted last, while registered.
+    bound_contact: Option<String>,
     outcome_tx: mpsc::Sender<(u32, Outcome)>,
     outcome_rx: mpsc::Receiver<(u32, Outcome)>,
     /// Bumped per REGISTER so a late outcome of an abandoned one is ignored.
@@ -83,6 +85,7 @@ impl AccountTask {
             contact_override: None,
             flow: None,
             last_params: None,
+            bound_contact: None,
             outcome_tx,
             outcome_rx,
             generation: 0,
@@ -133,10 +136,9 @@ impl AccountTask {
                         }
                     }
                     _ = sleep_until(deadline) => self.machine.handle_timeout(Instant::now().into_std()),
-                    Ok(remote) = closed.recv() => {
-                        let ours = self.flow.as_ref().and_then(|f| f.get_remote_addr()).map(|a| a.to_string());
-                        if ours.as_deref() == Some(remote.as_str()) {
-                            tracing::warn!(%remote, "registration flow died");
+                    Ok(closed_flow) = closed.recv() => {
+                        if self.flow.as_ref().and_then(flow_id).as_deref() == Some(closed_flow.as_str()) {
+                            tracing::warn!(flow = %closed_flow, "registration flow died");
                             self.machine.handle(Instant::now().into_std(), RegistrationInput::FlowFailed);
                         }
                     }
@@ -175,7 +177,14 @@ impl AccountTask {
                     }
                 }
                 RegistrationAction::UseContactAddress { addr } => self.contact_override = Some(addr),
-                RegistrationAction::Event(event) => self.report(event),
+                RegistrationAction::Event(event) => {
+                    match &event {
+                        RegistrationEvent::Registered { .. } => self.bound_contact = self.last_params.as_ref().map(|p| p.contact_uri()),
+                        RegistrationEvent::Unregistered => self.bound_contact = None,
+                        RegistrationEvent::Failed { .. } => {}
+                    }
+                    self.report(event)
+                }
             }
         }
     }
@@ -227,6 +236,7 @@ impl AccountTask {
             authorization: None,
             user_agent: self.stack.config.user_agent.clone(),
             push_params: None,
+            stale_contact: self.bound_contact.clone(),
         };
         params.authorization = self.machine.authorization(&self.creds, &params.request_uri());
         let request = build_register(&params)?;

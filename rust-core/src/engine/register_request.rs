@@ -29,6 +29,10 @@ pub struct RegisterParams {
     pub user_agent: String,
     /// RFC 8599 push parameters for the Contact (`pn-provider=…;pn-prid=…`), when configured.
     pub push_params: Option<String>,
+    /// A contact URI the registrar still holds for us but that is no longer ours (the network
+    /// changed, or NAT discovery rewrote it): removed in the same request with `expires=0`
+    /// (RFC 3261 §10.2.2), so the PBX stops forking calls to a dead address.
+    pub stale_contact: Option<String>,
 }
 
 impl RegisterParams {
@@ -69,6 +73,9 @@ pub fn build_register(p: &RegisterParams) -> Result<Request, rsipstack::Error> {
         allow = crate::sip::inbound::ALLOWED_METHODS,
         ua = p.user_agent,
     );
+    if let Some(old) = p.stale_contact.as_deref().filter(|old| *old != p.contact_uri()) {
+        text.push_str(&format!("Contact: <{old}>;expires=0\r\n"));
+    }
     if let Some((header, value)) = &p.authorization {
         let name = match header {
             ChallengeHeader::Www => "Authorization",
@@ -177,6 +184,7 @@ mod tests {
             authorization: Some((ChallengeHeader::Proxy, "Digest username=\"1001\"".into())),
             user_agent: "Ringside/test".into(),
             push_params: None,
+            stale_contact: Some("sip:1001@192.0.2.10:4000".into()),
         }
     }
 
@@ -187,6 +195,7 @@ mod tests {
         assert!(text.starts_with("REGISTER sip:pbx.test SIP/2.0\r\n"), "{text}");
         assert!(text.contains("Contact: <sip:1001@192.0.2.10:5062;transport=tcp>;+sip.instance=\"<urn:uuid:00000000-0000-4000-8000-000000000001>\";reg-id=1;expires=600"), "{text}");
         assert!(text.contains("Proxy-Authorization: Digest username=\"1001\""));
+        assert!(text.contains("Contact: <sip:1001@192.0.2.10:4000>;expires=0\r\n"), "the old binding is removed: {text}");
         assert!(text.contains("CSeq: 7 REGISTER") && text.contains("From: \"Alice 'A'\" <sip:1001@pbx.test>;tag=t1"));
         // What we send passes our own inbound gate.
         assert!(matches!(crate::sip::inbound::classify(text.as_bytes(), true), crate::sip::inbound::Verdict::Request(_)));

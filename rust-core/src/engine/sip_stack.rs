@@ -27,16 +27,22 @@ pub struct SipStack {
     pub config: SipConfig,
 }
 
-/// Hears rsipstack's transport events and broadcasts closed flows by remote address.
+/// Hears rsipstack's transport events and broadcasts closed flows by [`flow_id`]: the remote
+/// address alone is not enough, every flow to the registrar shares it.
 struct FlowWatcher(broadcast::Sender<String>);
+
+/// `local->remote` of a stream flow.
+pub fn flow_id(conn: &SipConnection) -> Option<String> {
+    conn.get_remote_addr().map(|remote| format!("{}->{remote}", conn.get_addr()))
+}
 
 #[async_trait::async_trait]
 impl TransportEventInspector for FlowWatcher {
     async fn handle(&self, event: TransportEvent) -> Option<TransportEvent> {
         if let TransportEvent::Closed(conn) = &event {
-            if let Some(remote) = conn.get_remote_addr() {
-                tracing::info!(remote = %remote, "flow closed");
-                let _ = self.0.send(remote.to_string());
+            if let Some(id) = flow_id(conn) {
+                tracing::info!(flow = %id, "flow closed");
+                let _ = self.0.send(id);
             }
         }
         Some(event)
@@ -87,7 +93,7 @@ impl SipStack {
         Ok(stack)
     }
 
-    /// Subscribes to the remote addresses of flows that closed.
+    /// Subscribes to the [`flow_id`]s of flows that closed.
     pub fn flow_closed(&self) -> broadcast::Receiver<String> {
         self.closed_tx.subscribe()
     }
