@@ -2,6 +2,7 @@
 //! started on free ports, owned by PID, waited for with a bound, and killed on drop.
 pub mod baresip;
 pub mod certs;
+pub mod dns;
 pub mod kamailio;
 pub mod ports;
 pub mod process;

@@ -216,3 +216,22 @@ fn demo_runs_unattended_and_exits_0() {
     assert_eq!(events.first().map(|e| e["event"].clone()), Some("registered".into()));
     assert_eq!(events.last().map(|e| e["event"].clone()), Some("unregistered".into()));
 }
+
+#[test]
+fn rfc3263_without_proxy_naptr_srv_and_a_locate_the_registrar() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let dns = ringside_testbed::dns::Dns::start(&[
+        // NAPTR prefers TCP over UDP; SRV names the host and Kamailio's port; A its address.
+        "--naptr-record=pbx.test,10,10,s,SIP+D2T,,_sip._tcp.pbx.test".into(),
+        "--naptr-record=pbx.test,20,10,s,SIP+D2U,,_sip._udp.pbx.test".into(),
+        format!("--srv-host=_sip._tcp.pbx.test,sip1.pbx.test,{},10,50", pbx.tcp_port),
+        format!("--srv-host=_sip._udp.pbx.test,sip1.pbx.test,{},10,50", pbx.udp_port),
+        "--host-record=sip1.pbx.test,127.0.0.1".into(),
+    ]);
+    let cfg = format!("[account]\nusername = \"1001\"\ndomain = \"pbx.test\"\n\n[sip]\ndns_servers = [\"127.0.0.1:{}\"]\n", dns.port);
+    let mut phone = Ringside::start(&cfg, "pw1001", &["register"]);
+    let ev = phone.expect_event("registered", 5 * SEC);
+    let contact = ev["contact"].as_str().unwrap().to_string();
+    assert!(contact.ends_with(";transport=tcp"), "NAPTR chose TCP: {contact}");
+    assert_eq!(pbx.contacts("1001"), vec![contact]);
+}

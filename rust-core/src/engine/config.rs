@@ -49,6 +49,9 @@ pub struct SipConfig {
     /// Seconds to wait for the pong before the flow is declared dead.
     pub pong_timeout_secs: u64,
     pub user_agent: String,
+    /// DNS servers (`ip` or `ip:port`) for locating the registrar; empty = the system's.
+    /// Android shells pass the active network's servers (there is no /etc/resolv.conf).
+    pub dns_servers: Vec<String>,
     /// RFC 3261 T1 in milliseconds (500 by default); tests shorten it so a non-INVITE
     /// transaction times out (64·T1) in seconds rather than 32 s.
     pub timer_t1_ms: u64,
@@ -64,11 +67,24 @@ impl Default for SipConfig {
             pong_timeout_secs: 10,
             user_agent: format!("Ringside/{}", env!("CARGO_PKG_VERSION")),
             timer_t1_ms: 500,
+            dns_servers: Vec::new(),
         }
     }
 }
 
 impl SipConfig {
+    /// The configured DNS servers as socket addresses (port 53 when none is given).
+    pub fn dns_server_addrs(&self) -> Result<Vec<std::net::SocketAddr>, String> {
+        self.dns_servers
+            .iter()
+            .map(|s| {
+                s.parse::<std::net::SocketAddr>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(|ip| std::net::SocketAddr::new(ip, 53)))
+                    .map_err(|_| format!("{s:?} is not an IP address"))
+            })
+            .collect()
+    }
+
     pub fn keepalive(&self) -> Duration {
         Duration::from_secs(self.keepalive_secs.max(1))
     }

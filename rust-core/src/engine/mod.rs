@@ -2,6 +2,7 @@
 //! transports and transactions. Its `Phone` is the public Rust API every shell drives.
 mod account;
 pub mod config;
+pub mod dns;
 pub mod error;
 pub mod events;
 pub mod instance;

@@ -3,6 +3,7 @@
 
 use super::account::{AccountCommand, AccountSetup, AccountTask};
 use super::config::{AccountConfig, PhoneConfig};
+use super::dns::Locator;
 use super::error::EngineError;
 use super::events::PhoneListener;
 use super::instance::instance_urn;
@@ -28,11 +29,16 @@ impl Phone {
         if config.accounts.is_empty() {
             return Err(EngineError::Config { field: "account", reason: "no account configured".into() });
         }
+        let dns = config.sip.dns_server_addrs().map_err(|reason| EngineError::Config { field: "sip.dns_servers", reason })?;
+        let locator = Arc::new(Locator::new(&dns));
         let mut setups = Vec::new();
         for (i, account) in config.accounts.iter().enumerate() {
             validate(account)?;
             let password = secrets.password(&account.key()).ok_or_else(|| EngineError::MissingPassword { account: account.key() })?;
-            let target = target_of(account)?;
+            let target = match &account.proxy {
+                Some(_) => target_of(account)?,
+                None => located_target(&locator, &account.domain).await,
+            };
             let instance = instance_urn(&config.data_dir, &account.key())
                 .map_err(|e| EngineError::Config { field: "data_dir", reason: format!("{}: {e}", config.data_dir.display()) })?;
             let registration = RegistrationConfig {
@@ -43,8 +49,8 @@ impl Phone {
             };
             setups.push(AccountSetup { account: account.clone(), password, target, instance, reg_id: 1 + i as u32, registration });
         }
-        let bind_ip = bind_ip_for(&setups[0].target).await;
-        let stack = SipStack::start(&config.sip, bind_ip).await?;
+        let bind_ip = bind_ip_for(&locator, &setups[0].target).await;
+        let stack = SipStack::start(&config.sip, bind_ip, locator).await?;
         let mut accounts = Vec::new();
         for setup in setups {
             let (tx, rx) = mpsc::channel(8);
@@ -106,11 +112,20 @@ pub fn target_of(account: &AccountConfig) -> Result<SipAddr, EngineError> {
     Ok(addr)
 }
 
-async fn bind_ip_for(target: &SipAddr) -> IpAddr {
+/// RFC 3263 §4: the best target for `domain` (the host stays a name, for TLS identity; our
+/// resolver gives rsipstack its address).
+async fn located_target(locator: &Locator, domain: &str) -> SipAddr {
+    let best = locator.locate(domain, false).await.into_iter().next();
+    let (transport, host, port) = best.map(|t| (t.transport, t.host, t.port)).unwrap_or((Transport::Udp, domain.to_string(), 5060));
+    let host = host.parse::<IpAddr>().map(Host::IpAddr).unwrap_or_else(|_| Host::Domain(host.into()));
+    SipAddr { r#type: Some(transport), addr: rsipstack::sip::HostWithPort { host, port: Some(port.into()) } }
+}
+
+async fn bind_ip_for(locator: &Locator, target: &SipAddr) -> IpAddr {
     let port = target.addr.port.as_ref().map(|p| p.value()).unwrap_or(5060);
     let ip = match &target.addr.host {
         Host::IpAddr(ip) => Some(*ip),
-        Host::Domain(d) => tokio::net::lookup_host(format!("{d}:{port}")).await.ok().and_then(|mut a| a.next()).map(|a| a.ip()),
+        Host::Domain(d) => locator.address(&d.to_string(), port).await.map(|a| a.ip()),
     };
     match ip {
         Some(ip) => route_ip(SocketAddr::new(ip, port)),

@@ -7,9 +7,11 @@
 //! the account tasks through [`SipStack::flow_closed`].
 
 use super::config::SipConfig;
+use super::dns::Locator;
 use super::error::EngineError;
 use rsipstack::sip::Transport;
 use rsipstack::transaction::endpoint::{EndpointOption, TransportEventInspector};
+use rsipstack::transport::transport_layer::DomainResolver;
 use rsipstack::transport::{udp::UdpConnection, SipAddr, SipConnection, TransportEvent, TransportLayer};
 use rsipstack::{EndpointBuilder, transaction::Endpoint};
 use std::net::{IpAddr, SocketAddr};
@@ -49,13 +51,30 @@ impl TransportEventInspector for FlowWatcher {
     }
 }
 
+/// rsipstack asks this for the address of a host name (a proxy or an SRV target), so the DNS
+/// servers the shell configured answer those lookups too.
+struct LocatorResolver(Arc<Locator>);
+
+#[async_trait::async_trait]
+impl DomainResolver for LocatorResolver {
+    async fn resolve(&self, target: &SipAddr) -> rsipstack::Result<SipAddr> {
+        let rsipstack::sip::Host::Domain(domain) = &target.addr.host else { return Ok(target.clone()) };
+        let default_port = if target.r#type == Some(Transport::Tls) { 5061 } else { 5060 };
+        let port = target.addr.port.as_ref().map(|p| p.value()).unwrap_or(default_port);
+        match self.0.address(&domain.to_string(), port).await {
+            Some(addr) => Ok(SipAddr { r#type: target.r#type, addr: addr.into() }),
+            None => Err(rsipstack::Error::DnsResolutionError(format!("{domain}: no address"))),
+        }
+    }
+}
+
 impl SipStack {
     /// Binds the UDP listener on `bind_ip` and starts the endpoint.
-    pub async fn start(config: &SipConfig, bind_ip: IpAddr) -> Result<Arc<Self>, EngineError> {
+    pub async fn start(config: &SipConfig, bind_ip: IpAddr, locator: Arc<Locator>) -> Result<Arc<Self>, EngineError> {
         // One process-wide rustls provider; the first TLS flow panics without it (rustls 0.23).
         let _ = rustls::crypto::ring::default_provider().install_default();
         let cancel = CancellationToken::new();
-        let transport_layer = TransportLayer::new(cancel.clone());
+        let transport_layer = TransportLayer::new_with_domain_resolver(cancel.clone(), Box::new(LocatorResolver(locator)));
         let udp = UdpConnection::create_connection(SocketAddr::new(bind_ip, config.local_port), None, Some(cancel.child_token()))
             .await
             .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
