@@ -17,6 +17,11 @@ pub struct DeskPhone {
 impl DeskPhone {
     /// Starts baresip registered as `user` at `domain` through the proxy on 127.0.0.1:`proxy_port`.
     pub fn start(user: &str, password: &str, domain: &str, proxy_port: u16) -> DeskPhone {
+        Self::start_with_regint(user, password, domain, proxy_port, 600)
+    }
+
+    /// As [`Self::start`], asking for `regint`-second bindings.
+    pub fn start_with_regint(user: &str, password: &str, domain: &str, proxy_port: u16, regint: u32) -> DeskPhone {
         let dir = tempfile::tempdir().unwrap();
         let sip_port = free_port();
         // baresip also listens for TLS on sip_port + 1: keep the control port clear of it.
@@ -33,7 +38,7 @@ impl DeskPhone {
         std::fs::write(dir.path().join("config"), config).unwrap();
         std::fs::write(
             dir.path().join("accounts"),
-            format!("<sip:{user}@{domain}>;auth_pass={password};outbound=\"sip:127.0.0.1:{proxy_port}\";regint=600\n"),
+            format!("<sip:{user}@{domain}>;auth_pass={password};outbound=\"sip:127.0.0.1:{proxy_port}\";regint={regint}\n"),
         )
         .unwrap();
         let log = std::fs::File::create(dir.path().join("baresip.log")).unwrap();

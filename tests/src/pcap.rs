@@ -1,0 +1,79 @@
+//! Reads SIP over UDP from a loopback capture (tcpdump -w), for measurements taken by a neutral
+//! observer rather than by the programs being compared.
+
+use std::time::Duration;
+
+/// One SIP datagram seen on the wire.
+#[derive(Debug, Clone)]
+pub struct SipPacket {
+    pub at: Duration,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub text: String,
+}
+
+impl SipPacket {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.text.split("\r\n").find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then_some(v.trim())
+        })
+    }
+
+    pub fn is_request(&self, method: &str) -> bool {
+        self.text.starts_with(&format!("{method} "))
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        self.text.strip_prefix("SIP/2.0 ")?.get(..3)?.parse().ok()
+    }
+}
+
+/// Parses a classic pcap file (Ethernet or Linux "cooked"/null link types) into UDP SIP packets.
+pub fn read(bytes: &[u8]) -> Vec<SipPacket> {
+    let mut out = Vec::new();
+    if bytes.len() < 24 {
+        return out;
+    }
+    let le = bytes[..4] == [0xd4, 0xc3, 0xb2, 0xa1] || bytes[..4] == [0x4d, 0x3c, 0xb2, 0xa1];
+    let nanos = bytes[..4] == [0x4d, 0x3c, 0xb2, 0xa1] || bytes[..4] == [0xa1, 0xb2, 0x3c, 0x4d];
+    let u32_at = |b: &[u8], i: usize| {
+        let a = [b[i], b[i + 1], b[i + 2], b[i + 3]];
+        if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) }
+    };
+    let link = u32_at(bytes, 20);
+    let link_len = match link {
+        1 => 14,   // Ethernet (Linux lo)
+        113 => 16, // Linux cooked
+        0 => 4,    // BSD null
+        _ => return out,
+    };
+    let mut i = 24;
+    let mut first: Option<Duration> = None;
+    while i + 16 <= bytes.len() {
+        let secs = u32_at(bytes, i) as u64;
+        let frac = u32_at(bytes, i + 4) as u64;
+        let incl = u32_at(bytes, i + 8) as usize;
+        let data = &bytes[(i + 16).min(bytes.len())..(i + 16 + incl).min(bytes.len())];
+        i += 16 + incl;
+        let ts = Duration::from_secs(secs) + if nanos { Duration::from_nanos(frac) } else { Duration::from_micros(frac) };
+        let start = *first.get_or_insert(ts);
+        if data.len() < link_len + 20 {
+            continue;
+        }
+        let ip = &data[link_len..];
+        if ip[0] >> 4 != 4 || ip[9] != 17 {
+            continue; // IPv4 UDP only: the testbed listens on 127.0.0.1
+        }
+        let ihl = usize::from(ip[0] & 0x0f) * 4;
+        if ip.len() < ihl + 8 {
+            continue;
+        }
+        let udp = &ip[ihl..];
+        let src_port = u16::from_be_bytes([udp[0], udp[1]]);
+        let dst_port = u16::from_be_bytes([udp[2], udp[3]]);
+        let text = String::from_utf8_lossy(&udp[8..]).to_string();
+        out.push(SipPacket { at: ts - start, src_port, dst_port, text });
+    }
+    out
+}
