@@ -146,8 +146,9 @@ impl SipStack {
         result.map_err(|e| EngineError::Transport(format!("keep-alive ping: {e}")))
     }
 
-    /// Until calls arrive (issue 3), requests other than OPTIONS get 480: we are reachable
-    /// but not yet answering sessions. OPTIONS pings from the PBX get 200 with our Allow.
+    /// Every request first passes our inbound gate (RFC 4475 semantics: Require, body type,
+    /// URI scheme, CSeq…) and gets its answer there when it fails. Until calls arrive (issue 3)
+    /// the rest get 480: we are reachable but not yet answering sessions; OPTIONS gets 200.
     fn answer_incoming(self: Arc<Self>) {
         let Ok(mut incoming) = self.endpoint.incoming_transactions() else { return };
         let cancel = self.cancel.clone();
@@ -157,13 +158,22 @@ impl SipStack {
                     _ = cancel.cancelled() => break,
                     tx = incoming.recv() => match tx { Some(tx) => tx, None => break },
                 };
-                let code = match tx.original.method {
-                    rsipstack::sip::Method::Options => rsipstack::sip::StatusCode::OK,
-                    rsipstack::sip::Method::Ack => continue,
-                    _ => rsipstack::sip::StatusCode::TemporarilyUnavailable,
+                if tx.original.method == rsipstack::sip::Method::Ack {
+                    continue;
+                }
+                // rsipstack already parsed the octets (leniently); the gate re-reads them as
+                // serialised, which keeps every semantic check though not byte-level framing.
+                let (code, headers) = match crate::sip::inbound::classify(&tx.original.to_bytes(), false) {
+                    crate::sip::inbound::Verdict::Reject { code, why, header, .. } => {
+                        tracing::info!(code, %why, method = %tx.original.method, "request refused by the inbound gate");
+                        let headers = header.map(|(n, v)| rsipstack::sip::headers::make_header(n, v)).into_iter().collect();
+                        (rsipstack::sip::StatusCode::from(code), headers)
+                    }
+                    _ if tx.original.method == rsipstack::sip::Method::Options => (rsipstack::sip::StatusCode::OK, Vec::new()),
+                    _ => (rsipstack::sip::StatusCode::TemporarilyUnavailable, Vec::new()),
                 };
                 tokio::spawn(async move {
-                    let _ = tx.reply(code).await;
+                    let _ = tx.reply_with(code, headers, None).await;
                 });
             }
         });

@@ -26,8 +26,9 @@ const SINGLE_VALUED: &[&str] = &["to", "from", "call-id", "cseq", "max-forwards"
 pub enum Verdict {
     Request(Box<Request>),
     Response(Box<Response>),
-    /// Answer the request with this status and stop: `response` is ready to send back.
-    Reject { code: u16, why: String, response: Vec<u8> },
+    /// Answer the request with this status and stop: `response` is ready to send back;
+    /// `header` is the one the answer must carry (Allow, Unsupported, Accept), if any.
+    Reject { code: u16, why: String, response: Vec<u8>, header: Option<(&'static str, String)> },
     /// Drop silently (an invalid response, or bytes that are not SIP at all).
     Discard { why: String },
 }
@@ -88,7 +89,7 @@ pub fn classify(bytes: &[u8], datagram: bool) -> Verdict {
         Ok(req) => Verdict::Request(Box::new(req)),
         Err(f) => {
             let response = error_response(&raw, &f);
-            Verdict::Reject { code: f.code, why: f.why, response }
+            Verdict::Reject { code: f.code, why: f.why, response, header: f.extra }
         }
     }
 }
