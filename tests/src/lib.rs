@@ -4,6 +4,7 @@ pub mod baresip;
 pub mod certs;
 pub mod dns;
 pub mod kamailio;
+pub mod nat;
 pub mod pcap;
 pub mod ports;
 pub mod process;

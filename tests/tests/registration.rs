@@ -235,3 +235,17 @@ fn rfc3263_without_proxy_naptr_srv_and_a_locate_the_registrar() {
     assert!(contact.ends_with(";transport=tcp"), "NAPTR chose TCP: {contact}");
     assert_eq!(pbx.contacts("1001"), vec![contact]);
 }
+
+#[test]
+fn rfc3581_behind_nat_the_contact_is_rewritten_to_the_public_address() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let nat = ringside_testbed::nat::UdpNat::start(format!("127.0.0.1:{}", pbx.udp_port).parse().unwrap());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &format!("sip:127.0.0.1:{}", nat.inside_port), ""), "pw1001", &["register"]);
+    let contact = phone.expect_event("registered", 5 * SEC)["contact"].as_str().unwrap().to_string();
+    let public = nat.public_ports();
+    assert_eq!(public.len(), 1, "one phone, one mapping");
+    assert_eq!(contact, format!("sip:1001@127.0.0.1:{}", public[0]), "Contact carries the address the PBX saw (rport)");
+    assert_eq!(pbx.contacts("1001"), vec![contact], "the unreachable local contact was removed");
+    let answer = options_through_pbx(&pbx, "1001").expect("answered");
+    assert!(answer.starts_with("SIP/2.0 200"), "the PBX reaches the phone through the NAT: {answer}");
+}

@@ -176,7 +176,12 @@ impl AccountTask {
                         self.stack.drop_flow(&flow).await;
                     }
                 }
-                RegistrationAction::UseContactAddress { addr } => self.contact_override = Some(addr),
+                RegistrationAction::UseContactAddress { addr } => {
+                    // The 200 that revealed the NAT bound our unreachable local contact: the
+                    // next REGISTER removes it while adding the public one.
+                    self.bound_contact = self.last_params.as_ref().map(|p| p.contact_uri());
+                    self.contact_override = Some(addr);
+                }
                 RegistrationAction::Event(event) => {
                     match &event {
                         RegistrationEvent::Registered { .. } => self.bound_contact = self.last_params.as_ref().map(|p| p.contact_uri()),
