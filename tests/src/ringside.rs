@@ -37,11 +37,23 @@ pub struct Ringside {
 impl Ringside {
     /// Starts `ringside --config <config> <args…>` with the password in `$RINGSIDE_PASSWORD`.
     pub fn start(config: &str, password: &str, args: &[&str]) -> Ringside {
+        Self::start_via(&[], config, password, args)
+    }
+
+    /// As [`Self::start`], run through `launcher` (e.g. `unshare -m …` to change what it sees).
+    pub fn start_via(launcher: &[&str], config: &str, password: &str, args: &[&str]) -> Ringside {
         let dir = tempfile::tempdir().unwrap();
         let config_path = dir.path().join("ringside.toml");
         std::fs::write(&config_path, config).unwrap();
         let stderr_path = dir.path().join("stderr.log");
-        let mut cmd = Command::new(binary());
+        let mut cmd = match launcher.split_first() {
+            Some((program, rest)) => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(binary());
+                c
+            }
+            None => Command::new(binary()),
+        };
         cmd.arg("--config").arg(&config_path).arg("--data-dir").arg(dir.path().join("data"));
         if !args.contains(&"--log") {
             cmd.args(["--log", "info"]);

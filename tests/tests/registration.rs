@@ -37,6 +37,7 @@ fn options_through_pbx(pbx: &Pbx, user: &str) -> Option<String> {
 fn register_and_unregister(transport: &str) {
     let pbx = Pbx::start(PbxOptions { tls: transport == "tls", ..Default::default() });
     let extra = pbx.ca_cert.as_ref().map(|ca| format!("tls_ca_file = \"{}\"", ca.display())).unwrap_or_default();
+    ringside_testbed::ringside::binary(); // built before the clock starts
     let started = Instant::now();
     let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri(transport), &extra), "pw1001", &["register"]);
     let registered = phone.expect_event("registered", 5 * SEC);
@@ -248,4 +249,24 @@ fn rfc3581_behind_nat_the_contact_is_rewritten_to_the_public_address() {
     assert_eq!(pbx.contacts("1001"), vec![contact], "the unreachable local contact was removed");
     let answer = options_through_pbx(&pbx, "1001").expect("answered");
     assert!(answer.starts_with("SIP/2.0 200"), "the PBX reaches the phone through the NAT: {answer}");
+}
+
+#[test]
+fn without_resolv_conf_a_named_proxy_still_resolves_through_the_platform() {
+    // Android has no /etc/resolv.conf. Run ringside in a private mount namespace whose /etc
+    // holds only `hosts`; the proxy is given by name.
+    let probe = std::process::Command::new("unshare").args(["-m", "true"]).status();
+    if !probe.map(|s| s.success()).unwrap_or(false) {
+        eprintln!("SKIPPED: no mount namespaces here (unshare -m failed)");
+        return;
+    }
+    let pbx = Pbx::start(PbxOptions::default());
+    let etc = tempfile::tempdir().unwrap();
+    std::fs::copy("/etc/hosts", etc.path().join("hosts")).unwrap();
+    let script = format!("mount --bind {} /etc && exec \"$0\" \"$@\"", etc.path().display());
+    let launcher = ["unshare", "-m", "sh", "-c", script.as_str()];
+    let cfg = config("1001", "pbx.test", &format!("sip:localhost:{}", pbx.udp_port), "");
+    let mut phone = Ringside::start_via(&launcher, &cfg, "pw1001", &["register"]);
+    phone.expect_event("registered", 5 * SEC);
+    assert!(phone.stderr().contains("no system DNS configuration"), "ran without resolv.conf: {}", phone.stderr_tail());
 }

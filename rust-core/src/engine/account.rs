@@ -56,7 +56,8 @@ pub struct AccountTask {
     cseq: u32,
     /// Contact address learnt through NAT (RFC 3581), replacing the local one.
     contact_override: Option<String>,
-    flow: Option<SipConnection>,
+    /// The flow REGISTERs go on, and the address the target resolved to for it.
+    flow: Option<(SipConnection, SipAddr)>,
     last_params: Option<RegisterParams>,
     /// The contact URI the registrar accepted last, while registered.
     bound_contact: Option<String>,
@@ -137,13 +138,13 @@ impl AccountTask {
                     }
                     _ = sleep_until(deadline) => self.machine.handle_timeout(Instant::now().into_std()),
                     Ok(closed_flow) = closed.recv() => {
-                        if self.flow.as_ref().and_then(flow_id).as_deref() == Some(closed_flow.as_str()) {
+                        if self.flow.as_ref().and_then(|(f, _)| flow_id(f)).as_deref() == Some(closed_flow.as_str()) {
                             tracing::warn!(flow = %closed_flow, "registration flow died");
                             self.machine.handle(Instant::now().into_std(), RegistrationInput::FlowFailed);
                         }
                     }
                     _ = keepalive.tick() => {
-                        if let (Some(flow), true) = (&self.flow, self.machine.is_registered()) {
+                        if let (Some((flow, _)), true) = (&self.flow, self.machine.is_registered()) {
                             if let Err(e) = self.stack.ping(flow).await {
                                 tracing::warn!(error = %e, "keep-alive failed");
                                 self.machine.handle(Instant::now().into_std(), RegistrationInput::FlowFailed);
@@ -172,7 +173,7 @@ impl AccountTask {
                 }
                 RegistrationAction::ResetFlow => {
                     self.contact_override = None;
-                    if let Some(flow) = self.flow.take() {
+                    if let Some((flow, _)) = self.flow.take() {
                         self.stack.drop_flow(&flow).await;
                     }
                 }
@@ -213,12 +214,12 @@ impl AccountTask {
 
     /// Builds and starts one REGISTER transaction; its outcome arrives on `outcome_rx`.
     async fn send_register(&mut self, expires: u32) -> Result<(), EngineError> {
-        let flow = match &self.flow {
-            Some(flow) => flow.clone(),
+        let (flow, destination) = match &self.flow {
+            Some(found) => found.clone(),
             None => {
-                let flow = self.stack.flow_to(&self.setup.target).await?;
-                self.flow = Some(flow.clone());
-                flow
+                let found = self.stack.flow_to(&self.setup.target).await?;
+                self.flow = Some(found.clone());
+                found
             }
         };
         let local = flow.get_addr().clone();
@@ -250,7 +251,7 @@ impl AccountTask {
         let generation = self.generation;
         let key = TransactionKey::from_request(&request, TransactionRole::Client)?;
         let mut tx = Transaction::new_client(key, request, self.stack.endpoint.inner.clone(), Some(flow));
-        tx.destination = Some(self.setup.target.clone());
+        tx.destination = Some(destination);
         let outcome_tx = self.outcome_tx.clone();
         let span = tracing::debug_span!("transaction", cseq = params.cseq, expires);
         tokio::spawn(

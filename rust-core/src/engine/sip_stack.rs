@@ -117,11 +117,13 @@ impl SipStack {
         self.closed_tx.subscribe()
     }
 
-    /// The flow to `target`: the UDP listener, or a TCP/TLS connection dialled now or reused.
-    pub async fn flow_to(&self, target: &SipAddr) -> Result<SipConnection, EngineError> {
+    /// The flow to `target` — the UDP listener, or a TCP/TLS connection dialled now or reused —
+    /// and the address `target` resolved to. Requests must go to that address: rsipstack
+    /// cannot send a UDP datagram to a host name.
+    pub async fn flow_to(&self, target: &SipAddr) -> Result<(SipConnection, SipAddr), EngineError> {
         let lookup = self.endpoint.inner.transport_layer.lookup(target, None);
         match tokio::time::timeout(Duration::from_secs(10), lookup).await {
-            Ok(Ok((conn, _))) => Ok(conn),
+            Ok(Ok(found)) => Ok(found),
             Ok(Err(e)) => Err(EngineError::Transport(format!("connecting to {target}: {e}"))),
             Err(_) => Err(EngineError::Transport(format!("connecting to {target}: timed out"))),
         }
