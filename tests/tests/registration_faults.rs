@@ -64,3 +64,14 @@ fn no_answer_retransmits_times_out_backs_off_and_recovers() {
     phone.expect_event("registered", 15 * SEC);
     assert!(sipp.passed(5 * SEC), "{}", sipp.errors());
 }
+
+#[test]
+fn proxy_challenge_407_with_sha256_is_answered_in_proxy_authorization() {
+    let port = free_port();
+    let mut sipp = Sipp::uas("register-407", port, 1);
+    let mut phone = phone_at(port, "");
+    phone.expect_event("registered", 5 * SEC);
+    phone.expect_event("registered", 5 * SEC);
+    assert!(sipp.passed(5 * SEC), "{}", sipp.errors());
+    assert!(phone.stderr().contains("algorithm=SHA-256"));
+}
