@@ -51,3 +51,57 @@ mod tests {
         assert!(v["t"].as_u64().unwrap() > 1_600_000_000_000);
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn proto() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../proto")
+    }
+
+    fn validator() -> jsonschema::Validator {
+        let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(proto().join("cli-events.schema.json")).unwrap()).unwrap();
+        jsonschema::validator_for(&schema).expect("the schema itself is valid")
+    }
+
+    fn vectors(kind: &str) -> Vec<(String, serde_json::Value)> {
+        let dir = proto().join("examples/cli-events").join(kind);
+        let mut out: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        assert!(!out.is_empty(), "no vectors in {}", dir.display());
+        out
+    }
+
+    #[test]
+    fn proto_vectors_pass_and_fail_as_named() {
+        let v = validator();
+        for (name, value) in vectors("valid") {
+            assert!(v.is_valid(&value), "valid/{name} rejected");
+        }
+        for (name, value) in vectors("invalid") {
+            assert!(!v.is_valid(&value), "invalid/{name} accepted");
+        }
+    }
+
+    #[test]
+    fn every_event_the_core_emits_matches_the_schema() {
+        let v = validator();
+        let events = [
+            PhoneEvent::Registered { account: "1001@d".into(), expires: 600, contact: "sip:1001@h:5060".into() },
+            PhoneEvent::RegistrationFailed { account: "1001@d".into(), code: 408, reason: "timeout".into(), retry_in_ms: Some(2000) },
+            PhoneEvent::RegistrationFailed { account: "1001@d".into(), code: 403, reason: "Forbidden".into(), retry_in_ms: None },
+            PhoneEvent::Unregistered { account: "1001@d".into() },
+            PhoneEvent::Error { message: "x".into() },
+        ];
+        for e in events {
+            let value: serde_json::Value = serde_json::from_str(&line(&e)).unwrap();
+            assert!(v.is_valid(&value), "{value}");
+        }
+    }
+}
