@@ -4,6 +4,7 @@
 //! [`RegistrationMachine`]: crate::signalling::registration::RegistrationMachine
 
 use crate::signalling::registration::{ChallengeHeader, RegisterResponse};
+use crate::sip::wire::split_unquoted;
 use rsipstack::sip::{Request, Response};
 
 /// What one REGISTER says; the engine fills it from the account and the live flow.
@@ -117,33 +118,13 @@ fn granted_expires(headers: &[(String, String)], sent: &RegisterParams) -> Optio
     headers
         .iter()
         .filter(|(n, _)| n == "contact")
-        .flat_map(|(_, v)| split_contacts(v))
+        .flat_map(|(_, v)| split_unquoted(v, ','))
         .find(|c| c.contains(&ours) || c.contains(&sent.instance))
         .and_then(|c| {
             // The first '>' closes the URI; a later one sits inside the quoted +sip.instance.
-            let params = c.split_once('>').map(|(_, p)| p).unwrap_or(&c).to_string();
+            let params = c.split_once('>').map(|(_, p)| p).unwrap_or(c);
             params.split(';').find_map(|p| p.trim().strip_prefix("expires=").and_then(|v| v.trim().parse().ok()))
         })
-}
-
-fn split_contacts(value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let (mut depth, mut quoted, mut current) = (0i32, false, String::new());
-    for c in value.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            '<' if !quoted => depth += 1,
-            '>' if !quoted => depth -= 1,
-            ',' if !quoted && depth == 0 => {
-                out.push(std::mem::take(&mut current));
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    out.push(current);
-    out
 }
 
 /// RFC 3581: `received`/`rport` of our top Via, when they differ from our Contact address.

@@ -47,6 +47,15 @@ fn registered(m: &mut RegistrationMachine, now: Instant) {
     assert_eq!(drain(m), vec![RegistrationAction::Event(RegistrationEvent::Registered { expires: 600 })]);
 }
 
+/// Runs the machine to its refresh and sends it with the cached credentials; returns when.
+fn refresh(m: &mut RegistrationMachine) -> Instant {
+    let t = m.poll_timeout().unwrap();
+    m.handle_timeout(t);
+    assert_eq!(drain(m), vec![send(600)]);
+    m.authorization(&creds(), "sip:pbx").expect("refresh carries credentials up front");
+    t
+}
+
 #[test]
 fn refresh_reuses_cached_challenge_one_round_trip() {
     let (mut m, t0) = machine();
@@ -67,10 +76,7 @@ fn refresh_reuses_cached_challenge_one_round_trip() {
 fn stale_nonce_is_retried_silently() {
     let (mut m, t0) = machine();
     registered(&mut m, t0);
-    let t = m.poll_timeout().unwrap();
-    m.handle_timeout(t);
-    drain(&mut m);
-    m.authorization(&creds(), "sip:pbx");
+    let t = refresh(&mut m);
     m.handle(t, challenge(401, "Digest realm=\"pbx\", nonce=\"n2\", qop=\"auth\", stale=true"));
     assert_eq!(drain(&mut m), vec![send(600)], "no event: the user is not bothered");
     let (_, value) = m.authorization(&creds(), "sip:pbx").unwrap();
@@ -83,10 +89,7 @@ fn stale_nonce_is_retried_silently() {
 fn reused_nonce_refused_after_server_restart_is_not_a_wrong_password() {
     let (mut m, t0) = machine();
     registered(&mut m, t0);
-    let t = m.poll_timeout().unwrap();
-    m.handle_timeout(t);
-    drain(&mut m);
-    m.authorization(&creds(), "sip:pbx");
+    let t = refresh(&mut m);
     // A restarted server forgot our nonce and challenges afresh, without stale=true.
     m.handle(t, challenge(401, "Digest realm=\"pbx\", nonce=\"other\", qop=\"auth\""));
     assert_eq!(drain(&mut m), vec![send(600)]);

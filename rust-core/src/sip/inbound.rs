@@ -5,7 +5,7 @@
 //! invalid response is dropped silently (RFC 3261 §18.1.2, RFC 4475 §3.1.2). Never a panic,
 //! never a read past the buffer: `cargo fuzz` runs `classify` on arbitrary bytes.
 
-use super::wire::{is_token, RawMessage};
+use super::wire::{find_unquoted, is_token, quotes_balanced, split_unquoted, RawMessage};
 use rsipstack::sip::{Request, Response, SipMessage};
 
 /// Methods we answer (the Allow header of a 501 / 405).
@@ -360,69 +360,6 @@ fn reason_phrase(code: u16) -> &'static str {
     }
 }
 
-fn quotes_balanced(value: &str) -> bool {
-    let mut inside = false;
-    let mut escaped = false;
-    for c in value.chars() {
-        match (inside, escaped, c) {
-            (true, true, _) => escaped = false,
-            (true, false, '\\') => escaped = true,
-            (_, false, '"') => inside = !inside,
-            _ => {}
-        }
-    }
-    !inside
-}
-
-fn find_unquoted(value: &str, target: char) -> Option<usize> {
-    let mut inside = false;
-    let mut escaped = false;
-    for (i, c) in value.char_indices() {
-        if inside {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => inside = false,
-                _ => {}
-            }
-        } else if c == '"' {
-            inside = true;
-        } else if c == target {
-            return Some(i);
-        }
-    }
-    None
-}
-
-/// Splits on `sep` outside quoted strings and angle brackets.
-fn split_unquoted(value: &str, sep: char) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut inside, mut escaped, mut angle, mut start) = (false, false, false, 0);
-    for (i, c) in value.char_indices() {
-        if inside {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => inside = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => inside = true,
-            '<' => angle = true,
-            '>' => angle = false,
-            _ if c == sep && !angle => {
-                parts.push(&value[start..i]);
-                start = i + c.len_utf8();
-            }
-            _ => {}
-        }
-    }
-    parts.push(&value[start..]);
-    parts
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,9 +383,4 @@ mod tests {
         }
     }
 
-    #[test]
-    fn splitting_respects_quotes_and_brackets() {
-        assert_eq!(split_unquoted("\"a,b\" <sip:x,y>, <sip:z>", ','), vec!["\"a,b\" <sip:x,y>", " <sip:z>"]);
-        assert!(quotes_balanced("\"a\\\"b\"") && !quotes_balanced("\"abc"));
-    }
 }

@@ -126,6 +126,73 @@ pub fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(is_token_byte)
 }
 
+/// Walks a header value, yielding the characters outside quoted strings (RFC 3261 §25.1
+/// quoted-string with quoted-pair escapes); `open` tells afterwards whether a quote was left open.
+struct Unquoted<'a> {
+    chars: std::str::CharIndices<'a>,
+    open: bool,
+}
+
+impl Iterator for Unquoted<'_> {
+    type Item = (usize, char);
+
+    fn next(&mut self) -> Option<(usize, char)> {
+        let mut escaped = false;
+        for (i, c) in self.chars.by_ref() {
+            if !self.open {
+                if c == '"' {
+                    self.open = true;
+                    continue;
+                }
+                return Some((i, c));
+            }
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => self.open = false,
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+fn unquoted(value: &str) -> Unquoted<'_> {
+    Unquoted { chars: value.char_indices(), open: false }
+}
+
+/// Whether every quoted string in `value` is closed.
+pub fn quotes_balanced(value: &str) -> bool {
+    let mut scan = unquoted(value);
+    scan.by_ref().for_each(drop);
+    !scan.open
+}
+
+/// Byte offset of the first `target` outside quoted strings.
+pub fn find_unquoted(value: &str, target: char) -> Option<usize> {
+    unquoted(value).find(|&(_, c)| c == target).map(|(i, _)| i)
+}
+
+/// Splits on `sep` outside quoted strings and angle brackets (list-valued headers: Contact,
+/// Via, Route…).
+pub fn split_unquoted(value: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut angle, mut start) = (false, 0);
+    for (i, c) in unquoted(value) {
+        match c {
+            '<' => angle = true,
+            '>' => angle = false,
+            _ if c == sep && !angle => {
+                parts.push(&value[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    parts
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -140,6 +207,14 @@ mod tests {
         assert_eq!(raw.first("via"), Some("SIP/2.0/UDP h ;branch=z9hG4bK1"));
         assert_eq!(raw.first("subject"), Some(""));
         assert_eq!(raw.after_headers, b"body");
+    }
+
+    #[test]
+    fn quote_aware_scanning_skips_quoted_separators() {
+        assert_eq!(split_unquoted("\"a,b\" <sip:x,y>, <sip:z>", ','), vec!["\"a,b\" <sip:x,y>", " <sip:z>"]);
+        assert_eq!(split_unquoted("<sip:a>;p=\"x>y\", <sip:b>", ','), vec!["<sip:a>;p=\"x>y\"", " <sip:b>"]);
+        assert!(quotes_balanced("\"a\\\"b\"") && !quotes_balanced("\"abc"));
+        assert_eq!(find_unquoted("\"<x>\" <sip:a>", '<'), Some(6));
     }
 
     #[test]
