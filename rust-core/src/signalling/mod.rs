@@ -1,2 +1,3 @@
 //! Our signalling rules above rsipstack: event-and-time state machines, no sockets.
+pub mod call;
 pub mod registration;

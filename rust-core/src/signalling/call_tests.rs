@@ -1,0 +1,158 @@
+//! CallMachine on a virtual clock: each test names the rule it proves.
+
+use super::*;
+
+fn drain(m: &mut CallMachine) -> Vec<CallAction> {
+    std::iter::from_fn(|| m.poll_action()).collect()
+}
+
+fn ended(reason: EndReason, sip_code: Option<u16>, duration: Option<Duration>) -> CallAction {
+    CallAction::Event(CallEvent::Ended { reason, sip_code, duration })
+}
+
+#[test]
+fn incoming_call_is_reported_once_and_rings() {
+    let mut m = CallMachine::incoming(Instant::now());
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Incoming), CallAction::SendRinging]);
+}
+
+#[test]
+fn rfc3326_cancel_cause_200_is_answered_elsewhere_not_missed() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    drain(&mut m);
+    m.handle(t, CallInput::RemoteCancelled { reason: Some("SIP;cause=200;text=\"Call completed elsewhere\"".into()) });
+    assert_eq!(drain(&mut m), vec![ended(EndReason::AnsweredElsewhere, Some(487), None)]);
+    assert!(m.is_ended());
+}
+
+#[test]
+fn cancel_causes_map_to_end_reasons() {
+    assert_eq!(cancel_reason(Some("SIP ;cause=600;text=\"Busy Everywhere\"")), EndReason::DeclinedElsewhere);
+    assert_eq!(cancel_reason(Some("SIP;cause=603")), EndReason::DeclinedElsewhere);
+    assert_eq!(cancel_reason(Some("Q.850;cause=16, SIP;cause=200")), EndReason::AnsweredElsewhere);
+    assert_eq!(cancel_reason(Some("Q.850;cause=16")), EndReason::Cancelled, "a Q.850 cause alone says nothing of SIP");
+    assert_eq!(cancel_reason(None), EndReason::Cancelled, "no Reason: the caller gave up, a missed call");
+}
+
+#[test]
+fn local_decline_is_486_so_the_desk_keeps_ringing() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    drain(&mut m);
+    m.handle(t, CallInput::Decline { everywhere: false });
+    assert_eq!(drain(&mut m), vec![CallAction::Reject { code: 486 }, ended(EndReason::Declined, Some(486), None)]);
+}
+
+#[test]
+fn decline_everywhere_is_603() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    drain(&mut m);
+    m.handle(t, CallInput::Decline { everywhere: true });
+    assert_eq!(drain(&mut m)[0], CallAction::Reject { code: 603 });
+}
+
+#[test]
+fn answered_call_is_active_after_ack_and_reports_its_duration() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    drain(&mut m);
+    m.handle(t, CallInput::Answer);
+    assert_eq!(drain(&mut m), vec![CallAction::Accept]);
+    m.handle(t + Duration::from_millis(20), CallInput::AckReceived);
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Answered)]);
+    m.handle(t + Duration::from_secs(5), CallInput::RemoteBye);
+    assert_eq!(drain(&mut m), vec![ended(EndReason::RemoteHangup, None, Some(Duration::from_millis(4980)))]);
+}
+
+#[test]
+fn rfc3261_9_2_cancel_crossing_our_200_has_no_effect() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    drain(&mut m);
+    m.handle(t, CallInput::Answer);
+    m.handle(t, CallInput::RemoteCancelled { reason: None });
+    m.handle(t, CallInput::AckReceived);
+    assert_eq!(drain(&mut m), vec![CallAction::Accept, CallAction::Event(CallEvent::Answered)]);
+    assert!(m.is_active());
+}
+
+#[test]
+fn missing_ack_ends_the_call_as_failed_with_bye() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    drain(&mut m);
+    m.handle(t, CallInput::Answer);
+    drain(&mut m);
+    m.handle(t, CallInput::AckTimeout);
+    assert_eq!(drain(&mut m), vec![CallAction::SendBye, ended(EndReason::Failed, Some(408), None)]);
+}
+
+#[test]
+fn outgoing_rings_once_answers_and_hangs_up() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::Provisional { code: 100 });
+    m.handle(t, CallInput::Provisional { code: 180 });
+    m.handle(t, CallInput::Provisional { code: 183 });
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Ringing)], "forked 18x report ringing once");
+    m.handle(t, CallInput::Answered);
+    m.handle(t + Duration::from_secs(3), CallInput::Hangup);
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Answered), CallAction::SendBye, ended(EndReason::LocalHangup, None, Some(Duration::from_secs(3)))]);
+}
+
+#[test]
+fn outgoing_final_errors_say_what_the_user_understands() {
+    for (code, reason) in [(486, EndReason::Busy), (600, EndReason::Busy), (603, EndReason::Declined), (480, EndReason::Unanswered), (404, EndReason::Failed), (503, EndReason::Failed)] {
+        let t = Instant::now();
+        let mut m = CallMachine::outgoing(t);
+        m.handle(t, CallInput::Rejected { code });
+        assert_eq!(drain(&mut m), vec![ended(reason, Some(code), None)], "{code}");
+    }
+}
+
+#[test]
+fn hanging_up_while_dialing_cancels_and_ends_on_487() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::Hangup);
+    assert_eq!(drain(&mut m), vec![CallAction::SendCancel]);
+    m.handle(t, CallInput::Rejected { code: 487 });
+    assert_eq!(drain(&mut m), vec![ended(EndReason::LocalHangup, Some(487), None)]);
+}
+
+#[test]
+fn rfc3261_15_200_after_our_cancel_is_ended_with_bye() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::Hangup);
+    drain(&mut m);
+    m.handle(t, CallInput::Answered);
+    assert_eq!(drain(&mut m), vec![CallAction::SendBye, ended(EndReason::LocalHangup, Some(200), None)]);
+}
+
+#[test]
+fn ring_timeout_cancels_as_unanswered() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::Provisional { code: 180 });
+    drain(&mut m);
+    assert_eq!(m.poll_timeout(), Some(t + RING_TIMEOUT));
+    m.handle_timeout(t + RING_TIMEOUT);
+    assert_eq!(drain(&mut m), vec![CallAction::SendCancel]);
+    m.handle(t + RING_TIMEOUT, CallInput::Rejected { code: 487 });
+    assert_eq!(drain(&mut m), vec![ended(EndReason::Unanswered, Some(487), None)]);
+}
+
+#[test]
+fn nothing_happens_after_the_end() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    m.handle(t, CallInput::RemoteCancelled { reason: None });
+    drain(&mut m);
+    for input in [CallInput::Answer, CallInput::RemoteBye, CallInput::Hangup, CallInput::AckReceived] {
+        m.handle(t, input);
+    }
+    assert!(drain(&mut m).is_empty());
+}
