@@ -1,16 +1,17 @@
 //! `ringside`: the terminal shell over Ringside's core, for demos and QA scripts (design §4).
 //! Exit codes: 0 success, 2 bad config or arguments, 3 registration failed, 4 call failed.
 
+mod calls_cli;
 mod config_file;
 mod demo;
 mod events_out;
+mod session;
 
 use clap::{Parser, Subcommand};
-use ringside_core::engine::{Phone, PhoneEvent, StaticSecrets};
+use ringside_core::engine::PhoneEvent;
+use session::{fail, Next, Session, EXIT_CONFIG, EXIT_REGISTRATION};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "ringside", version, about = "Ringside softphone: terminal shell")]
@@ -32,12 +33,33 @@ struct Cli {
 enum Command {
     /// Stay registered; on SIGINT/SIGTERM unregister and exit 0; SIGUSR1 = the network changed.
     Register,
+    /// Place a call (after registering); exit 0 if answered, 4 if not.
+    Call {
+        /// An extension of the account's PBX, or a SIP URI.
+        target: String,
+        /// Hang up this many seconds after the answer.
+        #[arg(long)]
+        hangup_after: Option<f64>,
+    },
+    /// Stay registered and handle incoming calls as told.
+    Listen {
+        /// Answer this many seconds after the call starts ringing here.
+        #[arg(long)]
+        answer_after: Option<f64>,
+        /// Hang up this many seconds after answering.
+        #[arg(long)]
+        hangup_after: Option<f64>,
+        /// Decline every call: 486 (the desk keeps ringing) or 603 (decline everywhere).
+        #[arg(long, value_parser = ["486", "603"])]
+        decline: Option<String>,
+        /// Exit after this many calls have ended.
+        #[arg(long)]
+        calls: Option<u32>,
+    },
     /// The main job: local PBX, desk phone and Ringside on one extension.
     Demo,
 }
 
-const EXIT_CONFIG: u8 = 2;
-const EXIT_REGISTRATION: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -69,59 +91,35 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Register => register(cli.config, cli.data_dir).await,
             Command::Demo => demo::run().await,
+            Command::Call { target, hangup_after } => match Session::start(&cli.config, cli.data_dir).await {
+                Ok(session) => calls_cli::call(session, target, hangup_after).await,
+                Err(code) => code,
+            },
+            Command::Listen { answer_after, hangup_after, decline, calls } => match Session::start(&cli.config, cli.data_dir).await {
+                Ok(session) => {
+                    let decline = decline.and_then(|d| d.parse().ok());
+                    calls_cli::listen(session, calls_cli::ListenOptions { answer_after, hangup_after, decline, calls }).await
+                }
+                Err(code) => code,
+            },
         }
     })
 }
 
 async fn register(config: PathBuf, data_dir: Option<PathBuf>) -> ExitCode {
-    let loaded = match config_file::load(&config, data_dir) {
-        Ok(l) => l,
-        Err(sentence) => {
-            eprintln!("ringside: {sentence}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
-    };
-    let (listener, mut events) = events_out::JsonLines::new();
-    let phone = match Phone::start(loaded.phone, Arc::new(StaticSecrets(loaded.passwords)), Arc::new(listener)).await {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("ringside: {e}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
-    };
-    let mut sigterm = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+    let mut session = match Session::start(&config, data_dir).await {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("ringside: cannot watch SIGTERM: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut sigusr1 = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ringside: cannot watch SIGUSR1: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let code = loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => break ExitCode::SUCCESS,
-            // What a shell's NetworkMonitor reports; here a QA script's signal plays it.
-            _ = sigusr1.recv() => phone.network_changed().await,
-            _ = sigterm.recv() => break ExitCode::SUCCESS,
-            event = events.recv() => match event {
-                // A failure without a retry is one the user must fix (password, extension).
-                Some(PhoneEvent::RegistrationFailed { retry_in_ms: None, reason, .. }) => {
-                    eprintln!("ringside: registration failed: {reason}");
-                    break ExitCode::from(EXIT_REGISTRATION);
-                }
-                Some(_) => {}
-                None => break ExitCode::FAILURE,
-            },
+        match session.next().await {
+            Next::Stop => break ExitCode::SUCCESS,
+            // A failure without a retry is one the user must fix (password, extension).
+            Next::Event(PhoneEvent::RegistrationFailed { retry_in_ms: None, reason, .. }) => {
+                break fail(EXIT_REGISTRATION, &format!("registration failed: {reason}"));
+            }
+            Next::Event(_) => {}
         }
     };
-    phone.shutdown(Duration::from_secs(5)).await;
-    // Let the listener print the last events before the process ends.
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(50), events.recv()).await {}
-    code
+    session.finish(code).await
 }

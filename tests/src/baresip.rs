@@ -17,11 +17,20 @@ pub struct DeskPhone {
 impl DeskPhone {
     /// Starts baresip registered as `user` at `domain` through the proxy on 127.0.0.1:`proxy_port`.
     pub fn start(user: &str, password: &str, domain: &str, proxy_port: u16) -> DeskPhone {
-        Self::start_with_regint(user, password, domain, proxy_port, 600)
+        Self::start_with(user, password, domain, proxy_port, 600, false)
+    }
+
+    /// A desk phone that answers every call at once.
+    pub fn start_auto_answer(user: &str, password: &str, domain: &str, proxy_port: u16) -> DeskPhone {
+        Self::start_with(user, password, domain, proxy_port, 600, true)
     }
 
     /// As [`Self::start`], asking for `regint`-second bindings.
     pub fn start_with_regint(user: &str, password: &str, domain: &str, proxy_port: u16, regint: u32) -> DeskPhone {
+        Self::start_with(user, password, domain, proxy_port, regint, false)
+    }
+
+    fn start_with(user: &str, password: &str, domain: &str, proxy_port: u16, regint: u32, auto_answer: bool) -> DeskPhone {
         let dir = tempfile::tempdir().unwrap();
         let sip_port = free_port();
         // baresip also listens for TLS on sip_port + 1: keep the control port clear of it.
@@ -30,15 +39,18 @@ impl DeskPhone {
             ctrl_port = free_port();
         }
         let config = format!(
-            "sip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\n\
-             module_app account.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl_port}\n\
-             audio_player aufile,{dir}/desk-heard.wav\naudio_source aufile,/dev/null\n",
+            "sip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\nmodule ausine.so\n\
+             module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl_port}\n\
+             audio_player aufile,{dir}/desk-heard.wav\naudio_source ausine,440\nausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 1\n",
             dir = dir.path().display()
         );
         std::fs::write(dir.path().join("config"), config).unwrap();
         std::fs::write(
             dir.path().join("accounts"),
-            format!("<sip:{user}@{domain}>;auth_pass={password};outbound=\"sip:127.0.0.1:{proxy_port}\";regint={regint}\n"),
+            format!(
+                "<sip:{user}@{domain}>;auth_pass={password};outbound=\"sip:127.0.0.1:{proxy_port}\";regint={regint};answermode={}\n",
+                if auto_answer { "auto" } else { "manual" }
+            ),
         )
         .unwrap();
         let log = std::fs::File::create(dir.path().join("baresip.log")).unwrap();
@@ -57,6 +69,32 @@ impl DeskPhone {
         let start = Instant::now();
         while start.elapsed() < limit {
             if self.log().contains("200 OK") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        false
+    }
+
+    /// Sends a menu command (`accept`, `hangup`, `dial 1001`…) through baresip's TCP control
+    /// socket (netstring-framed JSON) and returns its raw answer.
+    pub fn command(&self, command: &str) -> std::io::Result<String> {
+        use std::io::{Read, Write};
+        let (name, params) = command.split_once(' ').unwrap_or((command, ""));
+        let json = serde_json::json!({"command": name, "params": params, "token": "testbed"}).to_string();
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.ctrl_port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        stream.write_all(format!("{}:{json},", json.len()).as_bytes())?;
+        let mut buf = [0u8; 4096];
+        let n = stream.read(&mut buf).unwrap_or(0);
+        Ok(String::from_utf8_lossy(&buf[..n]).to_string())
+    }
+
+    /// Waits (bounded) until the log shows `needle`.
+    pub fn wait_log(&self, needle: &str, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.log().contains(needle) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(25));

@@ -29,12 +29,26 @@ impl Sipp {
         Sipp { process, port, dir }
     }
 
+    /// Runs `calls` calls of scenario `name` from UDP `port` to `service`@`remote_port` (the
+    /// PBX); `pause_ms` is what the scenario's <pause/> waits.
+    pub fn uac(name: &str, port: u16, service: &str, remote_port: u16, pause_ms: u64) -> Sipp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new("sipp");
+        cmd.arg("-sf").arg(scenario(name)).arg(format!("127.0.0.1:{remote_port}"));
+        cmd.args(["-s", service, "-i", "127.0.0.1", "-p", &port.to_string(), "-m", "1", "-d", &pause_ms.to_string(), "-mp", &crate::ports::free_port_block(4).to_string()]);
+        cmd.args(["-trace_err", "-error_file"]).arg(dir.path().join("errors.log"));
+        cmd.stdout(Stdio::null()).stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap());
+        let process = Owned::spawn(&format!("sipp {name}"), &mut cmd).expect("sipp is installed (scripts/install-deps)");
+        Sipp { process, port, dir }
+    }
+
     /// Waits (bounded) for the scenario to end; true when every step and check passed.
     pub fn passed(&mut self, limit: Duration) -> bool {
         self.process.wait_exit(limit) == Some(0)
     }
 
     pub fn errors(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("errors.log")).unwrap_or_default()
+        let read = |f: &str| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default();
+        format!("{}{}", read("errors.log"), read("stderr.log"))
     }
 }

@@ -2,6 +2,7 @@
 //! timer expiry, and carries out its actions on the `SipStack`. Only bytes and timers here;
 //! every decision is the machine's.
 
+use super::calls::AccountRoute;
 use super::config::AccountConfig;
 use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
@@ -37,6 +38,8 @@ pub struct AccountSetup {
     pub instance: String,
     pub reg_id: u32,
     pub registration: RegistrationConfig,
+    /// Shared with the call hub: where this account's calls go while registered.
+    pub route: Arc<std::sync::Mutex<AccountRoute>>,
 }
 
 /// The outcome of one REGISTER transaction.
@@ -185,13 +188,25 @@ impl AccountTask {
                 }
                 RegistrationAction::Event(event) => {
                     match &event {
-                        RegistrationEvent::Registered { .. } => self.bound_contact = self.last_params.as_ref().map(|p| p.contact_uri()),
-                        RegistrationEvent::Unregistered => self.bound_contact = None,
+                        RegistrationEvent::Registered { .. } => {
+                            self.bound_contact = self.last_params.as_ref().map(|p| p.contact_uri());
+                            self.set_route(self.flow.as_ref().map(|(_, d)| d.clone()), self.bound_contact.clone());
+                        }
+                        RegistrationEvent::Unregistered => {
+                            self.bound_contact = None;
+                            self.set_route(None, None);
+                        }
                         RegistrationEvent::Failed { .. } => {}
                     }
                     self.report(event)
                 }
             }
+        }
+    }
+
+    fn set_route(&self, destination: Option<SipAddr>, contact: Option<String>) {
+        if let Ok(mut route) = self.setup.route.lock() {
+            *route = AccountRoute { destination, contact };
         }
     }
 

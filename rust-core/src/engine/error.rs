@@ -10,6 +10,12 @@ pub enum EngineError {
     Transport(String),
     #[error("SIP: {0}")]
     Sip(String),
+    #[error("account {account} is not registered yet")]
+    NotRegistered { account: String },
+    #[error("cannot call {0}")]
+    InvalidTarget(String),
+    #[error("no call {0}")]
+    NoSuchCall(String),
 }
 
 impl From<rsipstack::Error> for EngineError {

@@ -1,5 +1,6 @@
 //! Events the core reports to shells (design §4): one enum, serialised as the CLI's JSON lines.
 
+use crate::signalling::call::EndReason;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -10,6 +11,12 @@ pub enum PhoneEvent {
     /// An attempt failed; `retry_in_ms` is absent when the user must act (wrong password).
     RegistrationFailed { account: String, code: u16, reason: String, #[serde(skip_serializing_if = "Option::is_none")] retry_in_ms: Option<u64> },
     Unregistered { account: String },
+    /// A call rings here (and, forked by the PBX, at the desk).
+    Incoming { call: String, call_id: String, from: String, #[serde(skip_serializing_if = "Option::is_none")] display_name: Option<String>, account: String },
+    /// Our outgoing call rings at the far end.
+    Ringing { call: String },
+    Answered { call: String },
+    CallEnded { call: String, reason: EndReason, #[serde(skip_serializing_if = "Option::is_none")] sip_code: Option<u16>, #[serde(skip_serializing_if = "Option::is_none")] duration_ms: Option<u64> },
     Error { message: String },
 }
 

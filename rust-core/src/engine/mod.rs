@@ -1,10 +1,14 @@
 //! The engine: tokio tasks that move bytes and timers for our state machines, over rsipstack's
 //! transports and transactions. Its `Phone` is the public Rust API every shell drives.
 mod account;
+mod audio_offer;
+pub mod calls;
+pub mod cancel_reasons;
 pub mod config;
 pub mod dns;
 pub mod error;
 pub mod events;
+mod incoming;
 pub mod instance;
 pub mod phone;
 pub mod register_request;

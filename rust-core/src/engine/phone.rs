@@ -2,6 +2,8 @@
 //! task per account, and unregisters them all on shutdown.
 
 use super::account::{AccountCommand, AccountSetup, AccountTask};
+use super::calls::{CallAccount, CallHub};
+use crate::signalling::call::CallInput;
 use super::config::{AccountConfig, PhoneConfig};
 use super::dns::Locator;
 use super::error::EngineError;
@@ -20,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 pub struct Phone {
     stack: Arc<SipStack>,
     accounts: Vec<mpsc::Sender<AccountCommand>>,
+    calls: Arc<CallHub>,
 }
 
 impl Phone {
@@ -47,10 +50,24 @@ impl Phone {
                 jitter_seed: instance.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3)),
                 ..Default::default()
             };
-            setups.push(AccountSetup { account: account.clone(), password, target, instance, reg_id: 1 + i as u32, registration });
+            setups.push(AccountSetup { account: account.clone(), password, target, instance, reg_id: 1 + i as u32, registration, route: Arc::default() });
         }
         let bind_ip = bind_ip_for(&locator, &setups[0].target).await;
         let stack = SipStack::start(&config.sip, bind_ip, locator).await?;
+        let call_accounts = setups
+            .iter()
+            .map(|s| CallAccount {
+                key: s.account.key(),
+                username: s.account.username.clone(),
+                domain: s.account.domain.clone(),
+                display_name: s.account.display_name.clone(),
+                auth_username: s.account.auth_username.clone(),
+                password: s.password.clone(),
+                route: s.route.clone(),
+            })
+            .collect();
+        let calls = CallHub::new(&stack, listener.clone(), call_accounts, bind_ip);
+        super::incoming::serve(stack.clone(), calls.clone());
         let mut accounts = Vec::new();
         for setup in setups {
             let (tx, rx) = mpsc::channel(8);
@@ -58,7 +75,34 @@ impl Phone {
             tokio::spawn(task.run(rx));
             accounts.push(tx);
         }
-        Ok(Phone { stack, accounts })
+        Ok(Phone { stack, accounts, calls })
+    }
+
+    /// Calls `target` (an extension of the first account's PBX, or a SIP URI); returns the
+    /// call's id, which every later event of the call carries.
+    pub fn call(&self, target: &str) -> Result<String, EngineError> {
+        self.calls.place_call(0, target)
+    }
+
+    pub async fn answer(&self, call: &str) -> Result<(), EngineError> {
+        self.command(call, CallInput::Answer).await
+    }
+
+    /// Declines a ringing call: 486 so the desk keeps ringing, or 603 `everywhere`.
+    pub async fn decline(&self, call: &str, everywhere: bool) -> Result<(), EngineError> {
+        self.command(call, CallInput::Decline { everywhere }).await
+    }
+
+    pub async fn hangup(&self, call: &str) -> Result<(), EngineError> {
+        self.command(call, CallInput::Hangup).await
+    }
+
+    async fn command(&self, call: &str, input: CallInput) -> Result<(), EngineError> {
+        if self.calls.command(call, input).await {
+            Ok(())
+        } else {
+            Err(EngineError::NoSuchCall(call.to_string()))
+        }
     }
 
     /// The shell reports a network change: every account re-registers on a fresh flow.

@@ -6,6 +6,7 @@
 //! to interval + pong timeout. A missing pong therefore closes the flow, and the close reaches
 //! the account tasks through [`SipStack::flow_closed`].
 
+use super::cancel_reasons::{CancelReasonInspector, CancelReasons};
 use super::config::SipConfig;
 use super::dns::Locator;
 use super::error::EngineError;
@@ -27,6 +28,8 @@ pub struct SipStack {
     /// The UDP listener's address (also the Contact of UDP registrations).
     pub udp_addr: SipAddr,
     pub config: SipConfig,
+    /// CANCEL Reasons by Call-ID (rsipstack's dialogs drop them).
+    pub cancel_reasons: CancelReasons,
 }
 
 /// Hears rsipstack's transport events and broadcasts closed flows by [`flow_id`]: the remote
@@ -87,6 +90,7 @@ impl SipStack {
         transport_layer.set_stream_idle_timeout(config.keepalive() + Duration::from_secs(config.pong_timeout_secs.max(1)));
 
         let (closed_tx, _) = broadcast::channel(64);
+        let cancel_reasons = CancelReasons::default();
         let option = EndpointOption {
             t1: Duration::from_millis(config.timer_t1_ms),
             t1x64: Duration::from_millis(config.timer_t1_ms * 64),
@@ -100,6 +104,7 @@ impl SipStack {
             .with_cancel_token(cancel.clone())
             .with_option(option)
             .with_transport_inspector(Box::new(FlowWatcher(closed_tx.clone())))
+            .with_inspector(Box::new(CancelReasonInspector(cancel_reasons.clone())))
             .build();
         let inner = endpoint.inner.clone();
         tokio::spawn(async move {
@@ -107,9 +112,11 @@ impl SipStack {
                 tracing::error!(error = %e, "SIP endpoint stopped");
             }
         });
-        let stack = Arc::new(SipStack { endpoint, cancel, closed_tx, udp_addr, config: config.clone() });
-        stack.clone().answer_incoming();
-        Ok(stack)
+        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, udp_addr, config: config.clone(), cancel_reasons }))
+    }
+
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
     }
 
     /// Subscribes to the [`flow_id`]s of flows that closed.
@@ -146,39 +153,6 @@ impl SipStack {
             _ => Ok(()),
         };
         result.map_err(|e| EngineError::Transport(format!("keep-alive ping: {e}")))
-    }
-
-    /// Every request first passes our inbound gate (RFC 4475 semantics: Require, body type,
-    /// URI scheme, CSeq…) and gets its answer there when it fails. Until calls arrive (issue 3)
-    /// the rest get 480: we are reachable but not yet answering sessions; OPTIONS gets 200.
-    fn answer_incoming(self: Arc<Self>) {
-        let Ok(mut incoming) = self.endpoint.incoming_transactions() else { return };
-        let cancel = self.cancel.clone();
-        tokio::spawn(async move {
-            loop {
-                let mut tx = tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    tx = incoming.recv() => match tx { Some(tx) => tx, None => break },
-                };
-                if tx.original.method == rsipstack::sip::Method::Ack {
-                    continue;
-                }
-                // rsipstack already parsed the octets (leniently); the gate re-reads them as
-                // serialised, which keeps every semantic check though not byte-level framing.
-                let (code, headers) = match crate::sip::inbound::classify(&tx.original.to_bytes(), false) {
-                    crate::sip::inbound::Verdict::Reject { code, why, header, .. } => {
-                        tracing::info!(code, %why, method = %tx.original.method, "request refused by the inbound gate");
-                        let headers = header.map(|(n, v)| rsipstack::sip::headers::make_header(n, v)).into_iter().collect();
-                        (rsipstack::sip::StatusCode::from(code), headers)
-                    }
-                    _ if tx.original.method == rsipstack::sip::Method::Options => (rsipstack::sip::StatusCode::OK, Vec::new()),
-                    _ => (rsipstack::sip::StatusCode::TemporarilyUnavailable, Vec::new()),
-                };
-                tokio::spawn(async move {
-                    let _ = tx.reply_with(code, headers, None).await;
-                });
-            }
-        });
     }
 
     pub fn shutdown(&self) {

@@ -1,0 +1,313 @@
+//! `CallHub`: every call of the phone, each a task that feeds its `CallMachine` with what
+//! rsipstack's INVITE dialog reports and the user's commands, and carries out the machine's
+//! actions on that dialog. Only bytes and timers here; the rules are the machine's.
+
+use super::audio_offer::AudioOffer;
+use super::cancel_reasons::CancelReasons;
+use super::error::EngineError;
+use super::events::{PhoneEvent, PhoneListener};
+use super::sip_stack::SipStack;
+use crate::signalling::call::{CallAction, CallEvent, CallInput, CallMachine};
+use rsipstack::dialog::authenticate::Credential;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invitation::InviteOption;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::prelude::HeadersExt;
+use rsipstack::sip::{Header, Uri};
+use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::SipAddr;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+/// Where an account's calls go and what Contact they carry: kept current by its
+/// registration task (the flow's resolved address, the contact the registrar accepted).
+#[derive(Debug, Clone, Default)]
+pub struct AccountRoute {
+    pub destination: Option<SipAddr>,
+    pub contact: Option<String>,
+}
+
+/// One account as calls see it.
+pub struct CallAccount {
+    pub key: String,
+    pub username: String,
+    pub domain: String,
+    pub display_name: Option<String>,
+    pub auth_username: Option<String>,
+    pub password: String,
+    pub route: Arc<Mutex<AccountRoute>>,
+}
+
+/// Namespace of call UUIDs: UUIDv5(account, Call-ID), so a push and its INVITE, or two
+/// deliveries of one INVITE, are one call (design §2).
+const CALL_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5f6b2c1e_7a0d_4f7e_9c53_0b1f3d2a9e61);
+
+pub fn call_uuid(account_key: &str, call_id: &str) -> String {
+    uuid::Uuid::new_v5(&CALL_NAMESPACE, format!("{account_key}\n{call_id}").as_bytes()).to_string()
+}
+
+pub struct CallHub {
+    dialogs: Arc<DialogLayer>,
+    listener: Arc<dyn PhoneListener>,
+    accounts: Vec<CallAccount>,
+    calls: Mutex<HashMap<String, mpsc::Sender<CallInput>>>,
+    cancel_reasons: CancelReasons,
+    media_ip: IpAddr,
+}
+
+impl CallHub {
+    pub fn new(stack: &SipStack, listener: Arc<dyn PhoneListener>, accounts: Vec<CallAccount>, media_ip: IpAddr) -> Arc<Self> {
+        Arc::new(CallHub {
+            dialogs: Arc::new(DialogLayer::new(stack.endpoint.inner.clone())),
+            listener,
+            accounts,
+            calls: Mutex::new(HashMap::new()),
+            cancel_reasons: stack.cancel_reasons.clone(),
+            media_ip,
+        })
+    }
+
+    pub fn dialogs(&self) -> &Arc<DialogLayer> {
+        &self.dialogs
+    }
+
+    /// Sends a user command to a call; false if no such call.
+    pub async fn command(&self, call: &str, input: CallInput) -> bool {
+        let sender = self.calls.lock().ok().and_then(|c| c.get(call).cloned());
+        match sender {
+            Some(s) => s.send(input).await.is_ok(),
+            None => false,
+        }
+    }
+
+    fn register(&self, uuid: &str) -> Option<mpsc::Receiver<CallInput>> {
+        let mut calls = self.calls.lock().ok()?;
+        if calls.contains_key(uuid) {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel(8);
+        calls.insert(uuid.to_string(), tx);
+        Some(rx)
+    }
+
+    fn forget(&self, uuid: &str) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.remove(uuid);
+        }
+    }
+
+    fn emit(&self, uuid: &str, event: CallEvent) {
+        let call = uuid.to_string();
+        let event = match event {
+            CallEvent::Incoming => return, // reported with its caller by the INVITE path
+            CallEvent::Ringing => PhoneEvent::Ringing { call },
+            CallEvent::Answered => PhoneEvent::Answered { call },
+            CallEvent::Ended { reason, sip_code, duration } => {
+                PhoneEvent::CallEnded { call, reason, sip_code, duration_ms: duration.map(|d| d.as_millis() as u64) }
+            }
+        };
+        self.listener.on_event(event);
+    }
+
+    /// A new INVITE (no To tag): one call per account and Call-ID.
+    pub fn incoming_invite(self: &Arc<Self>, mut tx: Transaction) {
+        let req = &tx.original;
+        let user = req.uri.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default();
+        let Some(account) = self.accounts.iter().find(|a| a.username == user).or(self.accounts.first()) else { return };
+        let call_id = req.call_id_header().map(|h| h.value().to_string()).unwrap_or_default();
+        let from = req.from_header().map(|h| h.value().to_string()).unwrap_or_default();
+        let (display_name, from_uri) = split_name_addr(&from);
+        let uuid = call_uuid(&account.key, &call_id);
+        let Some(commands) = self.register(&uuid) else {
+            // Same call, another path: RFC 3261 §8.2.2.2 merged request.
+            tokio::spawn(async move { tx.reply(rsipstack::sip::StatusCode::LoopDetected).await.ok() });
+            return;
+        };
+        let contact = account.route.lock().ok().and_then(|r| r.contact.clone()).and_then(|c| Uri::try_from(c.as_str()).ok());
+        let (state_tx, states) = self.dialogs.new_dialog_state_channel();
+        let dialog = match self.dialogs.get_or_create_server_invite(&tx, state_tx, None, contact) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "incoming INVITE without a dialog");
+                self.forget(&uuid);
+                return;
+            }
+        };
+        self.listener.on_event(PhoneEvent::Incoming { call: uuid.clone(), call_id: call_id.clone(), from: from_uri, display_name, account: account.key.clone() });
+        let hub = self.clone();
+        let span = tracing::info_span!("call", %call_id, direction = "in");
+        // The INVITE server transaction runs in its own task: it answers retransmissions and
+        // hands ACK, CANCEL and our responses through the dialog.
+        let mut driver = dialog.clone();
+        tokio::spawn(async move { driver.handle(&mut tx).await.ok() }.instrument(span.clone()));
+        tokio::spawn(hub.run_call(uuid, call_id, dialog, states, commands, CallMachine::incoming(Instant::now().into_std()), None, None).instrument(span));
+    }
+
+    /// Places a call from account `index` to `target` (an extension or a SIP URI).
+    pub fn place_call(self: &Arc<Self>, index: usize, target: &str) -> Result<String, EngineError> {
+        let account = self.accounts.get(index).ok_or(EngineError::Config { field: "account", reason: format!("no account #{index}") })?;
+        let route = account.route.lock().map(|r| r.clone()).unwrap_or_default();
+        let (Some(destination), Some(contact)) = (route.destination, route.contact) else {
+            return Err(EngineError::NotRegistered { account: account.key.clone() });
+        };
+        let callee = if target.contains(':') { target.to_string() } else { format!("sip:{target}@{}", account.domain) };
+        let callee = Uri::try_from(callee.as_str()).map_err(|e| EngineError::InvalidTarget(format!("{target:?}: {e}")))?;
+        let offer = AudioOffer::bind(self.media_ip).map_err(|e| EngineError::Transport(format!("RTP port: {e}")))?;
+        let call_id = format!("{}@ringside", uuid::Uuid::new_v4());
+        let uuid = call_uuid(&account.key, &call_id);
+        let caller = Uri::try_from(format!("sip:{}@{}", account.username, account.domain).as_str())
+            .map_err(|e| EngineError::Config { field: "account", reason: e.to_string() })?;
+        let option = InviteOption {
+            caller_display_name: account.display_name.clone(),
+            caller,
+            callee,
+            destination: Some(destination),
+            content_type: Some("application/sdp".into()),
+            offer: Some(offer.sdp.clone().into_bytes()),
+            contact: Uri::try_from(contact.as_str()).map_err(|e| EngineError::Sip(e.to_string()))?,
+            credential: Some(Credential {
+                username: account.username.clone(),
+                password: account.password.clone(),
+                realm: None,
+                auth_username: account.auth_username.clone(),
+            }),
+            call_id: Some(call_id.clone()),
+            ..Default::default()
+        };
+        let commands = self.register(&uuid).ok_or_else(|| EngineError::Sip("duplicate call".into()))?;
+        let (state_tx, states) = self.dialogs.new_dialog_state_channel();
+        let (dialog, outcome) = match self.dialogs.do_invite_async(option, state_tx) {
+            Ok(pair) => pair,
+            Err(e) => {
+                self.forget(&uuid);
+                return Err(e.into());
+            }
+        };
+        let span = tracing::info_span!("call", %call_id, direction = "out");
+        tokio::spawn(self.clone().run_call(uuid.clone(), call_id, dialog, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome), Some(offer)).instrument(span));
+        Ok(uuid)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run_call(
+        self: Arc<Self>,
+        uuid: String,
+        call_id: String,
+        dialog: InviteDialog,
+        mut states: DialogStateReceiver,
+        mut commands: mpsc::Receiver<CallInput>,
+        mut machine: CallMachine,
+        mut outcome: Option<rsipstack::platform::JoinHandle<rsipstack::dialog::invitation::InviteAsyncResult>>,
+        mut offer: Option<AudioOffer>,
+    ) {
+        loop {
+            while let Some(action) = machine.poll_action() {
+                self.carry_out(&uuid, &dialog, &mut offer, action).await;
+            }
+            if machine.is_ended() {
+                break;
+            }
+            let now = || Instant::now().into_std();
+            let deadline = machine.poll_timeout().map(Instant::from_std);
+            tokio::select! {
+                Some(input) = commands.recv() => machine.handle(now(), input),
+                state = states.recv() => match state {
+                    Some(state) => {
+                        if let Some(input) = self.input_from(&call_id, state) {
+                            machine.handle(now(), input);
+                        }
+                    }
+                    None => machine.handle(now(), CallInput::TransportFailed),
+                },
+                result = async { outcome.as_mut().expect("guarded").await }, if outcome.is_some() => {
+                    outcome = None;
+                    let input = match result {
+                        Ok(Ok((_, Some(resp)))) => {
+                            let code = u16::from(resp.status_code.clone());
+                            if (200..300).contains(&code) { CallInput::Answered } else { CallInput::Rejected { code } }
+                        }
+                        _ => CallInput::TransportFailed,
+                    };
+                    machine.handle(now(), input);
+                }
+                _ = sleep_until(deadline) => machine.handle_timeout(now()),
+            }
+        }
+        self.forget(&uuid);
+        self.dialogs.remove_dialog(&dialog.id());
+    }
+
+    /// What a dialog state change means to the call.
+    fn input_from(&self, call_id: &str, state: DialogState) -> Option<CallInput> {
+        match state {
+            DialogState::Early(_, resp) => Some(CallInput::Provisional { code: u16::from(resp.status_code.clone()) }),
+            DialogState::Confirmed(..) => Some(CallInput::AckReceived),
+            DialogState::Terminated(_, TerminatedReason::UacCancel) => {
+                Some(CallInput::RemoteCancelled { reason: self.cancel_reasons.take(call_id).flatten() })
+            }
+            DialogState::Terminated(_, TerminatedReason::UacBye | TerminatedReason::UasBye) => Some(CallInput::RemoteBye),
+            DialogState::Terminated(_, TerminatedReason::Timeout) => Some(CallInput::AckTimeout),
+            _ => None,
+        }
+    }
+
+    async fn carry_out(&self, uuid: &str, dialog: &InviteDialog, offer: &mut Option<AudioOffer>, action: CallAction) {
+        let result = match action {
+            CallAction::SendRinging => dialog.ringing(None, None),
+            CallAction::Accept => match offer.get_or_insert_with(|| AudioOffer::bind(self.media_ip).expect("an RTP port")) {
+                held => dialog.accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(held.sdp.clone().into_bytes())),
+            },
+            CallAction::Reject { code } => dialog.reject(Some(rsipstack::sip::StatusCode::from(code)), None),
+            CallAction::SendCancel => dialog.cancel().await,
+            CallAction::SendBye => dialog.bye().await,
+            CallAction::Event(event) => {
+                self.emit(uuid, event);
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "call action failed");
+        }
+    }
+}
+
+/// `"Name" <sip:uri>;tag=…` → (display name, URI).
+fn split_name_addr(value: &str) -> (Option<String>, String) {
+    match (value.find('<'), value.find('>')) {
+        (Some(lt), Some(gt)) if lt < gt => {
+            let name = value[..lt].trim().trim_matches('"').trim();
+            ((!name.is_empty()).then(|| name.to_string()), value[lt + 1..gt].to_string())
+        }
+        _ => (None, value.split(';').next().unwrap_or("").trim().to_string()),
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_uuid_is_stable_per_account_and_call_id() {
+        assert_eq!(call_uuid("1001@pbx", "abc"), call_uuid("1001@pbx", "abc"));
+        assert_ne!(call_uuid("1001@pbx", "abc"), call_uuid("1002@pbx", "abc"));
+        assert_ne!(call_uuid("1001@pbx", "abc"), call_uuid("1001@pbx", "abd"));
+    }
+
+    #[test]
+    fn from_header_splits_into_name_and_uri() {
+        assert_eq!(split_name_addr("\"Bob B\" <sip:1002@pbx>;tag=x"), (Some("Bob B".into()), "sip:1002@pbx".into()));
+        assert_eq!(split_name_addr("sip:1002@pbx;tag=x"), (None, "sip:1002@pbx".into()));
+    }
+}

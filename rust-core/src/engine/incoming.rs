@@ -1,0 +1,55 @@
+//! Every request that is not part of a transaction we started: through the inbound gate, then
+//! to the call hub (INVITE, in-dialog requests) or answered here (OPTIONS, the rest).
+
+use super::calls::CallHub;
+use super::sip_stack::SipStack;
+use crate::sip::inbound::{classify, Verdict};
+use rsipstack::sip::prelude::HeadersExt;
+use rsipstack::sip::{Method, StatusCode};
+use std::sync::Arc;
+
+pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
+    let Ok(mut incoming) = stack.endpoint.incoming_transactions() else { return };
+    let cancel = stack.cancel_token();
+    tokio::spawn(async move {
+        loop {
+            let mut tx = tokio::select! {
+                _ = cancel.cancelled() => break,
+                tx = incoming.recv() => match tx { Some(tx) => tx, None => break },
+            };
+            if tx.original.method == Method::Ack {
+                continue;
+            }
+            // rsipstack already parsed the octets (leniently); the gate re-reads them as
+            // serialised, which keeps every semantic check though not byte-level framing.
+            if let Verdict::Reject { code, why, header, .. } = classify(&tx.original.to_bytes(), false) {
+                tracing::info!(code, %why, method = %tx.original.method, "request refused by the inbound gate");
+                let headers = header.map(|(n, v)| rsipstack::sip::headers::make_header(n, v)).into_iter().collect();
+                tokio::spawn(async move { tx.reply_with(StatusCode::from(code), headers, None).await.ok() });
+                continue;
+            }
+            let in_dialog = tx.original.to_header().ok().and_then(|t| t.tag().ok().flatten()).is_some();
+            if in_dialog {
+                match hub.dialogs().match_dialog(&tx) {
+                    Some(mut dialog) => {
+                        tokio::spawn(async move { dialog.handle(&mut tx).await.ok() });
+                    }
+                    None => {
+                        tokio::spawn(async move { tx.reply(StatusCode::CallTransactionDoesNotExist).await.ok() });
+                    }
+                }
+                continue;
+            }
+            match tx.original.method {
+                Method::Invite => hub.incoming_invite(tx),
+                Method::Options => {
+                    tokio::spawn(async move { tx.reply(StatusCode::OK).await.ok() });
+                }
+                // Out-of-dialog MESSAGE, NOTIFY (MWI, issue 3 §4), REFER: not handled yet.
+                _ => {
+                    tokio::spawn(async move { tx.reply(StatusCode::TemporarilyUnavailable).await.ok() });
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,133 @@
+//! Ringing alongside the desk phone: Kamailio forks a call to extension 1001 to a baresip desk
+//! phone and to `ringside`; a sipp caller. Each branch of design §2's end reasons, on real peers.
+
+use ringside_testbed::baresip::DeskPhone;
+use ringside_testbed::kamailio::{Pbx, PbxOptions};
+use ringside_testbed::ports::free_port;
+use ringside_testbed::ringside::{config, Ringside};
+use ringside_testbed::sipp::Sipp;
+use std::time::Duration;
+
+const SEC: Duration = Duration::from_secs(1);
+
+struct Office {
+    pbx: Pbx,
+    desk: DeskPhone,
+    phone: Ringside,
+}
+
+/// The PBX, the desk phone on 1001, and ringside on 1001 running `args`.
+fn office(desk_auto_answer: bool, args: &[&str]) -> Office {
+    let pbx = Pbx::start(PbxOptions::default());
+    let desk = if desk_auto_answer {
+        DeskPhone::start_auto_answer("1001", "pw1001", "pbx.test", pbx.udp_port)
+    } else {
+        DeskPhone::start("1001", "pw1001", "pbx.test", pbx.udp_port)
+    };
+    assert!(desk.wait_registered(5 * SEC), "desk registered:\n{}", desk.log());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", args);
+    phone.expect_event("registered", 5 * SEC);
+    assert_eq!(pbx.contacts("1001").len(), 2, "desk and ringside both bound to 1001");
+    Office { pbx, desk, phone }
+}
+
+fn caller(office: &Office, scenario: &str, pause_ms: u64) -> Sipp {
+    Sipp::uac(scenario, free_port(), "1001", office.pbx.udp_port, pause_ms)
+}
+
+#[test]
+fn ringside_answers_and_the_desk_stops_ringing() {
+    let mut o = office(false, &["listen", "--answer-after", "0.3", "--calls", "1"]);
+    let mut sipp = caller(&o, "call-uac", 1000);
+    let incoming = o.phone.expect_event("incoming", 5 * SEC);
+    assert_eq!(incoming["display_name"], "Carol Caller");
+    assert!(o.desk.wait_log("Incoming call", 2 * SEC), "the desk rang too");
+    o.phone.expect_event("answered", 3 * SEC);
+    assert!(o.desk.wait_log("session closed", 3 * SEC), "the desk got its CANCEL:\n{}", o.desk.log());
+    let ended = o.phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!(ended["reason"], "remote_hangup");
+    let ms = ended["duration_ms"].as_u64().unwrap();
+    assert!((900..2000).contains(&ms), "talked about 1 s: {ms}");
+    assert_eq!(ended["call"], incoming["call"]);
+    assert!(sipp.passed(5 * SEC), "caller: {}", sipp.errors());
+    assert_eq!(o.phone.wait_exit(5 * SEC), Some(0), "--calls 1 exits after the call");
+}
+
+#[test]
+fn desk_answers_and_ringside_reports_answered_elsewhere() {
+    let mut o = office(false, &["listen"]);
+    let mut sipp = caller(&o, "call-uac", 500);
+    let incoming = o.phone.expect_event("incoming", 5 * SEC);
+    // Both ring; the employee picks up at the desk.
+    assert!(o.desk.wait_log("Incoming call", 2 * SEC));
+    o.desk.command("accept").unwrap();
+    let ended = o.phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!(ended["reason"], "answered_elsewhere", "CANCEL with Reason: SIP;cause=200 is not a missed call: {ended}");
+    assert_eq!(ended["call"], incoming["call"]);
+    assert!(sipp.passed(5 * SEC), "the desk answered the caller: {}", sipp.errors());
+    let incomings = o.phone.events.iter().filter(|e| e["event"] == "incoming").count();
+    assert_eq!(incomings, 1, "one Call-ID, one call");
+}
+
+#[test]
+fn caller_gives_up_and_it_is_a_missed_call() {
+    let mut o = office(false, &["listen"]);
+    let mut sipp = caller(&o, "call-uac-cancel", 800);
+    o.phone.expect_event("incoming", 5 * SEC);
+    let ended = o.phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!(ended["reason"], "cancelled", "{ended}");
+    assert_eq!(ended["sip_code"], 487);
+    assert!(sipp.passed(5 * SEC), "{}", sipp.errors());
+}
+
+#[test]
+fn ringside_declines_with_486_and_the_desk_keeps_ringing() {
+    let mut o = office(false, &["listen", "--decline", "486"]);
+    let mut sipp = caller(&o, "call-uac", 300);
+    o.phone.expect_event("incoming", 5 * SEC);
+    let ended = o.phone.expect_event("call_ended", 3 * SEC);
+    assert_eq!((ended["reason"].as_str(), ended["sip_code"].as_u64()), (Some("declined"), Some(486)));
+    // A second later the desk still rings: the caller has no final answer yet. The desk answers.
+    std::thread::sleep(SEC);
+    assert!(!o.desk.log().contains("session closed"), "the desk was not cancelled:\n{}", o.desk.log());
+    o.desk.command("accept").unwrap();
+    assert!(sipp.passed(5 * SEC), "the caller got the desk's 200: {}", sipp.errors());
+}
+
+#[test]
+fn outgoing_call_is_answered_and_hung_up() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let callee = DeskPhone::start_auto_answer("1002", "pw1002", "pbx.test", pbx.udp_port);
+    assert!(callee.wait_registered(5 * SEC));
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["call", "1002", "--hangup-after", "1"]);
+    phone.expect_event("registered", 5 * SEC);
+    phone.expect_event("answered", 5 * SEC);
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!(ended["reason"], "local_hangup");
+    assert!(ended["duration_ms"].as_u64().unwrap() >= 900);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    assert!(callee.wait_log("terminated", 3 * SEC) || callee.wait_log("closed", 1 * SEC), "callee saw our BYE:\n{}", callee.log());
+}
+
+#[test]
+fn outgoing_call_to_nobody_fails_with_exit_4() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["call", "1003"]);
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!((ended["reason"].as_str(), ended["sip_code"].as_u64()), (Some("failed"), Some(404)), "{ended}");
+    assert_eq!(phone.wait_exit(5 * SEC), Some(4));
+}
+
+#[test]
+fn outgoing_call_to_a_busy_phone_is_busy() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let callee = DeskPhone::start("1002", "pw1002", "pbx.test", pbx.udp_port);
+    assert!(callee.wait_registered(5 * SEC));
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["call", "1002"]);
+    phone.expect_event("ringing", 5 * SEC);
+    // The callee rejects the ringing call (baresip answers 486 Busy Here).
+    callee.command("hangup").unwrap();
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!(ended["reason"], "busy", "{ended}");
+    assert_eq!(phone.wait_exit(5 * SEC), Some(4));
+}
