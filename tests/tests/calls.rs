@@ -131,3 +131,15 @@ fn outgoing_call_to_a_busy_phone_is_busy() {
     assert_eq!(ended["reason"], "busy", "{ended}");
     assert_eq!(phone.wait_exit(5 * SEC), Some(4));
 }
+
+#[test]
+fn demo_runs_unattended_both_scenes_and_exits_0() {
+    let out = std::process::Command::new(ringside_testbed::ringside::binary()).arg("demo").output().unwrap();
+    let narration = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "demo failed:\n{narration}");
+    assert!(narration.contains("scene 1 (Ringside answers) passed, scene 2 (desk answers) passed"), "{narration}");
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let reasons: Vec<&str> = events.iter().filter(|e| e["event"] == "call_ended").filter_map(|e| e["reason"].as_str()).collect();
+    assert_eq!(reasons, ["local_hangup", "answered_elsewhere"]);
+    assert_eq!(events.last().map(|e| e["event"].clone()), Some("unregistered".into()));
+}

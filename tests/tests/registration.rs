@@ -207,16 +207,6 @@ fn network_change_moves_the_binding_to_a_fresh_flow() {
     assert!(options_through_pbx(&pbx, "1001").unwrap().starts_with("SIP/2.0 200"));
 }
 
-#[test]
-fn demo_runs_unattended_and_exits_0() {
-    let out = std::process::Command::new(ringside_testbed::ringside::binary()).arg("demo").output().unwrap();
-    let narration = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "demo failed:\n{narration}");
-    assert!(narration.contains("desk registered, Ringside registered"), "{narration}");
-    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(events.first().map(|e| e["event"].clone()), Some("registered".into()));
-    assert_eq!(events.last().map(|e| e["event"].clone()), Some("unregistered".into()));
-}
 
 #[test]
 fn rfc3263_without_proxy_naptr_srv_and_a_locate_the_registrar() {
