@@ -89,8 +89,11 @@ mod schema_tests {
         }
     }
 
+    const UUID: &str = "604f587c-7ce8-5a9c-bc1a-47187f6cd4ae";
+
     #[test]
     fn every_event_the_core_emits_matches_the_schema() {
+        use ringside_core::signalling::call::EndReason;
         let v = validator();
         let events = [
             PhoneEvent::Registered { account: "1001@d".into(), expires: 600, contact: "sip:1001@h:5060".into() },
@@ -98,6 +101,12 @@ mod schema_tests {
             PhoneEvent::RegistrationFailed { account: "1001@d".into(), code: 403, reason: "Forbidden".into(), retry_in_ms: None },
             PhoneEvent::Unregistered { account: "1001@d".into() },
             PhoneEvent::Error { message: "x".into() },
+            PhoneEvent::Calling { call: UUID.into(), target: "1002".into() },
+            PhoneEvent::Incoming { call: UUID.into(), call_id: "c@h".into(), from: "sip:a@b".into(), display_name: None, account: "1001@d".into() },
+            PhoneEvent::Ringing { call: UUID.into() },
+            PhoneEvent::Answered { call: UUID.into() },
+            PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::Cancelled, sip_code: Some(487), duration_ms: None },
+            PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::LocalHangup, sip_code: None, duration_ms: Some(3001) },
         ];
         for e in events {
             let value: serde_json::Value = serde_json::from_str(&line(&e)).unwrap();

@@ -4,6 +4,7 @@
 mod calls_cli;
 mod config_file;
 mod demo;
+mod drive;
 mod events_out;
 mod session;
 
@@ -56,6 +57,8 @@ enum Command {
         #[arg(long)]
         calls: Option<u32>,
     },
+    /// JSON-lines commands on stdin, events on stdout; exits on {"cmd":"quit"} or EOF.
+    Drive,
     /// The main job: local PBX, desk phone and Ringside on one extension.
     Demo,
 }
@@ -91,6 +94,10 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Register => register(cli.config, cli.data_dir).await,
             Command::Demo => demo::run().await,
+            Command::Drive => match Session::start(&cli.config, cli.data_dir).await {
+                Ok(session) => drive::drive(session).await,
+                Err(code) => code,
+            },
             Command::Call { target, hangup_after } => match Session::start(&cli.config, cli.data_dir).await {
                 Ok(session) => calls_cli::call(session, target, hangup_after).await,
                 Err(code) => code,

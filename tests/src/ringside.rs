@@ -28,6 +28,7 @@ pub fn binary() -> PathBuf {
 
 pub struct Ringside {
     process: Owned,
+    stdin: Option<std::process::ChildStdin>,
     lines: mpsc::Receiver<String>,
     pub events: Vec<Value>,
     pub dir: tempfile::TempDir,
@@ -60,7 +61,10 @@ impl Ringside {
         }
         cmd.args(args);
         cmd.env("RINGSIDE_PASSWORD", password).stdout(Stdio::piped()).stderr(std::fs::File::create(&stderr_path).unwrap());
-        let mut process = Owned::spawn("ringside", &mut cmd).expect("start ringside");
+        // `drive` reads commands from stdin; every other command gets none.
+        cmd.stdin(if args.contains(&"drive") { Stdio::piped() } else { Stdio::null() });
+        let mut process = Owned::from_child("ringside", cmd.spawn().expect("start ringside"));
+        let stdin = process.child_mut().stdin.take();
         let stdout = process.child_mut().stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -70,7 +74,7 @@ impl Ringside {
                 }
             }
         });
-        Ringside { process, lines, events: Vec::new(), dir, stderr_path }
+        Ringside { process, stdin, lines, events: Vec::new(), dir, stderr_path }
     }
 
     /// Waits (bounded) for the next event named `name`; earlier events are kept in `events`.
@@ -93,6 +97,19 @@ impl Ringside {
             Some(v) => v,
             None => panic!("no {name:?} event within {limit:?}; events so far: {:?}\nstderr tail:\n{}", self.events, self.stderr_tail()),
         }
+    }
+
+    /// Writes one command line to a `drive` process.
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("ringside started with drive");
+        writeln!(stdin, "{line}").expect("drive reads stdin");
+        stdin.flush().unwrap();
+    }
+
+    /// Closes stdin (EOF ends `drive`).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
     }
 
     pub fn stderr(&self) -> String {

@@ -143,3 +143,22 @@ fn demo_runs_unattended_both_scenes_and_exits_0() {
     assert_eq!(reasons, ["local_hangup", "answered_elsewhere"]);
     assert_eq!(events.last().map(|e| e["event"].clone()), Some("unregistered".into()));
 }
+
+#[test]
+fn drive_places_and_hangs_up_a_call_from_json_commands() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let callee = DeskPhone::start_auto_answer("1002", "pw1002", "pbx.test", pbx.udp_port);
+    assert!(callee.wait_registered(5 * SEC));
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tcp"), ""), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"hold","call":"x"}"#);
+    assert!(phone.expect_event("error", 2 * SEC)["message"].as_str().unwrap().contains("not implemented yet"));
+    phone.send(r#"{"cmd":"call","target":"1002"}"#);
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    assert_eq!(phone.expect_event("answered", 5 * SEC)["call"], call.as_str());
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    phone.send(r#"{"cmd":"quit"}"#);
+    phone.expect_event("unregistered", 5 * SEC);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+}

@@ -188,6 +188,7 @@ impl CallHub {
                 return Err(e.into());
             }
         };
+        self.listener.on_event(PhoneEvent::Calling { call: uuid.clone(), target: target.to_string() });
         let span = tracing::info_span!("call", %call_id, direction = "out");
         tokio::spawn(self.clone().run_call(uuid.clone(), call_id, dialog, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome), Some(offer)).instrument(span));
         Ok(uuid)

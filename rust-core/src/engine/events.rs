@@ -13,6 +13,8 @@ pub enum PhoneEvent {
     Unregistered { account: String },
     /// A call rings here (and, forked by the PBX, at the desk).
     Incoming { call: String, call_id: String, from: String, #[serde(skip_serializing_if = "Option::is_none")] display_name: Option<String>, account: String },
+    /// We placed a call; every later event of it carries `call`.
+    Calling { call: String, target: String },
     /// Our outgoing call rings at the far end.
     Ringing { call: String },
     Answered { call: String },

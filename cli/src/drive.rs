@@ -1,0 +1,86 @@
+//! `ringside drive`: JSON-lines commands on stdin, events on stdout (design §4); for QA
+//! scripts and for shells under test. Exits on `{"cmd":"quit"}` or stdin EOF, unregistering.
+
+use crate::events_out;
+use crate::session::{Next, Session};
+use ringside_core::engine::PhoneEvent;
+use serde::Deserialize;
+use std::process::ExitCode;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
+enum Command {
+    Call { target: String },
+    Answer { call: String },
+    Hangup { call: String },
+    Decline { call: String, #[serde(default)] everywhere: bool },
+    Quit,
+}
+
+/// Commands of the contract that arrive with later work (hold, DTMF, transfer: issue 3;
+/// push: issue 5): answered with a clear error, never silently ignored.
+const NOT_YET: &[&str] = &["hold", "resume", "dtmf", "transfer", "push"];
+
+pub async fn drive(mut session: Session) -> ExitCode {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        tokio::select! {
+            next = session.next() => if let Next::Stop = next { break },
+            line = lines.next_line() => match line {
+                Ok(Some(line)) if line.trim().is_empty() => {}
+                Ok(Some(line)) => {
+                    if !run(&session, &line).await {
+                        break;
+                    }
+                }
+                _ => break, // EOF or unreadable stdin
+            },
+        }
+    }
+    session.finish(ExitCode::SUCCESS).await
+}
+
+/// Carries out one command line; false on quit.
+async fn run(session: &Session, line: &str) -> bool {
+    let command: Command = match serde_json::from_str(line) {
+        Ok(c) => c,
+        Err(e) => {
+            let name = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v["cmd"].as_str().map(str::to_string));
+            let message = match name.as_deref() {
+                Some(n) if NOT_YET.contains(&n) => format!("command {n:?} is not implemented yet"),
+                _ => format!("bad command {line:?}: {e}"),
+            };
+            error(message);
+            return true;
+        }
+    };
+    let result = match command {
+        Command::Quit => return false,
+        Command::Call { target } => session.phone.call(&target).map(|_| ()),
+        Command::Answer { call } => session.phone.answer(&call).await,
+        Command::Hangup { call } => session.phone.hangup(&call).await,
+        Command::Decline { call, everywhere } => session.phone.decline(&call, everywhere).await,
+    };
+    if let Err(e) = result {
+        error(e.to_string());
+    }
+    true
+}
+
+fn error(message: String) {
+    println!("{}", events_out::line(&PhoneEvent::Error { message }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_per_the_contract() {
+        assert!(matches!(serde_json::from_str::<Command>(r#"{"cmd":"call","target":"1002"}"#), Ok(Command::Call { .. })));
+        assert!(matches!(serde_json::from_str::<Command>(r#"{"cmd":"decline","call":"x"}"#), Ok(Command::Decline { everywhere: false, .. })));
+        assert!(matches!(serde_json::from_str::<Command>(r#"{"cmd":"quit"}"#), Ok(Command::Quit)));
+        assert!(serde_json::from_str::<Command>(r#"{"cmd":"answer"}"#).is_err(), "answer needs a call");
+    }
+}
