@@ -119,7 +119,12 @@ pub async fn listen(mut session: Session, options: ListenOptions) -> ExitCode {
                             tracing::warn!(error = %e, "decline not applied");
                         }
                     } else if let Some(s) = options.answer_after {
-                        plan.at(s, &call, Step::Answer);
+                        // tokio's timers tick in milliseconds: a step due now runs now.
+                        if s <= 0.0 {
+                            run_step(&session, &call, Step::Answer).await;
+                        } else {
+                            plan.at(s, &call, Step::Answer);
+                        }
                     }
                 }
                 Next::Event(PhoneEvent::Answered { call }) => {

@@ -19,6 +19,8 @@ pub struct PbxOptions {
     pub nonce_expire: u32,
     pub min_expires: u32,
     pub debug: i32,
+    /// Extensions routed to a fixed URI instead of a registration (e.g. a sipp UAS).
+    pub static_routes: Vec<(String, String)>,
 }
 
 impl Default for PbxOptions {
@@ -31,6 +33,7 @@ impl Default for PbxOptions {
             nonce_expire: 300,
             min_expires: 1,
             debug: 1,
+            static_routes: Vec::new(),
         }
     }
 }
@@ -57,7 +60,8 @@ impl Pbx {
         let port = free_port();
         let mut pbx = Pbx { udp_port: port, tcp_port: port, tls_port: if options.tls { free_port() } else { 0 }, ca_cert: None, options, dir, process: None };
         let mut text = CONFIG.to_string();
-        let users: String = pbx.options.users.iter().map(|(u, p)| format!("\t$sht(users=>{u}) = \"{p}\";\n")).collect();
+        let mut users: String = pbx.options.users.iter().map(|(u, p)| format!("\t$sht(users=>{u}) = \"{p}\";\n")).collect();
+        users.extend(pbx.options.static_routes.iter().map(|(u, uri)| format!("\t$sht(static=>{u}) = \"{uri}\";\n")));
         for (key, value) in [
             ("DEBUG", pbx.options.debug.to_string()),
             ("DOMAIN", pbx.options.domain.clone()),
