@@ -15,12 +15,15 @@ enum Command {
     Answer { call: String },
     Hangup { call: String },
     Decline { call: String, #[serde(default)] everywhere: bool },
+    Hold { call: String },
+    Resume { call: String },
+    Dtmf { call: String, digits: String },
     Quit,
 }
 
-/// Commands of the contract that arrive with later work (hold, DTMF, transfer: issue 3;
-/// push: issue 5): answered with a clear error, never silently ignored.
-const NOT_YET: &[&str] = &["hold", "resume", "dtmf", "transfer", "push"];
+/// Commands of the contract that arrive with later work (transfer: issue 3; push: issue 5):
+/// answered with a clear error, never silently ignored.
+const NOT_YET: &[&str] = &["transfer", "push"];
 
 pub async fn drive(mut session: Session) -> ExitCode {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -61,6 +64,9 @@ async fn run(session: &Session, line: &str) -> bool {
         Command::Answer { call } => session.phone.answer(&call).await,
         Command::Hangup { call } => session.phone.hangup(&call).await,
         Command::Decline { call, everywhere } => session.phone.decline(&call, everywhere).await,
+        Command::Hold { call } => session.phone.hold(&call).await,
+        Command::Resume { call } => session.phone.resume(&call).await,
+        Command::Dtmf { call, digits } => session.phone.send_dtmf(&call, &digits).await,
     };
     if let Err(e) = result {
         error(e.to_string());

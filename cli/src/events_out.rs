@@ -105,6 +105,9 @@ mod schema_tests {
             PhoneEvent::Incoming { call: UUID.into(), call_id: "c@h".into(), from: "sip:a@b".into(), display_name: None, account: "1001@d".into() },
             PhoneEvent::Ringing { call: UUID.into() },
             PhoneEvent::Answered { call: UUID.into() },
+            PhoneEvent::Held { call: UUID.into(), by_remote: true },
+            PhoneEvent::Resumed { call: UUID.into(), by_remote: false },
+            PhoneEvent::Dtmf { call: UUID.into(), digit: "#".into() },
             PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::Cancelled, sip_code: Some(487), duration_ms: None },
             PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::LocalHangup, sip_code: None, duration_ms: Some(3001) },
         ];

@@ -151,7 +151,7 @@ fn drive_places_and_hangs_up_a_call_from_json_commands() {
     assert!(callee.wait_registered(5 * SEC));
     let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tcp"), ""), "pw1001", &["drive"]);
     phone.expect_event("registered", 5 * SEC);
-    phone.send(r#"{"cmd":"hold","call":"x"}"#);
+    phone.send(r#"{"cmd":"transfer","call":"x","target":"1003"}"#);
     assert!(phone.expect_event("error", 2 * SEC)["message"].as_str().unwrap().contains("not implemented yet"));
     phone.send(r#"{"cmd":"call","target":"1002"}"#);
     let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
@@ -160,5 +160,42 @@ fn drive_places_and_hangs_up_a_call_from_json_commands() {
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
     phone.send(r#"{"cmd":"quit"}"#);
     phone.expect_event("unregistered", 5 * SEC);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+}
+
+#[test]
+fn far_end_hold_dtmf_info_and_resume_are_answered_and_reported() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["listen", "--answer-after", "0", "--calls", "1"]);
+    phone.expect_event("registered", 5 * SEC);
+    let mut sipp = Sipp::uac("call-uac-hold", free_port(), "1001", pbx.udp_port, 0);
+    phone.expect_event("answered", 5 * SEC);
+    assert_eq!(phone.expect_event("held", 5 * SEC)["by_remote"], true);
+    assert_eq!(phone.expect_event("dtmf", 5 * SEC)["digit"], "5");
+    assert_eq!(phone.expect_event("resumed", 5 * SEC)["by_remote"], true);
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
+    assert!(sipp.passed(5 * SEC), "our answers were recvonly then sendrecv: {}", sipp.errors());
+}
+
+#[test]
+fn drive_holds_resumes_and_sends_dtmf_to_a_baresip_callee() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let callee = DeskPhone::start_auto_answer("1002", "pw1002", "pbx.test", pbx.udp_port);
+    assert!(callee.wait_registered(5 * SEC));
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"call","target":"1002"}"#);
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    phone.expect_event("answered", 5 * SEC);
+    phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
+    assert_eq!(phone.expect_event("held", 5 * SEC)["by_remote"], false);
+    assert!(callee.wait_log("got re-INVITE (SDP Offer)", 3 * SEC), "baresip got the hold re-INVITE:\n{}", callee.log());
+    phone.send(&format!(r#"{{"cmd":"resume","call":"{call}"}}"#));
+    assert_eq!(phone.expect_event("resumed", 5 * SEC)["by_remote"], false);
+    phone.send(&format!(r#"{{"cmd":"dtmf","call":"{call}","digits":"7"}}"#));
+    assert!(phone.wait_event("error", SEC).is_none(), "INFO accepted");
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    phone.send(r#"{"cmd":"quit"}"#);
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));
 }

@@ -2,12 +2,13 @@
 //! rsipstack's INVITE dialog reports and the user's commands, and carries out the machine's
 //! actions on that dialog. Only bytes and timers here; the rules are the machine's.
 
-use super::audio_offer::AudioOffer;
+use super::audio_offer::{offered_direction, AudioOffer};
 use super::cancel_reasons::CancelReasons;
 use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
 use super::sip_stack::SipStack;
 use crate::signalling::call::{CallAction, CallEvent, CallInput, CallMachine};
+use rsipstack::dialog::dialog::TransactionHandle;
 use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -107,6 +108,9 @@ impl CallHub {
             CallEvent::Incoming => return, // reported with its caller by the INVITE path
             CallEvent::Ringing => PhoneEvent::Ringing { call },
             CallEvent::Answered => PhoneEvent::Answered { call },
+            CallEvent::Held { by_remote } => PhoneEvent::Held { call, by_remote },
+            CallEvent::Resumed { by_remote } => PhoneEvent::Resumed { call, by_remote },
+            CallEvent::Dtmf { digit } => PhoneEvent::Dtmf { call, digit: digit.to_string() },
             CallEvent::Ended { reason, sip_code, duration } => {
                 PhoneEvent::CallEnded { call, reason, sip_code, duration_ms: duration.map(|d| d.as_millis() as u64) }
             }
@@ -206,9 +210,13 @@ impl CallHub {
         mut outcome: Option<rsipstack::platform::JoinHandle<rsipstack::dialog::invitation::InviteAsyncResult>>,
         mut offer: Option<AudioOffer>,
     ) {
+        // Our own in-dialog requests (re-INVITE, INFO) run beside the loop and report here.
+        let (own_tx, mut own_rx) = mpsc::channel::<CallInput>(8);
+        // The far end's pending re-offer, answered when the machine says how.
+        let mut reoffer: Option<TransactionHandle> = None;
         loop {
             while let Some(action) = machine.poll_action() {
-                self.carry_out(&uuid, &dialog, &mut offer, action).await;
+                self.carry_out(&uuid, &dialog, &mut offer, &mut reoffer, &own_tx, action).await;
             }
             if machine.is_ended() {
                 break;
@@ -217,9 +225,10 @@ impl CallHub {
             let deadline = machine.poll_timeout().map(Instant::from_std);
             tokio::select! {
                 Some(input) = commands.recv() => machine.handle(now(), input),
+                Some(input) = own_rx.recv() => machine.handle(now(), input),
                 state = states.recv() => match state {
                     Some(state) => {
-                        if let Some(input) = self.input_from(&call_id, state) {
+                        if let Some(input) = self.input_from(&call_id, state, &mut reoffer).await {
                             machine.handle(now(), input);
                         }
                     }
@@ -243,9 +252,31 @@ impl CallHub {
         self.dialogs.remove_dialog(&dialog.id());
     }
 
-    /// What a dialog state change means to the call.
-    fn input_from(&self, call_id: &str, state: DialogState) -> Option<CallInput> {
+    /// What a dialog state change means to the call. In-dialog requests that need no decision
+    /// are answered here; a re-offer's handle is kept for the machine's answer.
+    async fn input_from(&self, call_id: &str, state: DialogState, reoffer: &mut Option<TransactionHandle>) -> Option<CallInput> {
         match state {
+            // re-INVITE or UPDATE (RFC 3311): hold, resume, session refresh (RFC 4028).
+            DialogState::Updated(_, req, handle) => {
+                let direction = if req.body.is_empty() { crate::signalling::call::MediaDirection::SendRecv } else { offered_direction(&String::from_utf8_lossy(&req.body)) };
+                *reoffer = Some(handle);
+                Some(CallInput::RemoteOffer { direction })
+            }
+            DialogState::Info(_, req, handle) => {
+                let digit = dtmf_from_info(&req);
+                let code = if digit.is_some() { rsipstack::sip::StatusCode::OK } else { rsipstack::sip::StatusCode::UnsupportedMediaType };
+                handle.reply(code).await.ok();
+                digit.map(|digit| CallInput::RemoteDtmf { digit })
+            }
+            DialogState::Options(_, _, handle) | DialogState::Message(_, _, handle) | DialogState::Notify(_, _, handle) => {
+                handle.reply(rsipstack::sip::StatusCode::OK).await.ok();
+                None
+            }
+            // Being transferred arrives with the transfer work (issue 3 §3); say so plainly.
+            DialogState::Refer(_, _, handle) => {
+                handle.reply(rsipstack::sip::StatusCode::NotImplemented).await.ok();
+                None
+            }
             DialogState::Early(_, resp) => Some(CallInput::Provisional { code: u16::from(resp.status_code.clone()) }),
             DialogState::Confirmed(..) => Some(CallInput::AckReceived),
             DialogState::Terminated(_, TerminatedReason::UacCancel) => {
@@ -257,8 +288,41 @@ impl CallHub {
         }
     }
 
-    async fn carry_out(&self, uuid: &str, dialog: &InviteDialog, offer: &mut Option<AudioOffer>, action: CallAction) {
+    async fn carry_out(
+        &self,
+        uuid: &str,
+        dialog: &InviteDialog,
+        offer: &mut Option<AudioOffer>,
+        reoffer: &mut Option<TransactionHandle>,
+        own: &mpsc::Sender<CallInput>,
+        action: CallAction,
+    ) {
+        let sdp_header = || Some(vec![Header::ContentType("application/sdp".into())]);
         let result = match action {
+            CallAction::AnswerReoffer { direction } => {
+                let (Some(handle), Some(held)) = (reoffer.take(), offer.as_mut()) else { return };
+                let body = held.with_direction(direction).into_bytes();
+                handle.respond(rsipstack::sip::StatusCode::OK, sdp_header(), Some(body)).await.ok();
+                Ok(())
+            }
+            CallAction::SendReoffer { direction } => {
+                let Some(held) = offer.as_mut() else { return };
+                let body = held.with_direction(direction).into_bytes();
+                let (dialog, own) = (dialog.clone(), own.clone());
+                tokio::spawn(async move {
+                    let code = match dialog.reinvite(sdp_header(), Some(body)).await {
+                        Ok(Some(resp)) => u16::from(resp.status_code),
+                        _ => 408,
+                    };
+                    own.send(CallInput::ReofferAnswered { code }).await.ok();
+                });
+                Ok(())
+            }
+            CallAction::SendDtmfInfo { digit } => {
+                // RFC 2976 INFO with the widely deployed application/dtmf-relay body.
+                let headers = Some(vec![Header::ContentType("application/dtmf-relay".into())]);
+                dialog.info(headers, Some(format!("Signal={digit}\r\nDuration=160\r\n").into_bytes())).await.map(|_| ())
+            }
             CallAction::SendRinging => dialog.ringing(None, None),
             CallAction::Accept => match offer.get_or_insert_with(|| AudioOffer::bind(self.media_ip).expect("an RTP port")) {
                 held => dialog.accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(held.sdp.clone().into_bytes())),
@@ -275,6 +339,21 @@ impl CallHub {
             tracing::warn!(error = %e, "call action failed");
         }
     }
+}
+
+/// The digit of an INFO carrying application/dtmf-relay (`Signal=5`) or application/dtmf (`5`).
+fn dtmf_from_info(req: &rsipstack::sip::Request) -> Option<char> {
+    let ctype = req.headers.iter().find(|h| h.name().eq_ignore_ascii_case("content-type")).map(|h| h.value().to_ascii_lowercase())?;
+    let body = String::from_utf8_lossy(&req.body);
+    let value = if ctype.starts_with("application/dtmf-relay") {
+        body.lines().find_map(|l| l.trim().strip_prefix("Signal=").or_else(|| l.trim().strip_prefix("signal=")).map(str::to_string))?
+    } else if ctype.starts_with("application/dtmf") {
+        body.trim().to_string()
+    } else {
+        return None;
+    };
+    let c = value.trim().chars().next()?.to_ascii_uppercase();
+    (c.is_ascii_digit() || "*#ABCD".contains(c)).then_some(c)
 }
 
 /// `"Name" <sip:uri>;tag=…` → (display name, URI).

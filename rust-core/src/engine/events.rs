@@ -18,6 +18,11 @@ pub enum PhoneEvent {
     /// Our outgoing call rings at the far end.
     Ringing { call: String },
     Answered { call: String },
+    /// The call is on hold: by us (`by_remote` false) or by the far end.
+    Held { call: String, by_remote: bool },
+    Resumed { call: String, by_remote: bool },
+    /// A DTMF digit from the far end.
+    Dtmf { call: String, digit: String },
     CallEnded { call: String, reason: EndReason, #[serde(skip_serializing_if = "Option::is_none")] sip_code: Option<u16>, #[serde(skip_serializing_if = "Option::is_none")] duration_ms: Option<u64> },
     Error { message: String },
 }

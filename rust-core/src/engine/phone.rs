@@ -93,6 +93,20 @@ impl Phone {
         self.command(call, CallInput::Decline { everywhere }).await
     }
 
+    /// Puts an active call on hold (re-INVITE, sendonly); `held` follows when the far end agrees.
+    pub async fn hold(&self, call: &str) -> Result<(), EngineError> {
+        self.command(call, CallInput::Hold).await
+    }
+
+    pub async fn resume(&self, call: &str) -> Result<(), EngineError> {
+        self.command(call, CallInput::Resume).await
+    }
+
+    /// Sends DTMF digits (0-9, *, #, A-D) on an active call, one SIP INFO each.
+    pub async fn send_dtmf(&self, call: &str, digits: &str) -> Result<(), EngineError> {
+        self.command(call, CallInput::SendDtmf { digits: digits.to_string() }).await
+    }
+
     pub async fn hangup(&self, call: &str) -> Result<(), EngineError> {
         self.command(call, CallInput::Hangup).await
     }

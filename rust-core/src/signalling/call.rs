@@ -14,6 +14,31 @@ pub enum Direction {
     Outgoing,
 }
 
+/// An SDP media direction (RFC 3264 §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaDirection {
+    SendRecv,
+    SendOnly,
+    RecvOnly,
+    Inactive,
+}
+
+impl MediaDirection {
+    /// The answer to an offer with this direction (RFC 3264 §6.1).
+    pub fn answer(self) -> MediaDirection {
+        match self {
+            MediaDirection::SendOnly => MediaDirection::RecvOnly,
+            MediaDirection::RecvOnly => MediaDirection::SendOnly,
+            other => other,
+        }
+    }
+
+    /// Whether a far end offering this is putting us on hold.
+    pub fn is_hold(self) -> bool {
+        matches!(self, MediaDirection::SendOnly | MediaDirection::Inactive)
+    }
+}
+
 /// Why a call ended (design §2). `AnsweredElsewhere` is never a missed call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -67,8 +92,19 @@ pub enum CallInput {
     /// Incoming: no ACK for our 2xx (RFC 3261 §13.3.1.4 Timer H).
     AckTimeout,
     RemoteBye,
+    /// A re-INVITE or UPDATE from the far end offering this media direction (RFC 3264 §8.4:
+    /// sendonly or inactive puts us on hold).
+    RemoteOffer { direction: MediaDirection },
+    /// The far end sent DTMF by SIP INFO.
+    RemoteDtmf { digit: char },
+    /// Our re-INVITE for hold/resume got this final response.
+    ReofferAnswered { code: u16 },
     /// User commands.
     Answer,
+    Hold,
+    Resume,
+    /// Send these DTMF digits (by SIP INFO until RFC 4733 arrives with media).
+    SendDtmf { digits: String },
     /// Decline a ringing incoming call: 486 (the desk keeps ringing) or, everywhere, 603.
     Decline { everywhere: bool },
     Hangup,
@@ -85,6 +121,12 @@ pub enum CallAction {
     /// Outgoing: CANCEL the pending INVITE.
     SendCancel,
     SendBye,
+    /// Answer the far end's re-offer with this direction.
+    AnswerReoffer { direction: MediaDirection },
+    /// Send a re-INVITE offering this direction (hold: sendonly; resume: sendrecv).
+    SendReoffer { direction: MediaDirection },
+    /// Send one DTMF digit by SIP INFO (application/dtmf-relay).
+    SendDtmfInfo { digit: char },
     Event(CallEvent),
 }
 
@@ -93,6 +135,10 @@ pub enum CallEvent {
     Incoming,
     Ringing,
     Answered,
+    /// The call went on hold, by us (`by_remote` false) or by the far end.
+    Held { by_remote: bool },
+    Resumed { by_remote: bool },
+    Dtmf { digit: char },
     Ended { reason: EndReason, sip_code: Option<u16>, duration: Option<Duration> },
 }
 
@@ -108,8 +154,17 @@ enum State {
     Alerting,
     /// Outgoing: the user hung up before an answer; CANCEL sent, waiting for the final.
     Cancelling,
-    Active { since: Instant },
+    Active { since: Instant, hold: Hold },
     Ended,
+}
+
+/// Who holds an active call. Both may: the call resumes when both have let go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Hold {
+    local: bool,
+    remote: bool,
+    /// A re-INVITE of ours is pending: another waits (RFC 3261 §14.1 forbids overlap).
+    reoffer_pending: bool,
 }
 
 /// How long an outgoing call may ring before we give up as `unanswered` (the far end or the
@@ -235,18 +290,68 @@ impl CallMachine {
                 self.end(now, EndReason::LocalHangup, None);
             }
             (State::Active { .. }, TransportFailed) => self.end(now, EndReason::Failed, None),
+            (State::Active { since, mut hold }, input @ (RemoteOffer { .. } | Hold | Resume | ReofferAnswered { .. })) => {
+                self.mid_call(&mut hold, input);
+                self.state = State::Active { since, hold };
+            }
+            (State::Active { .. }, RemoteDtmf { digit }) => self.actions.push_back(CallAction::Event(CallEvent::Dtmf { digit })),
+            (State::Active { .. }, SendDtmf { digits }) => {
+                // RFC 4733 digits and the INFO package's: 0-9, *, #, A-D.
+                for digit in digits.chars().filter(|c| c.is_ascii_digit() || "*#ABCDabcd".contains(*c)) {
+                    self.actions.push_back(CallAction::SendDtmfInfo { digit: digit.to_ascii_uppercase() });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Hold and resume, either side (RFC 3264 §8.4, RFC 6337 §5.3).
+    fn mid_call(&mut self, hold: &mut Hold, input: CallInput) {
+        match input {
+            CallInput::RemoteOffer { direction } => {
+                // Our answer keeps our own hold: a held far end offering sendrecv still gets
+                // sendonly while we hold.
+                let answer = if hold.local && direction == MediaDirection::SendRecv { MediaDirection::SendOnly } else { direction.answer() };
+                self.actions.push_back(CallAction::AnswerReoffer { direction: answer });
+                let remote = direction.is_hold();
+                if remote != hold.remote {
+                    hold.remote = remote;
+                    let event = if remote { CallEvent::Held { by_remote: true } } else { CallEvent::Resumed { by_remote: true } };
+                    self.actions.push_back(CallAction::Event(event));
+                }
+            }
+            CallInput::Hold if !hold.local && !hold.reoffer_pending => {
+                hold.local = true;
+                hold.reoffer_pending = true;
+                self.actions.push_back(CallAction::SendReoffer { direction: MediaDirection::SendOnly });
+            }
+            CallInput::Resume if hold.local && !hold.reoffer_pending => {
+                hold.local = false;
+                hold.reoffer_pending = true;
+                self.actions.push_back(CallAction::SendReoffer { direction: MediaDirection::SendRecv });
+            }
+            CallInput::ReofferAnswered { code } => {
+                hold.reoffer_pending = false;
+                if (200..300).contains(&code) {
+                    let event = if hold.local { CallEvent::Held { by_remote: false } } else { CallEvent::Resumed { by_remote: false } };
+                    self.actions.push_back(CallAction::Event(event));
+                } else {
+                    // Refused (491 glare, 488…): the media stays as it was.
+                    hold.local = !hold.local;
+                }
+            }
             _ => {}
         }
     }
 
     fn activate(&mut self, now: Instant) {
-        self.state = State::Active { since: now };
+        self.state = State::Active { since: now, hold: Hold::default() };
         self.actions.push_back(CallAction::Event(CallEvent::Answered));
     }
 
     fn end(&mut self, now: Instant, reason: EndReason, sip_code: Option<u16>) {
         let duration = match self.state {
-            State::Active { since } => Some(now - since),
+            State::Active { since, .. } => Some(now - since),
             _ => None,
         };
         self.state = State::Ended;

@@ -156,3 +156,75 @@ fn nothing_happens_after_the_end() {
     }
     assert!(drain(&mut m).is_empty());
 }
+
+fn active() -> (CallMachine, Instant) {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::Answered);
+    drain(&mut m);
+    (m, t)
+}
+
+#[test]
+fn rfc3264_8_4_far_end_hold_is_answered_recvonly_and_reported() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::RemoteOffer { direction: MediaDirection::SendOnly });
+    assert_eq!(drain(&mut m), vec![CallAction::AnswerReoffer { direction: MediaDirection::RecvOnly }, CallAction::Event(CallEvent::Held { by_remote: true })]);
+    m.handle(t, CallInput::RemoteOffer { direction: MediaDirection::SendRecv });
+    assert_eq!(drain(&mut m), vec![CallAction::AnswerReoffer { direction: MediaDirection::SendRecv }, CallAction::Event(CallEvent::Resumed { by_remote: true })]);
+}
+
+#[test]
+fn session_refresh_reoffer_is_answered_without_events() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::RemoteOffer { direction: MediaDirection::SendRecv });
+    assert_eq!(drain(&mut m), vec![CallAction::AnswerReoffer { direction: MediaDirection::SendRecv }], "a refresh is no hold");
+}
+
+#[test]
+fn local_hold_and_resume_report_once_the_far_end_agrees() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::Hold);
+    m.handle(t, CallInput::Hold);
+    assert_eq!(drain(&mut m), vec![CallAction::SendReoffer { direction: MediaDirection::SendOnly }], "one re-INVITE at a time");
+    m.handle(t, CallInput::ReofferAnswered { code: 200 });
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Held { by_remote: false })]);
+    // While we hold, the far end's refresh still gets sendonly.
+    m.handle(t, CallInput::RemoteOffer { direction: MediaDirection::SendRecv });
+    assert_eq!(drain(&mut m), vec![CallAction::AnswerReoffer { direction: MediaDirection::SendOnly }]);
+    m.handle(t, CallInput::Resume);
+    m.handle(t, CallInput::ReofferAnswered { code: 200 });
+    assert_eq!(drain(&mut m), vec![CallAction::SendReoffer { direction: MediaDirection::SendRecv }, CallAction::Event(CallEvent::Resumed { by_remote: false })]);
+}
+
+#[test]
+fn refused_hold_leaves_the_call_as_it_was() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::Hold);
+    m.handle(t, CallInput::ReofferAnswered { code: 491 });
+    drain(&mut m);
+    m.handle(t, CallInput::Hold);
+    assert_eq!(drain(&mut m), vec![CallAction::SendReoffer { direction: MediaDirection::SendOnly }], "not held: hold can be tried again");
+}
+
+#[test]
+fn dtmf_digits_are_sent_one_info_each_and_received_as_events() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::SendDtmf { digits: "1a#x".into() });
+    assert_eq!(
+        drain(&mut m),
+        vec![CallAction::SendDtmfInfo { digit: '1' }, CallAction::SendDtmfInfo { digit: 'A' }, CallAction::SendDtmfInfo { digit: '#' }],
+        "invalid characters are skipped"
+    );
+    m.handle(t, CallInput::RemoteDtmf { digit: '5' });
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Dtmf { digit: '5' })]);
+}
+
+#[test]
+fn hold_before_answer_does_nothing() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    drain(&mut m);
+    m.handle(t, CallInput::Hold);
+    assert!(drain(&mut m).is_empty());
+}
