@@ -101,6 +101,7 @@ mod schema_tests {
             PhoneEvent::RegistrationFailed { account: "1001@d".into(), code: 403, reason: "Forbidden".into(), retry_in_ms: None },
             PhoneEvent::Unregistered { account: "1001@d".into() },
             PhoneEvent::Error { message: "x".into() },
+            PhoneEvent::Mwi { account: "1001@d".into(), new: 2, old: 8 },
             PhoneEvent::Calling { call: UUID.into(), target: "1002".into() },
             PhoneEvent::Incoming { call: UUID.into(), call_id: "c@h".into(), from: "sip:a@b".into(), display_name: None, account: "1001@d".into() },
             PhoneEvent::Ringing { call: UUID.into() },

@@ -199,3 +199,14 @@ fn drive_holds_resumes_and_sends_dtmf_to_a_baresip_callee() {
     phone.send(r#"{"cmd":"quit"}"#);
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));
 }
+
+#[test]
+fn unsolicited_message_summary_notify_reports_voicemail() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["register"]);
+    phone.expect_event("registered", 5 * SEC);
+    let mut voicemail = Sipp::uac("notify-mwi", free_port(), "1001", pbx.udp_port, 0);
+    let mwi = phone.expect_event("mwi", 5 * SEC);
+    assert_eq!((mwi["new"].as_u64(), mwi["old"].as_u64(), mwi["account"].as_str()), (Some(2), Some(8), Some("1001@pbx.test")));
+    assert!(voicemail.passed(5 * SEC), "answered 200: {}", voicemail.errors());
+}

@@ -118,6 +118,15 @@ impl CallHub {
         self.listener.on_event(event);
     }
 
+    /// A message-summary NOTIFY for the account its Request-URI (or To) names.
+    pub fn voicemail(&self, req: &rsipstack::sip::Request, summary: crate::sip::message_summary::MessageSummary) {
+        let user = req.uri.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default();
+        let Some(account) = self.accounts.iter().find(|a| a.username == user).or(self.accounts.first()) else { return };
+        // A PBX that only raises the flag still means "at least one new message".
+        let new = if summary.waiting { summary.new.max(1) } else { summary.new };
+        self.listener.on_event(PhoneEvent::Mwi { account: account.key.clone(), new, old: summary.old });
+    }
+
     /// A new INVITE (no To tag): one call per account and Call-ID.
     pub fn incoming_invite(self: &Arc<Self>, mut tx: Transaction) {
         let req = &tx.original;

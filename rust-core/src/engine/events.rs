@@ -24,6 +24,8 @@ pub enum PhoneEvent {
     /// A DTMF digit from the far end.
     Dtmf { call: String, digit: String },
     CallEnded { call: String, reason: EndReason, #[serde(skip_serializing_if = "Option::is_none")] sip_code: Option<u16>, #[serde(skip_serializing_if = "Option::is_none")] duration_ms: Option<u64> },
+    /// Voicemail waiting (RFC 3842), from a NOTIFY of the PBX.
+    Mwi { account: String, new: u32, old: u32 },
     Error { message: String },
 }
 

@@ -8,6 +8,10 @@ use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Method, StatusCode};
 use std::sync::Arc;
 
+fn header<'a>(req: &'a rsipstack::sip::Request, name: &str) -> Option<&'a str> {
+    req.headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value())
+}
+
 pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
     let Ok(mut incoming) = stack.endpoint.incoming_transactions() else { return };
     let cancel = stack.cancel_token();
@@ -45,7 +49,16 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
                 Method::Options => {
                     tokio::spawn(async move { tx.reply(StatusCode::OK).await.ok() });
                 }
-                // Out-of-dialog MESSAGE, NOTIFY (MWI, issue 3 §4), REFER: not handled yet.
+                // Unsolicited MWI (RFC 3842 §6.3 allows it; many PBXs send it to every contact).
+                Method::Notify if header(&tx.original, "event").is_some_and(|e| e.to_ascii_lowercase().starts_with("message-summary")) => {
+                    let summary = crate::sip::message_summary::parse(&String::from_utf8_lossy(&tx.original.body));
+                    let code = if summary.is_some() { StatusCode::OK } else { StatusCode::BadRequest };
+                    if let Some(s) = summary {
+                        hub.voicemail(&tx.original, s);
+                    }
+                    tokio::spawn(async move { tx.reply(code).await.ok() });
+                }
+                // Out-of-dialog MESSAGE, other NOTIFY, REFER: not handled yet.
                 _ => {
                     tokio::spawn(async move { tx.reply(StatusCode::TemporarilyUnavailable).await.ok() });
                 }

@@ -2,4 +2,5 @@
 //! inbound gate that answers malformed requests as RFC 4475 requires.
 pub mod digest;
 pub mod inbound;
+pub mod message_summary;
 pub mod wire;
