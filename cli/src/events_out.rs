@@ -109,6 +109,8 @@ mod schema_tests {
             PhoneEvent::Held { call: UUID.into(), by_remote: true },
             PhoneEvent::Resumed { call: UUID.into(), by_remote: false },
             PhoneEvent::Dtmf { call: UUID.into(), digit: "#".into() },
+            PhoneEvent::Transferred { call: UUID.into(), target: "sip:1003@d".into() },
+            PhoneEvent::TransferFailed { call: UUID.into(), target: "sip:1003@d".into(), sip_code: 486 },
             PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::Cancelled, sip_code: Some(487), duration_ms: None },
             PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::LocalHangup, sip_code: None, duration_ms: Some(3001) },
         ];

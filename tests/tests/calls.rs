@@ -151,7 +151,7 @@ fn drive_places_and_hangs_up_a_call_from_json_commands() {
     assert!(callee.wait_registered(5 * SEC));
     let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tcp"), ""), "pw1001", &["drive"]);
     phone.expect_event("registered", 5 * SEC);
-    phone.send(r#"{"cmd":"transfer","call":"x","target":"1003"}"#);
+    phone.send(r#"{"cmd":"push","payload":{}}"#);
     assert!(phone.expect_event("error", 2 * SEC)["message"].as_str().unwrap().contains("not implemented yet"));
     phone.send(r#"{"cmd":"call","target":"1002"}"#);
     let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
@@ -209,4 +209,22 @@ fn unsolicited_message_summary_notify_reports_voicemail() {
     let mwi = phone.expect_event("mwi", 5 * SEC);
     assert_eq!((mwi["new"].as_u64(), mwi["old"].as_u64(), mwi["account"].as_str()), (Some(2), Some(8), Some("1001@pbx.test")));
     assert!(voicemail.passed(5 * SEC), "answered 200: {}", voicemail.errors());
+}
+
+#[test]
+fn blind_transfer_hands_the_far_end_to_another_extension() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let colleague = DeskPhone::start_auto_answer("1002", "pw1002", "pbx.test", pbx.udp_port);
+    let target = DeskPhone::start_auto_answer("1003", "pw1003", "pbx.test", pbx.udp_port);
+    assert!(colleague.wait_registered(5 * SEC) && target.wait_registered(5 * SEC));
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"call","target":"1002"}"#);
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    phone.expect_event("answered", 5 * SEC);
+    phone.send(&format!(r#"{{"cmd":"transfer","call":"{call}","target":"1003"}}"#));
+    let transferred = phone.expect_event("transferred", 10 * SEC);
+    assert_eq!(transferred["target"], "sip:1003@pbx.test");
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert!(target.wait_log("Call established", 3 * SEC), "1002 now talks to 1003:\n{}", target.log());
 }

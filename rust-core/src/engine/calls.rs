@@ -56,7 +56,8 @@ pub struct CallHub {
     dialogs: Arc<DialogLayer>,
     listener: Arc<dyn PhoneListener>,
     accounts: Vec<CallAccount>,
-    calls: Mutex<HashMap<String, mpsc::Sender<CallInput>>>,
+    /// Live calls: their command channel and their account's domain (for short targets).
+    calls: Mutex<HashMap<String, (mpsc::Sender<CallInput>, String)>>,
     cancel_reasons: CancelReasons,
     media_ip: IpAddr,
 }
@@ -77,22 +78,25 @@ impl CallHub {
         &self.dialogs
     }
 
-    /// Sends a user command to a call; false if no such call.
+    /// Sends a user command to a call; false if no such call. A transfer target given as an
+    /// extension becomes a SIP URI in the call's own domain.
     pub async fn command(&self, call: &str, input: CallInput) -> bool {
-        let sender = self.calls.lock().ok().and_then(|c| c.get(call).cloned());
-        match sender {
-            Some(s) => s.send(input).await.is_ok(),
-            None => false,
-        }
+        let entry = self.calls.lock().ok().and_then(|c| c.get(call).cloned());
+        let Some((sender, domain)) = entry else { return false };
+        let input = match input {
+            CallInput::TransferBlind { target } if !target.contains(':') => CallInput::TransferBlind { target: format!("sip:{target}@{domain}") },
+            other => other,
+        };
+        sender.send(input).await.is_ok()
     }
 
-    fn register(&self, uuid: &str) -> Option<mpsc::Receiver<CallInput>> {
+    fn register(&self, uuid: &str, domain: &str) -> Option<mpsc::Receiver<CallInput>> {
         let mut calls = self.calls.lock().ok()?;
         if calls.contains_key(uuid) {
             return None;
         }
         let (tx, rx) = mpsc::channel(8);
-        calls.insert(uuid.to_string(), tx);
+        calls.insert(uuid.to_string(), (tx, domain.to_string()));
         Some(rx)
     }
 
@@ -111,6 +115,8 @@ impl CallHub {
             CallEvent::Held { by_remote } => PhoneEvent::Held { call, by_remote },
             CallEvent::Resumed { by_remote } => PhoneEvent::Resumed { call, by_remote },
             CallEvent::Dtmf { digit } => PhoneEvent::Dtmf { call, digit: digit.to_string() },
+            CallEvent::Transferred { target } => PhoneEvent::Transferred { call, target },
+            CallEvent::TransferFailed { target, sip_code } => PhoneEvent::TransferFailed { call, target, sip_code },
             CallEvent::Ended { reason, sip_code, duration } => {
                 PhoneEvent::CallEnded { call, reason, sip_code, duration_ms: duration.map(|d| d.as_millis() as u64) }
             }
@@ -136,7 +142,7 @@ impl CallHub {
         let from = req.from_header().map(|h| h.value().to_string()).unwrap_or_default();
         let (display_name, from_uri) = split_name_addr(&from);
         let uuid = call_uuid(&account.key, &call_id);
-        let Some(commands) = self.register(&uuid) else {
+        let Some(commands) = self.register(&uuid, &account.domain) else {
             // Same call, another path: RFC 3261 §8.2.2.2 merged request.
             tokio::spawn(async move { tx.reply(rsipstack::sip::StatusCode::LoopDetected).await.ok() });
             return;
@@ -192,7 +198,7 @@ impl CallHub {
             call_id: Some(call_id.clone()),
             ..Default::default()
         };
-        let commands = self.register(&uuid).ok_or_else(|| EngineError::Sip("duplicate call".into()))?;
+        let commands = self.register(&uuid, &account.domain).ok_or_else(|| EngineError::Sip("duplicate call".into()))?;
         let (state_tx, states) = self.dialogs.new_dialog_state_channel();
         let (dialog, outcome) = match self.dialogs.do_invite_async(option, state_tx) {
             Ok(pair) => pair,
@@ -277,7 +283,12 @@ impl CallHub {
                 handle.reply(code).await.ok();
                 digit.map(|digit| CallInput::RemoteDtmf { digit })
             }
-            DialogState::Options(_, _, handle) | DialogState::Message(_, _, handle) | DialogState::Notify(_, _, handle) => {
+            // RFC 3515 §2.4.4: NOTIFYs with a sipfrag of the referred call's progress.
+            DialogState::Notify(_, req, handle) => {
+                handle.reply(rsipstack::sip::StatusCode::OK).await.ok();
+                refer_progress(&req).map(|(code, last)| CallInput::ReferProgress { code, last })
+            }
+            DialogState::Options(_, _, handle) | DialogState::Message(_, _, handle) => {
                 handle.reply(rsipstack::sip::StatusCode::OK).await.ok();
                 None
             }
@@ -327,6 +338,24 @@ impl CallHub {
                 });
                 Ok(())
             }
+            CallAction::SendRefer { target } => {
+                let refer_to = match Uri::try_from(target.as_str()) {
+                    Ok(uri) => uri,
+                    Err(_) => {
+                        own.send(CallInput::ReferAnswered { code: 400 }).await.ok();
+                        return;
+                    }
+                };
+                let (dialog, own) = (dialog.clone(), own.clone());
+                tokio::spawn(async move {
+                    let code = match dialog.refer(refer_to, None, None).await {
+                        Ok(Some(resp)) => u16::from(resp.status_code),
+                        _ => 408,
+                    };
+                    own.send(CallInput::ReferAnswered { code }).await.ok();
+                });
+                Ok(())
+            }
             CallAction::SendDtmfInfo { digit } => {
                 // RFC 2976 INFO with the widely deployed application/dtmf-relay body.
                 let headers = Some(vec![Header::ContentType("application/dtmf-relay".into())]);
@@ -348,6 +377,21 @@ impl CallHub {
             tracing::warn!(error = %e, "call action failed");
         }
     }
+}
+
+/// RFC 3515 §2.4.5: a refer NOTIFY's sipfrag status, and whether the subscription ended.
+/// (rsipstack's `ReferStatus::parse` reads only untyped Event/Subscription-State headers, and
+/// its parser types them, so it never matches.)
+fn refer_progress(req: &rsipstack::sip::Request) -> Option<(u16, bool)> {
+    let header = |name: &str| req.headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value().to_ascii_lowercase());
+    if !header("event").or_else(|| header("o"))?.trim_start().starts_with("refer") {
+        return None;
+    }
+    let last = header("subscription-state").is_some_and(|s| s.trim_start().starts_with("terminated"));
+    let body = String::from_utf8_lossy(&req.body);
+    let status = body.lines().find(|l| l.starts_with("SIP/2.0 "))?;
+    let code = status.split_whitespace().nth(1)?.parse().ok()?;
+    Some((code, last))
 }
 
 /// The digit of an INFO carrying application/dtmf-relay (`Signal=5`) or application/dtmf (`5`).
@@ -392,6 +436,19 @@ mod tests {
         assert_eq!(call_uuid("1001@pbx", "abc"), call_uuid("1001@pbx", "abc"));
         assert_ne!(call_uuid("1001@pbx", "abc"), call_uuid("1002@pbx", "abc"));
         assert_ne!(call_uuid("1001@pbx", "abc"), call_uuid("1001@pbx", "abd"));
+    }
+
+    #[test]
+    fn refer_notify_sipfrag_is_read_by_header_name() {
+        let notify = |state: &str, frag: &str| {
+            rsipstack::sip::Request::try_from(format!(
+                "NOTIFY sip:1001@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:1001@b>;tag=2\r\nCall-ID: c\r\nCSeq: 2 NOTIFY\r\nEvent: refer\r\nSubscription-State: {state}\r\nContent-Type: message/sipfrag;version=2.0\r\nContent-Length: {}\r\n\r\n{frag}",
+                frag.len()
+            ).as_str())
+            .unwrap()
+        };
+        assert_eq!(refer_progress(&notify("active;expires=60", "SIP/2.0 100 Trying\r\n")), Some((100, false)));
+        assert_eq!(refer_progress(&notify("terminated;reason=noresource", "SIP/2.0 200 OK\r\n")), Some((200, true)));
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub enum PhoneEvent {
     /// The call is on hold: by us (`by_remote` false) or by the far end.
     Held { call: String, by_remote: bool },
     Resumed { call: String, by_remote: bool },
+    /// The far end reached the transfer target; our leg ends next.
+    Transferred { call: String, target: String },
+    /// The transfer did not go through; the call goes on.
+    TransferFailed { call: String, target: String, sip_code: u16 },
     /// A DTMF digit from the far end.
     Dtmf { call: String, digit: String },
     CallEnded { call: String, reason: EndReason, #[serde(skip_serializing_if = "Option::is_none")] sip_code: Option<u16>, #[serde(skip_serializing_if = "Option::is_none")] duration_ms: Option<u64> },

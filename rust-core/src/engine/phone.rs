@@ -107,6 +107,12 @@ impl Phone {
         self.command(call, CallInput::SendDtmf { digits: digits.to_string() }).await
     }
 
+    /// Blind transfer (REFER) to an extension or SIP URI; `transferred` or `transfer_failed`
+    /// follows. Best done on hold, as desk phones do.
+    pub async fn transfer_blind(&self, call: &str, target: &str) -> Result<(), EngineError> {
+        self.command(call, CallInput::TransferBlind { target: target.to_string() }).await
+    }
+
     pub async fn hangup(&self, call: &str) -> Result<(), EngineError> {
         self.command(call, CallInput::Hangup).await
     }

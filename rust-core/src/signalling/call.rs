@@ -105,6 +105,12 @@ pub enum CallInput {
     Resume,
     /// Send these DTMF digits (by SIP INFO until RFC 4733 arrives with media).
     SendDtmf { digits: String },
+    /// Blind transfer to `target` (RFC 3515 REFER; RFC 5589 §6).
+    TransferBlind { target: String },
+    /// The far end answered our REFER (202 accepts it).
+    ReferAnswered { code: u16 },
+    /// A NOTIFY of the transfer's progress: the sipfrag status, and whether it is the last.
+    ReferProgress { code: u16, last: bool },
     /// Decline a ringing incoming call: 486 (the desk keeps ringing) or, everywhere, 603.
     Decline { everywhere: bool },
     Hangup,
@@ -127,6 +133,8 @@ pub enum CallAction {
     SendReoffer { direction: MediaDirection },
     /// Send one DTMF digit by SIP INFO (application/dtmf-relay).
     SendDtmfInfo { digit: char },
+    /// Send REFER with Refer-To: `target`.
+    SendRefer { target: String },
     Event(CallEvent),
 }
 
@@ -139,6 +147,10 @@ pub enum CallEvent {
     Held { by_remote: bool },
     Resumed { by_remote: bool },
     Dtmf { digit: char },
+    /// The far end reached the transfer target; our leg then ends.
+    Transferred { target: String },
+    /// The transfer did not go through; the call goes on (held, as the user left it).
+    TransferFailed { target: String, sip_code: u16 },
     Ended { reason: EndReason, sip_code: Option<u16>, duration: Option<Duration> },
 }
 
@@ -167,6 +179,12 @@ struct Hold {
     reoffer_pending: bool,
 }
 
+/// A blind transfer in progress (one at a time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Transfer {
+    target: String,
+}
+
 /// How long an outgoing call may ring before we give up as `unanswered` (the far end or the
 /// PBX usually ends it first).
 pub const RING_TIMEOUT: Duration = Duration::from_secs(120);
@@ -179,12 +197,13 @@ pub struct CallMachine {
     ringing_reported: bool,
     /// Why a call we are cancelling ended, when not the user's hang-up (ring timeout).
     end_after_cancel: Option<EndReason>,
+    transfer: Option<Transfer>,
 }
 
 impl CallMachine {
     /// An incoming INVITE: report it and ring.
     pub fn incoming(now: Instant) -> Self {
-        let mut m = CallMachine { direction: Direction::Incoming, state: State::Ringing, started: now, actions: VecDeque::new(), ringing_reported: false, end_after_cancel: None };
+        let mut m = CallMachine { direction: Direction::Incoming, state: State::Ringing, started: now, actions: VecDeque::new(), ringing_reported: false, end_after_cancel: None, transfer: None };
         m.actions.push_back(CallAction::Event(CallEvent::Incoming));
         m.actions.push_back(CallAction::SendRinging);
         m
@@ -192,7 +211,7 @@ impl CallMachine {
 
     /// An outgoing INVITE the engine has just sent.
     pub fn outgoing(now: Instant) -> Self {
-        CallMachine { direction: Direction::Outgoing, state: State::Dialing, started: now, actions: VecDeque::new(), ringing_reported: false, end_after_cancel: None }
+        CallMachine { direction: Direction::Outgoing, state: State::Dialing, started: now, actions: VecDeque::new(), ringing_reported: false, end_after_cancel: None, transfer: None }
     }
 
     pub fn direction(&self) -> Direction {
@@ -294,6 +313,23 @@ impl CallMachine {
                 self.mid_call(&mut hold, input);
                 self.state = State::Active { since, hold };
             }
+            (State::Active { .. }, TransferBlind { target }) if self.transfer.is_none() => {
+                self.transfer = Some(Transfer { target: target.clone() });
+                self.actions.push_back(CallAction::SendRefer { target });
+            }
+            (State::Active { .. }, ReferAnswered { code }) if !(200..300).contains(&code) => self.transfer_failed(code),
+            // RFC 3515 §2.4.5: NOTIFYs carry the referred call's progress; the last one decides.
+            (State::Active { .. }, ReferProgress { code, last }) if self.transfer.is_some() && (code >= 200 || last) => {
+                if (200..300).contains(&code) {
+                    let target = self.transfer.take().map(|t| t.target).unwrap_or_default();
+                    self.actions.push_back(CallAction::Event(CallEvent::Transferred { target }));
+                    // RFC 5589 §6: the transferor ends its leg once the target answered.
+                    self.actions.push_back(CallAction::SendBye);
+                    self.end(now, EndReason::LocalHangup, None);
+                } else {
+                    self.transfer_failed(code);
+                }
+            }
             (State::Active { .. }, RemoteDtmf { digit }) => self.actions.push_back(CallAction::Event(CallEvent::Dtmf { digit })),
             (State::Active { .. }, SendDtmf { digits }) => {
                 // RFC 4733 digits and the INFO package's: 0-9, *, #, A-D.
@@ -302,6 +338,12 @@ impl CallMachine {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn transfer_failed(&mut self, sip_code: u16) {
+        if let Some(t) = self.transfer.take() {
+            self.actions.push_back(CallAction::Event(CallEvent::TransferFailed { target: t.target, sip_code }));
         }
     }
 

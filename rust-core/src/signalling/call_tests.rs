@@ -228,3 +228,34 @@ fn hold_before_answer_does_nothing() {
     m.handle(t, CallInput::Hold);
     assert!(drain(&mut m).is_empty());
 }
+
+#[test]
+fn rfc5589_blind_transfer_ends_our_leg_once_the_target_answered() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::TransferBlind { target: "1003".into() });
+    m.handle(t, CallInput::TransferBlind { target: "1004".into() });
+    assert_eq!(drain(&mut m), vec![CallAction::SendRefer { target: "1003".into() }], "one transfer at a time");
+    m.handle(t, CallInput::ReferAnswered { code: 202 });
+    m.handle(t, CallInput::ReferProgress { code: 100, last: false });
+    m.handle(t, CallInput::ReferProgress { code: 180, last: false });
+    assert!(drain(&mut m).is_empty(), "progress is not an outcome");
+    m.handle(t + Duration::from_secs(2), CallInput::ReferProgress { code: 200, last: true });
+    assert_eq!(
+        drain(&mut m),
+        vec![CallAction::Event(CallEvent::Transferred { target: "1003".into() }), CallAction::SendBye, ended(EndReason::LocalHangup, None, Some(Duration::from_secs(2)))]
+    );
+}
+
+#[test]
+fn refused_or_failed_transfer_keeps_the_call() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::TransferBlind { target: "1003".into() });
+    m.handle(t, CallInput::ReferAnswered { code: 403 });
+    assert_eq!(drain(&mut m)[1], CallAction::Event(CallEvent::TransferFailed { target: "1003".into(), sip_code: 403 }));
+    assert!(m.is_active());
+    m.handle(t, CallInput::TransferBlind { target: "1004".into() });
+    m.handle(t, CallInput::ReferAnswered { code: 202 });
+    m.handle(t, CallInput::ReferProgress { code: 486, last: true });
+    assert_eq!(drain(&mut m)[1], CallAction::Event(CallEvent::TransferFailed { target: "1004".into(), sip_code: 486 }));
+    assert!(m.is_active(), "a busy target leaves the caller with us");
+}
