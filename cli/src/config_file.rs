@@ -2,7 +2,7 @@
 //! A bad or missing field yields one clear sentence; the password is read from the environment
 //! variable the config names and never printed.
 
-use ringside_core::engine::{AccountConfig, PhoneConfig, SipConfig};
+use ringside_core::engine::{AccountConfig, CallsConfig, PhoneConfig, SipConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -14,6 +14,9 @@ struct ConfigFile {
     accounts: Vec<AccountConfig>,
     #[serde(default)]
     sip: SipConfig,
+    /// Call handling: `waiting = "ring" | "busy"`.
+    #[serde(default)]
+    calls: CallsConfig,
     /// Parsed by the media engine (issue 4); accepted here so one file serves every version.
     #[serde(default)]
     media: Option<toml::Value>,
@@ -52,7 +55,7 @@ pub fn load(path: &Path, data_dir: Option<PathBuf>) -> Result<Loaded, String> {
         }
     }
     let data_dir = data_dir.unwrap_or_else(default_data_dir);
-    Ok(Loaded { phone: PhoneConfig { data_dir, accounts, sip: file.sip }, passwords })
+    Ok(Loaded { phone: PhoneConfig { data_dir, accounts, sip: file.sip, calls: file.calls }, passwords })
 }
 
 fn default_data_dir() -> PathBuf {

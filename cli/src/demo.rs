@@ -51,6 +51,7 @@ pub async fn run() -> ExitCode {
             auth_username: None,
         }],
         sip: SipConfig::default(),
+        calls: Default::default(),
     };
     let (listener, mut events) = events_out::JsonLines::new();
     let secrets = StaticSecrets(vec![("1001@pbx.test".into(), "pw1001".into())]);

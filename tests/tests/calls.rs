@@ -228,3 +228,48 @@ fn blind_transfer_hands_the_far_end_to_another_extension() {
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
     assert!(target.wait_log("Call established", 3 * SEC), "1002 now talks to 1003:\n{}", target.log());
 }
+
+/// Ringside (drive) on 1001 with `extra` config, and two baresip callers, 1002 and 1003.
+fn two_callers(extra: &str) -> (Pbx, DeskPhone, DeskPhone, Ringside) {
+    let pbx = Pbx::start(PbxOptions::default());
+    let first = DeskPhone::start("1002", "pw1002", "pbx.test", pbx.udp_port);
+    let second = DeskPhone::start("1003", "pw1003", "pbx.test", pbx.udp_port);
+    assert!(first.wait_registered(5 * SEC) && second.wait_registered(5 * SEC));
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), extra), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    (pbx, first, second, phone)
+}
+
+#[test]
+fn call_waiting_rings_and_answering_holds_the_first_call() {
+    let (_pbx, first, second, mut phone) = two_callers("");
+    first.command("dial 1001").unwrap();
+    let a = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{a}"}}"#));
+    phone.expect_event("answered", 5 * SEC);
+    second.command("dial 1001").unwrap();
+    let b = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
+    assert_ne!(a, b);
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{b}"}}"#));
+    let held = phone.expect_event("held", 5 * SEC);
+    assert_eq!((held["call"].as_str(), held["by_remote"].as_bool()), (Some(a.as_str()), Some(false)), "the first call went on hold");
+    assert_eq!(phone.expect_event("answered", 5 * SEC)["call"], b.as_str());
+    for call in [&a, &b] {
+        phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+        phone.expect_event("call_ended", 5 * SEC);
+    }
+}
+
+#[test]
+fn call_waiting_busy_policy_declines_the_second_call_with_486() {
+    let (_pbx, first, second, mut phone) = two_callers("\n[calls]\nwaiting = \"busy\"");
+    first.command("dial 1001").unwrap();
+    let a = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{a}"}}"#));
+    phone.expect_event("answered", 5 * SEC);
+    second.command("dial 1001").unwrap();
+    let b = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!((ended["call"].as_str(), ended["reason"].as_str(), ended["sip_code"].as_u64()), (Some(b.as_str()), Some("declined"), Some(486)));
+    assert!(second.wait_log("486", 3 * SEC), "the caller heard busy:\n{}", second.log());
+}

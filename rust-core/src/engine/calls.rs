@@ -4,6 +4,7 @@
 
 use super::audio_offer::{offered_direction, AudioOffer};
 use super::cancel_reasons::CancelReasons;
+use super::config::CallWaiting;
 use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
 use super::sip_stack::SipStack;
@@ -60,10 +61,13 @@ pub struct CallHub {
     calls: Mutex<HashMap<String, (mpsc::Sender<CallInput>, String)>>,
     cancel_reasons: CancelReasons,
     media_ip: IpAddr,
+    waiting: CallWaiting,
+    /// Calls answered and not ended: whether we hold each (call waiting needs to know).
+    answered: Mutex<HashMap<String, bool>>,
 }
 
 impl CallHub {
-    pub fn new(stack: &SipStack, listener: Arc<dyn PhoneListener>, accounts: Vec<CallAccount>, media_ip: IpAddr) -> Arc<Self> {
+    pub fn new(stack: &SipStack, listener: Arc<dyn PhoneListener>, accounts: Vec<CallAccount>, media_ip: IpAddr, waiting: CallWaiting) -> Arc<Self> {
         Arc::new(CallHub {
             dialogs: Arc::new(DialogLayer::new(stack.endpoint.inner.clone())),
             listener,
@@ -71,6 +75,8 @@ impl CallHub {
             calls: Mutex::new(HashMap::new()),
             cancel_reasons: stack.cancel_reasons.clone(),
             media_ip,
+            waiting,
+            answered: Mutex::new(HashMap::new()),
         })
     }
 
@@ -106,7 +112,41 @@ impl CallHub {
         }
     }
 
+    /// Answers `call`, first holding every other answered call we do not hold yet: the
+    /// desk-phone way of taking a waiting call.
+    pub async fn answer(&self, call: &str) -> bool {
+        let to_hold: Vec<String> = self.answered.lock().map(|a| a.iter().filter(|(c, held)| c.as_str() != call && !**held).map(|(c, _)| c.clone()).collect()).unwrap_or_default();
+        for other in to_hold {
+            self.command(&other, CallInput::Hold).await;
+        }
+        self.command(call, CallInput::Answer).await
+    }
+
+    fn busy(&self) -> bool {
+        self.answered.lock().map(|a| !a.is_empty()).unwrap_or(false)
+    }
+
+    fn track(&self, uuid: &str, event: &CallEvent) {
+        let Ok(mut answered) = self.answered.lock() else { return };
+        match event {
+            CallEvent::Answered => {
+                answered.insert(uuid.to_string(), false);
+            }
+            CallEvent::Held { by_remote: false } => {
+                answered.insert(uuid.to_string(), true);
+            }
+            CallEvent::Resumed { by_remote: false } => {
+                answered.insert(uuid.to_string(), false);
+            }
+            CallEvent::Ended { .. } => {
+                answered.remove(uuid);
+            }
+            _ => {}
+        }
+    }
+
     fn emit(&self, uuid: &str, event: CallEvent) {
+        self.track(uuid, &event);
         let call = uuid.to_string();
         let event = match event {
             CallEvent::Incoming => return, // reported with its caller by the INVITE path
@@ -159,12 +199,18 @@ impl CallHub {
         };
         self.listener.on_event(PhoneEvent::Incoming { call: uuid.clone(), call_id: call_id.clone(), from: from_uri, display_name, account: account.key.clone() });
         let hub = self.clone();
+        let mut machine = CallMachine::incoming(Instant::now().into_std());
+        if self.waiting == CallWaiting::Busy && self.busy() {
+            // RFC 3261 §21.4.7 486: the PBX tries the desk or voicemail; the call is still
+            // reported, so the log shows it.
+            machine.handle(Instant::now().into_std(), CallInput::Decline { everywhere: false });
+        }
         let span = tracing::info_span!("call", %call_id, direction = "in");
         // The INVITE server transaction runs in its own task: it answers retransmissions and
         // hands ACK, CANCEL and our responses through the dialog.
         let mut driver = dialog.clone();
         tokio::spawn(async move { driver.handle(&mut tx).await.ok() }.instrument(span.clone()));
-        tokio::spawn(hub.run_call(uuid, call_id, dialog, states, commands, CallMachine::incoming(Instant::now().into_std()), None, None).instrument(span));
+        tokio::spawn(hub.run_call(uuid, call_id, dialog, states, commands, machine, None, None).instrument(span));
     }
 
     /// Places a call from account `index` to `target` (an extension or a SIP URI).

@@ -90,6 +90,24 @@ impl SipConfig {
     }
 }
 
+/// What a second incoming call does while a call is answered.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CallWaiting {
+    /// It rings; answering it puts the first call on hold (desk-phone behaviour).
+    #[default]
+    Ring,
+    /// It is declined with 486, so the PBX tries the desk or voicemail.
+    Busy,
+}
+
+/// Call handling settings.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallsConfig {
+    pub waiting: CallWaiting,
+}
+
 /// Everything a [`crate::engine::Phone`] needs to start.
 #[derive(Debug, Clone, Default)]
 pub struct PhoneConfig {
@@ -97,4 +115,5 @@ pub struct PhoneConfig {
     pub data_dir: PathBuf,
     pub accounts: Vec<AccountConfig>,
     pub sip: SipConfig,
+    pub calls: CallsConfig,
 }

@@ -15,7 +15,7 @@ pub mod register_request;
 pub mod secrets;
 pub mod sip_stack;
 
-pub use config::{AccountConfig, PhoneConfig, SipConfig};
+pub use config::{AccountConfig, CallWaiting, CallsConfig, PhoneConfig, SipConfig};
 pub use error::EngineError;
 pub use events::{PhoneEvent, PhoneListener};
 pub use phone::Phone;

@@ -66,7 +66,7 @@ impl Phone {
                 route: s.route.clone(),
             })
             .collect();
-        let calls = CallHub::new(&stack, listener.clone(), call_accounts, bind_ip);
+        let calls = CallHub::new(&stack, listener.clone(), call_accounts, bind_ip, config.calls.waiting);
         super::incoming::serve(stack.clone(), calls.clone());
         let mut accounts = Vec::new();
         for setup in setups {
@@ -84,8 +84,13 @@ impl Phone {
         self.calls.place_call(0, target)
     }
 
+    /// Answers a ringing call; any other answered call is put on hold first.
     pub async fn answer(&self, call: &str) -> Result<(), EngineError> {
-        self.command(call, CallInput::Answer).await
+        if self.calls.answer(call).await {
+            Ok(())
+        } else {
+            Err(EngineError::NoSuchCall(call.to_string()))
+        }
     }
 
     /// Declines a ringing call: 486 so the desk keeps ringing, or 603 `everywhere`.
