@@ -273,3 +273,22 @@ fn call_waiting_busy_policy_declines_the_second_call_with_486() {
     assert_eq!((ended["call"].as_str(), ended["reason"].as_str(), ended["sip_code"].as_u64()), (Some(b.as_str()), Some("declined"), Some(486)));
     assert!(second.wait_log("486", 3 * SEC), "the caller heard busy:\n{}", second.log());
 }
+
+#[test]
+fn rfc3261_14_1_hold_refused_with_491_is_retried_after_a_pause() {
+    let uas_port = free_port();
+    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
+    let mut callee = Sipp::uas("uas-glare", uas_port, 1);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"call","target":"1009"}"#);
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    phone.expect_event("answered", 5 * SEC);
+    let asked = std::time::Instant::now();
+    phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
+    phone.expect_event("held", 8 * SEC);
+    assert!(asked.elapsed() >= Duration::from_millis(2000), "retried after RFC 3261's pause: {:?}", asked.elapsed());
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    phone.expect_event("call_ended", 5 * SEC);
+    assert!(callee.passed(5 * SEC), "{}", callee.errors());
+}

@@ -376,9 +376,12 @@ impl CallHub {
                 let body = held.with_direction(direction).into_bytes();
                 let (dialog, own) = (dialog.clone(), own.clone());
                 tokio::spawn(async move {
-                    let code = match dialog.reinvite(sdp_header(), Some(body)).await {
+                    // RFC 3261 §14.1: a 491 (both sides re-INVITEd at once) is retried after a
+                    // random 2.1–4 s; three tries, then the hold is given up.
+                    let code = match dialog.reinvite_with_glare_retry(sdp_header(), Some(body), 3).await {
                         Ok(Some(resp)) => u16::from(resp.status_code),
-                        _ => 408,
+                        Ok(None) => 408,
+                        Err(_) => 491,
                     };
                     own.send(CallInput::ReofferAnswered { code }).await.ok();
                 });
