@@ -49,6 +49,7 @@ pub async fn run() -> ExitCode {
             password_env: None,
             display_name: Some("Alice (mobile)".into()),
             auth_username: None,
+            voicemail: None,
         }],
         sip: SipConfig::default(),
         calls: Default::default(),

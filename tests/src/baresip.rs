@@ -1,7 +1,7 @@
 //! baresip as the desk phone: registered on an extension through the testbed PBX, audio from
 //! and to files (no sound card), controlled through its TCP control socket (issue 3).
 
-use crate::ports::free_port;
+use crate::ports::free_port_block;
 use crate::process::Owned;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -32,12 +32,9 @@ impl DeskPhone {
 
     fn start_with(user: &str, password: &str, domain: &str, proxy_port: u16, regint: u32, auto_answer: bool) -> DeskPhone {
         let dir = tempfile::tempdir().unwrap();
-        let sip_port = free_port();
-        // baresip also listens for TLS on sip_port + 1: keep the control port clear of it.
-        let mut ctrl_port = free_port();
-        while ctrl_port == sip_port + 1 {
-            ctrl_port = free_port();
-        }
+        // One block: SIP, the TLS listener baresip opens on SIP + 1, and the control socket.
+        let sip_port = free_port_block(3);
+        let ctrl_port = sip_port + 2;
         let config = format!(
             "sip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\nmodule ausine.so\n\
              module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl_port}\n\
@@ -88,6 +85,17 @@ impl DeskPhone {
         let mut buf = [0u8; 4096];
         let n = stream.read(&mut buf).unwrap_or(0);
         Ok(String::from_utf8_lossy(&buf[..n]).to_string())
+    }
+
+    /// Answers the ringing call and waits (bounded) until baresip reports it established;
+    /// the command is sent again once if the first one came too early to take.
+    pub fn answer(&self, limit: Duration) -> bool {
+        for _ in 0..2 {
+            if self.command("accept").is_ok() && self.wait_log("Call established", limit / 2) {
+                return true;
+            }
+        }
+        false
     }
 
     /// Waits (bounded) until the log shows `needle`.

@@ -113,11 +113,22 @@ impl CallHub {
     }
 
     /// Answers `call`, first holding every other answered call we do not hold yet: the
-    /// desk-phone way of taking a waiting call.
+    /// desk-phone way of taking a waiting call. The answer waits until those holds are
+    /// confirmed, so the first caller never hears the second; at most a second, though (a
+    /// glare retry can take 4 s), then the waiting caller is answered anyway.
     pub async fn answer(&self, call: &str) -> bool {
-        let to_hold: Vec<String> = self.answered.lock().map(|a| a.iter().filter(|(c, held)| c.as_str() != call && !**held).map(|(c, _)| c.clone()).collect()).unwrap_or_default();
-        for other in to_hold {
-            self.command(&other, CallInput::Hold).await;
+        let unheld = |hub: &Self| -> Vec<String> {
+            hub.answered.lock().map(|a| a.iter().filter(|(c, held)| c.as_str() != call && !**held).map(|(c, _)| c.clone()).collect()).unwrap_or_default()
+        };
+        let to_hold = unheld(self);
+        for other in &to_hold {
+            self.command(other, CallInput::Hold).await;
+        }
+        if !to_hold.is_empty() {
+            let deadline = Instant::now() + std::time::Duration::from_secs(1);
+            while !unheld(self).is_empty() && Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
         }
         self.command(call, CallInput::Answer).await
     }

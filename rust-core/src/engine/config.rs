@@ -25,6 +25,10 @@ pub struct AccountConfig {
     /// Digest username when it differs from the extension.
     #[serde(default)]
     pub auth_username: Option<String>,
+    /// Voicemail to subscribe to for message-waiting (RFC 3842): an extension (`*97`) or a
+    /// SIP URI. Without it, only the NOTIFYs a PBX sends unasked are shown.
+    #[serde(default)]
+    pub voicemail: Option<String>,
 }
 
 impl AccountConfig {

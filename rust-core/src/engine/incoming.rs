@@ -32,6 +32,17 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
                 tokio::spawn(async move { tx.reply_with(StatusCode::from(code), headers, None).await.ok() });
                 continue;
             }
+            // Voicemail NOTIFYs, in our subscription's dialog or unasked (RFC 3842 §6.3): the
+            // event name is enough, and the first may overtake the SUBSCRIBE's 200.
+            if tx.original.method == Method::Notify && header(&tx.original, "event").is_some_and(|e| e.to_ascii_lowercase().starts_with("message-summary")) {
+                let summary = crate::sip::message_summary::parse(&String::from_utf8_lossy(&tx.original.body));
+                let code = if summary.is_some() { StatusCode::OK } else { StatusCode::BadRequest };
+                if let Some(s) = summary {
+                    hub.voicemail(&tx.original, s);
+                }
+                tokio::spawn(async move { tx.reply(code).await.ok() });
+                continue;
+            }
             let in_dialog = tx.original.to_header().ok().and_then(|t| t.tag().ok().flatten()).is_some();
             if in_dialog {
                 match hub.dialogs().match_dialog(&tx) {
@@ -48,15 +59,6 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
                 Method::Invite => hub.incoming_invite(tx),
                 Method::Options => {
                     tokio::spawn(async move { tx.reply(StatusCode::OK).await.ok() });
-                }
-                // Unsolicited MWI (RFC 3842 §6.3 allows it; many PBXs send it to every contact).
-                Method::Notify if header(&tx.original, "event").is_some_and(|e| e.to_ascii_lowercase().starts_with("message-summary")) => {
-                    let summary = crate::sip::message_summary::parse(&String::from_utf8_lossy(&tx.original.body));
-                    let code = if summary.is_some() { StatusCode::OK } else { StatusCode::BadRequest };
-                    if let Some(s) = summary {
-                        hub.voicemail(&tx.original, s);
-                    }
-                    tokio::spawn(async move { tx.reply(code).await.ok() });
                 }
                 // Out-of-dialog MESSAGE, other NOTIFY, REFER: not handled yet.
                 _ => {

@@ -9,6 +9,7 @@ pub mod dns;
 pub mod error;
 pub mod events;
 mod incoming;
+mod mwi;
 pub mod instance;
 pub mod phone;
 pub mod register_request;

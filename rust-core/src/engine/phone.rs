@@ -23,6 +23,9 @@ pub struct Phone {
     stack: Arc<SipStack>,
     accounts: Vec<mpsc::Sender<AccountCommand>>,
     calls: Arc<CallHub>,
+    /// Voicemail subscriptions: stopped (unsubscribed) before the accounts unregister.
+    mwi_stop: tokio_util::sync::CancellationToken,
+    mwi_tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Phone {
@@ -68,6 +71,22 @@ impl Phone {
             .collect();
         let calls = CallHub::new(&stack, listener.clone(), call_accounts, bind_ip, config.calls.waiting);
         super::incoming::serve(stack.clone(), calls.clone());
+        let mwi_stop = tokio_util::sync::CancellationToken::new();
+        let mut mwi_tasks = Vec::new();
+        for setup in setups.iter().filter(|s| s.account.voicemail.is_some()) {
+            let a = &setup.account;
+            let mailbox = a.voicemail.clone().unwrap_or_default();
+            let target = if mailbox.contains(':') { mailbox } else { format!("sip:{mailbox}@{}", a.domain) };
+            let mwi = super::mwi::MwiSetup {
+                account_key: a.key(),
+                username: a.username.clone(),
+                domain: a.domain.clone(),
+                target,
+                creds: crate::sip::digest::DigestCredentials { username: a.auth_username.clone().unwrap_or_else(|| a.username.clone()), password: setup.password.clone() },
+                route: setup.route.clone(),
+            };
+            mwi_tasks.push(tokio::spawn(super::mwi::run(stack.clone(), mwi, mwi_stop.child_token())));
+        }
         let mut accounts = Vec::new();
         for setup in setups {
             let (tx, rx) = mpsc::channel(8);
@@ -75,7 +94,7 @@ impl Phone {
             tokio::spawn(task.run(rx));
             accounts.push(tx);
         }
-        Ok(Phone { stack, accounts, calls })
+        Ok(Phone { stack, accounts, calls, mwi_stop, mwi_tasks })
     }
 
     /// Calls `target` (an extension of the first account's PBX, or a SIP URI); returns the
@@ -139,6 +158,10 @@ impl Phone {
 
     /// Unregisters every account (bounded by `timeout`) and stops the stack.
     pub async fn shutdown(self, timeout: Duration) {
+        self.mwi_stop.cancel();
+        for task in self.mwi_tasks {
+            let _ = tokio::time::timeout(timeout / 2, task).await;
+        }
         let mut waits = Vec::new();
         for account in &self.accounts {
             let (tx, rx) = oneshot::channel();
@@ -214,6 +237,7 @@ mod tests {
             password_env: None,
             display_name: None,
             auth_username: None,
+            voicemail: None,
         }
     }
 

@@ -88,37 +88,62 @@ pub fn build_register(p: &RegisterParams) -> Result<Request, rsipstack::Error> {
     Request::try_from(text.as_str()).map_err(|e| rsipstack::Error::Error(format!("building REGISTER: {e}")))
 }
 
-/// Reduces a final response to what the registration policy needs.
-pub fn reduce_response(resp: &Response, sent: &RegisterParams) -> RegisterResponse {
-    let headers: Vec<(String, String)> =
-        resp.headers.iter().map(|h| (h.name().to_ascii_lowercase(), h.value().trim().to_string())).collect();
-    let first = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+/// A final response's headers, lower-cased by name.
+pub struct ResponseHeaders(Vec<(String, String)>);
+
+impl ResponseHeaders {
+    pub fn of(resp: &Response) -> Self {
+        ResponseHeaders(resp.headers.iter().map(|h| (h.name().to_ascii_lowercase(), h.value().trim().to_string())).collect())
+    }
+
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What any refreshed binding (REGISTER, SUBSCRIBE) learns from a final response: status,
+/// challenge, Min-Expires, Retry-After, and the `Expires` header as the granted expiry.
+pub fn reduce_binding_response(resp: &Response, headers: &ResponseHeaders) -> RegisterResponse {
     let code = u16::from(resp.status_code.clone());
     let challenge = match code {
-        401 => first("www-authenticate").map(|v| (ChallengeHeader::Www, v.to_string())),
-        407 => first("proxy-authenticate").map(|v| (ChallengeHeader::Proxy, v.to_string())),
+        401 => headers.first("www-authenticate").map(|v| (ChallengeHeader::Www, v.to_string())),
+        407 => headers.first("proxy-authenticate").map(|v| (ChallengeHeader::Proxy, v.to_string())),
         _ => None,
     };
-    let header_expires = first("expires").and_then(|v| v.parse().ok());
     RegisterResponse {
         code,
         reason: resp.reason_phrase().unwrap_or("").to_string(),
-        granted_expires: granted_expires(&headers, sent).or(header_expires),
-        min_expires: first("min-expires").and_then(|v| v.parse().ok()),
-        retry_after: first("retry-after").and_then(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()),
+        granted_expires: headers.first("expires").and_then(|v| v.parse().ok()),
+        min_expires: headers.first("min-expires").and_then(|v| v.parse().ok()),
+        retry_after: headers.first("retry-after").and_then(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()),
         challenge,
-        public_addr: if (200..300).contains(&code) { discovered_addr(first("via"), &sent.contact_addr) } else { None },
+        public_addr: None,
     }
+}
+
+/// Reduces a final response to REGISTER to what the registration policy needs: the expiry
+/// granted to *our* Contact, and our address as the registrar saw it.
+pub fn reduce_response(resp: &Response, sent: &RegisterParams) -> RegisterResponse {
+    let headers = ResponseHeaders::of(resp);
+    let mut reduced = reduce_binding_response(resp, &headers);
+    reduced.granted_expires = granted_expires(&headers, sent).or(reduced.granted_expires);
+    if (200..300).contains(&reduced.code) {
+        reduced.public_addr = discovered_addr(headers.first("via"), &sent.contact_addr);
+    }
+    reduced
 }
 
 /// The `expires` the registrar granted to *our* binding: the Contact whose URI or instance is
 /// ours (a 200 lists every binding of the AOR, the desk phone's too).
-fn granted_expires(headers: &[(String, String)], sent: &RegisterParams) -> Option<u32> {
+fn granted_expires(headers: &ResponseHeaders, sent: &RegisterParams) -> Option<u32> {
     let ours = sent.contact_uri();
     headers
-        .iter()
-        .filter(|(n, _)| n == "contact")
-        .flat_map(|(_, v)| split_unquoted(v, ','))
+        .all("contact")
+        .flat_map(|v| split_unquoted(v, ','))
         .find(|c| c.contains(&ours) || c.contains(&sent.instance))
         .and_then(|c| {
             // The first '>' closes the URI; a later one sits inside the quoted +sip.instance.

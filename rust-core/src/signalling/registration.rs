@@ -1,4 +1,6 @@
-//! `RegistrationMachine`: when to REGISTER, with what, and what to tell the user.
+//! `RegistrationMachine`: when to REGISTER, with what, and what to tell the user. The same
+//! policy (refresh before expiry, challenges, back-off, stop on what the user must fix) keeps
+//! the MWI SUBSCRIBE alive too: both are a refreshed, authenticated binding.
 //!
 //! Input: `(now, RegistrationInput)` — commands, final responses, transport failures, timer expiry.
 //! Output: `RegistrationAction`s (send a REGISTER, reset the flow, report an event) drained with
@@ -169,9 +171,14 @@ impl RegistrationMachine {
     /// The credentials header for the REGISTER being built, from the cached challenge.
     /// Reusing it is what lets a refresh cost one round trip instead of two.
     pub fn authorization(&mut self, creds: &DigestCredentials, request_uri: &str) -> Option<(ChallengeHeader, String)> {
+        self.authorization_for("REGISTER", creds, request_uri)
+    }
+
+    /// As [`Self::authorization`], for a request of another method (SUBSCRIBE).
+    pub fn authorization_for(&mut self, method: &str, creds: &DigestCredentials, request_uri: &str) -> Option<(ChallengeHeader, String)> {
         let (header, cached) = self.challenge.as_mut()?;
         self.sent_credentials = Some(self.challenge_fresh);
-        Some((*header, cached.authorize(creds, "REGISTER", request_uri)))
+        Some((*header, cached.authorize(creds, method, request_uri)))
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -265,8 +272,9 @@ impl RegistrationMachine {
                 _ => self.back_off(now, 423, resp.reason, None),
             },
             _ if unregistering => self.finish_unregister(),
-            // Wrong extension or forbidden: retrying cannot help, the user must act.
-            403 | 404 => self.fail_fatal(resp.code, resp.reason),
+            // Wrong extension or forbidden: retrying cannot help, the user must act. A server
+            // that does not do the method or event (405, 489, 501) will not start to.
+            403 | 404 | 405 | 489 | 501 => self.fail_fatal(resp.code, resp.reason),
             600..=699 => self.fail_fatal(resp.code, resp.reason),
             code => self.back_off(now, code, resp.reason, resp.retry_after),
         }

@@ -140,7 +140,7 @@ fn rfc3261_10_2_8_interval_too_brief_retries_with_min_expires() {
 
 #[test]
 fn forbidden_and_not_found_stop_without_retry() {
-    for code in [403, 404] {
+    for code in [403, 404, 405, 489, 501] {
         let (mut m, t0) = machine();
         m.handle(t0, RegistrationInput::Start);
         drain(&mut m);
