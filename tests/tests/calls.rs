@@ -240,9 +240,8 @@ fn two_callers(extra: &str) -> (Pbx, DeskPhone, DeskPhone, Ringside) {
     (pbx, first, second, phone)
 }
 
-#[test]
-fn call_waiting_rings_and_answering_holds_the_first_call() {
-    let (_pbx, first, second, mut phone) = two_callers("");
+/// `first` calls and ringside answers; then `second` calls: returns both calls' ids.
+fn second_call_during_first(first: &DeskPhone, second: &DeskPhone, phone: &mut Ringside) -> (String, String) {
     first.command("dial 1001").unwrap();
     let a = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
     phone.send(&format!(r#"{{"cmd":"answer","call":"{a}"}}"#));
@@ -250,6 +249,13 @@ fn call_waiting_rings_and_answering_holds_the_first_call() {
     second.command("dial 1001").unwrap();
     let b = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
     assert_ne!(a, b);
+    (a, b)
+}
+
+#[test]
+fn call_waiting_rings_and_answering_holds_the_first_call() {
+    let (_pbx, first, second, mut phone) = two_callers("");
+    let (a, b) = second_call_during_first(&first, &second, &mut phone);
     phone.send(&format!(r#"{{"cmd":"answer","call":"{b}"}}"#));
     phone.expect_event("answered", 5 * SEC);
     let held = phone.events.iter().find(|e| e["event"] == "held").expect("the first call was held before the second was answered");
@@ -264,12 +270,7 @@ fn call_waiting_rings_and_answering_holds_the_first_call() {
 #[test]
 fn call_waiting_busy_policy_declines_the_second_call_with_486() {
     let (_pbx, first, second, mut phone) = two_callers("\n[calls]\nwaiting = \"busy\"");
-    first.command("dial 1001").unwrap();
-    let a = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
-    phone.send(&format!(r#"{{"cmd":"answer","call":"{a}"}}"#));
-    phone.expect_event("answered", 5 * SEC);
-    second.command("dial 1001").unwrap();
-    let b = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
+    let (_, b) = second_call_during_first(&first, &second, &mut phone);
     let ended = phone.expect_event("call_ended", 5 * SEC);
     assert_eq!((ended["call"].as_str(), ended["reason"].as_str(), ended["sip_code"].as_u64()), (Some(b.as_str()), Some("declined"), Some(486)));
     assert!(second.wait_log("486", 3 * SEC), "the caller heard busy:\n{}", second.log());

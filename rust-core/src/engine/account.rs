@@ -111,7 +111,7 @@ impl AccountTask {
             keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             self.machine.handle(Instant::now().into_std(), RegistrationInput::Start);
             loop {
-                self.carry_out_actions(&mut stop_reply).await;
+                self.carry_out_actions().await;
                 if stop_reply.is_some() && self.machine.is_idle() {
                     break;
                 }
@@ -164,8 +164,7 @@ impl AccountTask {
         .await
     }
 
-    async fn carry_out_actions(&mut self, stop_reply: &mut Option<oneshot::Sender<()>>) {
-        let _ = stop_reply;
+    async fn carry_out_actions(&mut self) {
         while let Some(action) = self.machine.poll_action() {
             match action {
                 RegistrationAction::SendRegister { expires } => {

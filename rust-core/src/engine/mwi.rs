@@ -91,7 +91,7 @@ pub async fn run(stack: Arc<SipStack>, setup: MwiSetup, stop: CancellationToken)
                         Ok(resp) => {
                             let headers = ResponseHeaders::of(&resp);
                             let reduced = reduce_binding_response(&resp, &headers);
-                            sub.learn(&resp, &headers, reduced.code);
+                            sub.learn(&headers, reduced.code);
                             RegistrationInput::Response(reduced)
                         }
                         Err(reason) => RegistrationInput::TransportFailed { reason },
@@ -118,7 +118,7 @@ struct Subscriber {
 
 impl Subscriber {
     /// Remembers the dialog from a 2xx; a 481 means the server forgot it: start afresh.
-    fn learn(&mut self, resp: &rsipstack::sip::Response, headers: &ResponseHeaders, code: u16) {
+    fn learn(&mut self, headers: &ResponseHeaders, code: u16) {
         if code == 481 {
             self.dialog = Dialog::default();
             self.call_id = format!("{}@ringside", uuid::Uuid::new_v4());
@@ -132,7 +132,6 @@ impl Subscriber {
             routes.reverse();
             self.dialog.route_set = routes;
         }
-        let _ = resp;
     }
 
     async fn send(&mut self, machine: &mut RegistrationMachine, expires: u32, outcome: mpsc::Sender<Result<rsipstack::sip::Response, String>>) -> Result<(), String> {
