@@ -311,3 +311,15 @@ fn rfc3842_voicemail_subscription_notifies_refreshes_and_unsubscribes() {
     assert_eq!(phone.wait_exit(10 * SEC), Some(0));
     assert!(voicemail.passed(5 * SEC), "NOTIFY answered, refresh in-dialog, unsubscribe: {}", voicemail.errors());
 }
+
+#[test]
+fn rfc3311_update_mid_call_is_answered_like_a_reinvite() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["listen", "--answer-after", "0", "--calls", "1"]);
+    phone.expect_event("registered", 5 * SEC);
+    let mut sipp = Sipp::uac("call-uac-update", free_port(), "1001", pbx.udp_port, 0);
+    phone.expect_event("answered", 5 * SEC);
+    assert_eq!(phone.expect_event("held", 5 * SEC)["by_remote"], true);
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
+    assert!(sipp.passed(5 * SEC), "our UPDATE answer was recvonly: {}", sipp.errors());
+}
