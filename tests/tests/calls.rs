@@ -144,6 +144,14 @@ fn demo_runs_unattended_both_scenes_and_exits_0() {
     assert_eq!(events.last().map(|e| e["event"].clone()), Some("unregistered".into()));
 }
 
+/// Places a call through `drive` and waits until it is answered; returns its id.
+fn drive_call(phone: &mut Ringside, target: &str) -> String {
+    phone.send(&format!(r#"{{"cmd":"call","target":"{target}"}}"#));
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    assert_eq!(phone.expect_event("answered", 5 * SEC)["call"], call.as_str());
+    call
+}
+
 #[test]
 fn drive_places_and_hangs_up_a_call_from_json_commands() {
     let pbx = Pbx::start(PbxOptions::default());
@@ -153,9 +161,7 @@ fn drive_places_and_hangs_up_a_call_from_json_commands() {
     phone.expect_event("registered", 5 * SEC);
     phone.send(r#"{"cmd":"push","payload":{}}"#);
     assert!(phone.expect_event("error", 2 * SEC)["message"].as_str().unwrap().contains("not implemented yet"));
-    phone.send(r#"{"cmd":"call","target":"1002"}"#);
-    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
-    assert_eq!(phone.expect_event("answered", 5 * SEC)["call"], call.as_str());
+    let call = drive_call(&mut phone, "1002");
     phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
     phone.send(r#"{"cmd":"quit"}"#);
@@ -163,13 +169,20 @@ fn drive_places_and_hangs_up_a_call_from_json_commands() {
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));
 }
 
-#[test]
-fn far_end_hold_dtmf_info_and_resume_are_answered_and_reported() {
+/// Ringside answering at once on 1001, called through the PBX by sipp scenario `scenario`;
+/// returns once the call is answered.
+fn answered_by_ringside(scenario: &str) -> (Pbx, Ringside, Sipp) {
     let pbx = Pbx::start(PbxOptions::default());
     let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["listen", "--answer-after", "0", "--calls", "1"]);
     phone.expect_event("registered", 5 * SEC);
-    let mut sipp = Sipp::uac("call-uac-hold", free_port(), "1001", pbx.udp_port, 0);
+    let sipp = Sipp::uac(scenario, free_port(), "1001", pbx.udp_port, 0);
     phone.expect_event("answered", 5 * SEC);
+    (pbx, phone, sipp)
+}
+
+#[test]
+fn far_end_hold_dtmf_info_and_resume_are_answered_and_reported() {
+    let (_pbx, mut phone, mut sipp) = answered_by_ringside("call-uac-hold");
     assert_eq!(phone.expect_event("held", 5 * SEC)["by_remote"], true);
     assert_eq!(phone.expect_event("dtmf", 5 * SEC)["digit"], "5");
     assert_eq!(phone.expect_event("resumed", 5 * SEC)["by_remote"], true);
@@ -184,9 +197,7 @@ fn drive_holds_resumes_and_sends_dtmf_to_a_baresip_callee() {
     assert!(callee.wait_registered(5 * SEC));
     let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
     phone.expect_event("registered", 5 * SEC);
-    phone.send(r#"{"cmd":"call","target":"1002"}"#);
-    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
-    phone.expect_event("answered", 5 * SEC);
+    let call = drive_call(&mut phone, "1002");
     phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
     assert_eq!(phone.expect_event("held", 5 * SEC)["by_remote"], false);
     assert!(callee.wait_log("got re-INVITE (SDP Offer)", 3 * SEC), "baresip got the hold re-INVITE:\n{}", callee.log());
@@ -219,9 +230,7 @@ fn blind_transfer_hands_the_far_end_to_another_extension() {
     assert!(colleague.wait_registered(5 * SEC) && target.wait_registered(5 * SEC));
     let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
     phone.expect_event("registered", 5 * SEC);
-    phone.send(r#"{"cmd":"call","target":"1002"}"#);
-    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
-    phone.expect_event("answered", 5 * SEC);
+    let call = drive_call(&mut phone, "1002");
     phone.send(&format!(r#"{{"cmd":"transfer","call":"{call}","target":"1003"}}"#));
     let transferred = phone.expect_event("transferred", 10 * SEC);
     assert_eq!(transferred["target"], "sip:1003@pbx.test");
@@ -283,9 +292,7 @@ fn rfc3261_14_1_hold_refused_with_491_is_retried_after_a_pause() {
     let mut callee = Sipp::uas("uas-glare", uas_port, 1);
     let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
     phone.expect_event("registered", 5 * SEC);
-    phone.send(r#"{"cmd":"call","target":"1009"}"#);
-    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
-    phone.expect_event("answered", 5 * SEC);
+    let call = drive_call(&mut phone, "1009");
     let asked = std::time::Instant::now();
     phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
     phone.expect_event("held", 8 * SEC);
@@ -314,11 +321,7 @@ fn rfc3842_voicemail_subscription_notifies_refreshes_and_unsubscribes() {
 
 #[test]
 fn rfc3311_update_mid_call_is_answered_like_a_reinvite() {
-    let pbx = Pbx::start(PbxOptions::default());
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["listen", "--answer-after", "0", "--calls", "1"]);
-    phone.expect_event("registered", 5 * SEC);
-    let mut sipp = Sipp::uac("call-uac-update", free_port(), "1001", pbx.udp_port, 0);
-    phone.expect_event("answered", 5 * SEC);
+    let (_pbx, mut phone, mut sipp) = answered_by_ringside("call-uac-update");
     assert_eq!(phone.expect_event("held", 5 * SEC)["by_remote"], true);
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
     assert!(sipp.passed(5 * SEC), "our UPDATE answer was recvonly: {}", sipp.errors());

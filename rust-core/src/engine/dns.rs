@@ -148,33 +148,34 @@ impl Locator {
     }
 
     async fn naptr(&self, resolver: &TokioResolver, domain: &str) -> Vec<Naptr> {
-        let Ok(lookup) = resolver.lookup(domain, RecordType::NAPTR).await else { return Vec::new() };
-        lookup
-            .answers()
-            .iter()
-            .filter_map(|r| match &r.data {
-                RData::NAPTR(n) => Some(Naptr {
-                    order: n.order,
-                    preference: n.preference,
-                    flags: String::from_utf8_lossy(&n.flags).to_string(),
-                    service: String::from_utf8_lossy(&n.services).to_string(),
-                    replacement: n.replacement.to_string(),
-                }),
-                _ => None,
-            })
-            .collect()
+        records(resolver, domain, RecordType::NAPTR, |data| match data {
+            RData::NAPTR(n) => Some(Naptr {
+                order: n.order,
+                preference: n.preference,
+                flags: String::from_utf8_lossy(&n.flags).to_string(),
+                service: String::from_utf8_lossy(&n.services).to_string(),
+                replacement: n.replacement.to_string(),
+            }),
+            _ => None,
+        })
+        .await
     }
 
     async fn srv(&self, resolver: &TokioResolver, name: &str) -> Vec<Srv> {
-        let Ok(lookup) = resolver.lookup(name, RecordType::SRV).await else { return Vec::new() };
-        lookup
-            .answers()
-            .iter()
-            .filter_map(|r| match &r.data {
-                RData::SRV(s) => Some(Srv { priority: s.priority, weight: s.weight, port: s.port, target: s.target.to_string() }),
-                _ => None,
-            })
-            .collect()
+        records(resolver, name, RecordType::SRV, |data| match data {
+            RData::SRV(s) => Some(Srv { priority: s.priority, weight: s.weight, port: s.port, target: s.target.to_string() }),
+            _ => None,
+        })
+        .await
+    }
+}
+
+/// The answers of one query, reduced by `pick`; a failed lookup is simply no records (RFC 3263
+/// falls through to the next step).
+async fn records<T>(resolver: &TokioResolver, name: &str, kind: RecordType, pick: impl Fn(&RData) -> Option<T>) -> Vec<T> {
+    match resolver.lookup(name, kind).await {
+        Ok(lookup) => lookup.answers().iter().filter_map(|r| pick(&r.data)).collect(),
+        Err(_) => Vec::new(),
     }
 }
 
