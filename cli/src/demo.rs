@@ -94,7 +94,9 @@ pub async fn run() -> ExitCode {
 async fn ringside_answers(phone: &Phone, events: &mut UnboundedReceiver<PhoneEvent>, desk: &Arc<DeskPhone>, caller: &Arc<DeskPhone>) -> bool {
     say("scene 1: 1002 calls 1001…");
     let _ = blocking(caller, |c| c.command("dial 1001")).await;
-    let Some(PhoneEvent::Incoming { call, display_name, from, .. }) = wait_for(events, Duration::from_secs(5), |e| matches!(e, PhoneEvent::Incoming { .. })).await else {
+    let Some(PhoneEvent::Incoming { call, display_name, from, .. }) =
+        wait_for(events, Duration::from_secs(5), |e| matches!(e, PhoneEvent::Incoming { .. })).await
+    else {
         say("  Ringside never rang");
         return false;
     };

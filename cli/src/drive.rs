@@ -11,14 +11,34 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 #[derive(Debug, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
 enum Command {
-    Call { target: String },
-    Answer { call: String },
-    Hangup { call: String },
-    Decline { call: String, #[serde(default)] everywhere: bool },
-    Hold { call: String },
-    Resume { call: String },
-    Dtmf { call: String, digits: String },
-    Transfer { call: String, target: String },
+    Call {
+        target: String,
+    },
+    Answer {
+        call: String,
+    },
+    Hangup {
+        call: String,
+    },
+    Decline {
+        call: String,
+        #[serde(default)]
+        everywhere: bool,
+    },
+    Hold {
+        call: String,
+    },
+    Resume {
+        call: String,
+    },
+    Dtmf {
+        call: String,
+        digits: String,
+    },
+    Transfer {
+        call: String,
+        target: String,
+    },
     Quit,
 }
 

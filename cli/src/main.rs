@@ -63,7 +63,6 @@ enum Command {
     Demo,
 }
 
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

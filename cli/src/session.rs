@@ -34,11 +34,16 @@ impl Session {
     pub async fn start(config: &Path, data_dir: Option<std::path::PathBuf>) -> Result<Session, ExitCode> {
         let loaded = config_file::load(config, data_dir).map_err(|sentence| fail(EXIT_CONFIG, &sentence))?;
         let (listener, events) = JsonLines::new();
-        let phone = Phone::start(loaded.phone, Arc::new(StaticSecrets(loaded.passwords)), Arc::new(listener))
-            .await
-            .map_err(|e| fail(EXIT_CONFIG, &e.to_string()))?;
+        let phone =
+            Phone::start(loaded.phone, Arc::new(StaticSecrets(loaded.passwords)), Arc::new(listener)).await.map_err(|e| fail(EXIT_CONFIG, &e.to_string()))?;
         let watch = |kind| signal(kind).map_err(|e| fail(1, &format!("cannot watch signals: {e}")));
-        Ok(Session { phone, events, sigint: watch(SignalKind::interrupt())?, sigterm: watch(SignalKind::terminate())?, sigusr1: watch(SignalKind::user_defined1())? })
+        Ok(Session {
+            phone,
+            events,
+            sigint: watch(SignalKind::interrupt())?,
+            sigterm: watch(SignalKind::terminate())?,
+            sigusr1: watch(SignalKind::user_defined1())?,
+        })
     }
 
     /// The next event or stop signal; network changes are handled here.

@@ -4,9 +4,7 @@ use ringside_core::sip::inbound::{classify, Verdict};
 use std::path::PathBuf;
 
 fn torture_dir() -> PathBuf {
-    let shared = std::env::var_os("RINGSIDE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let shared = std::env::var_os("RINGSIDE_SHARED").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
     shared.join("sip-torture")
 }
 
@@ -16,9 +14,10 @@ fn expected(file: &str) -> &'static str {
     match file {
         "intmeth.dat" | "esc02.dat" => "501",
         "unreason.dat" | "noreason.dat" => "resp",
-        "badinv01.dat" | "clerr.dat" | "ncl.dat" | "scalar02.dat" | "quotbal.dat" | "ltgtruri.dat" | "lwsruri.dat"
-        | "lwsstart.dat" | "trws.dat" | "escruri.dat" | "regbadct.dat" | "badaspec.dat" | "baddn.dat"
-        | "mismatch01.dat" | "mismatch02.dat" | "insuf.dat" | "multi01.dat" | "mcl01.dat" => "400",
+        "badinv01.dat" | "clerr.dat" | "ncl.dat" | "scalar02.dat" | "quotbal.dat" | "ltgtruri.dat" | "lwsruri.dat" | "lwsstart.dat" | "trws.dat"
+        | "escruri.dat" | "regbadct.dat" | "badaspec.dat" | "baddn.dat" | "mismatch01.dat" | "mismatch02.dat" | "insuf.dat" | "multi01.dat" | "mcl01.dat" => {
+            "400"
+        }
         "scalarlg.dat" | "bigcode.dat" | "bcast.dat" => "drop",
         "badvers.dat" => "505",
         "unkscm.dat" | "novelsc.dat" => "416",
@@ -33,8 +32,8 @@ fn expected(file: &str) -> &'static str {
 #[test]
 fn rfc4475_all_49_messages_handled_per_manifest() {
     let dir = torture_dir();
-    let manifest = std::fs::read_to_string(dir.join("manifest.tsv"))
-        .unwrap_or_else(|e| panic!("torture manifest at {}: {e} (set RINGSIDE_SHARED)", dir.display()));
+    let manifest =
+        std::fs::read_to_string(dir.join("manifest.tsv")).unwrap_or_else(|e| panic!("torture manifest at {}: {e} (set RINGSIDE_SHARED)", dir.display()));
     let mut checked = 0;
     let mut failures = Vec::new();
     for line in manifest.lines().skip(1).filter(|l| !l.trim().is_empty()) {
@@ -60,7 +59,9 @@ fn rfc4475_all_49_messages_handled_per_manifest() {
         }
         if let Verdict::Reject { response, .. } = &verdict {
             let text = String::from_utf8_lossy(response);
-            if !text.starts_with(&format!("SIP/2.0 {want} ")) { failures.push(format!("{file}: answered {}", text.lines().next().unwrap_or(""))); }
+            if !text.starts_with(&format!("SIP/2.0 {want} ")) {
+                failures.push(format!("{file}: answered {}", text.lines().next().unwrap_or("")));
+            }
             // The answer itself must parse: it goes back to the sender.
             rsipstack::sip::parser::parse_message(response).unwrap_or_else(|e| panic!("{file}: our {want} does not parse: {e}\n{text}"));
         }

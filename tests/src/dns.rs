@@ -16,11 +16,21 @@ impl Dns {
     pub fn start(records: &[String]) -> Dns {
         let port = free_port();
         let mut cmd = Command::new("dnsmasq");
-        cmd.args(["--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--no-poll", "--bind-interfaces", "--listen-address=127.0.0.1", "--pid-file=", "--user=root"])
-            .arg(format!("--port={port}"))
-            .args(records)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        cmd.args([
+            "--keep-in-foreground",
+            "--conf-file=/dev/null",
+            "--no-resolv",
+            "--no-hosts",
+            "--no-poll",
+            "--bind-interfaces",
+            "--listen-address=127.0.0.1",
+            "--pid-file=",
+            "--user=root",
+        ])
+        .arg(format!("--port={port}"))
+        .args(records)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
         let process = Owned::spawn("dnsmasq", &mut cmd).expect("dnsmasq is installed (scripts/install-deps)");
         std::thread::sleep(Duration::from_millis(200));
         Dns { _process: process, port }

@@ -50,7 +50,12 @@ pub struct Pbx {
 }
 
 fn modules_dir() -> String {
-    let candidates = ["/usr/lib/x86_64-linux-gnu/kamailio/modules", "/usr/lib/aarch64-linux-gnu/kamailio/modules", "/usr/lib64/kamailio/modules", "/usr/lib/kamailio/modules"];
+    let candidates = [
+        "/usr/lib/x86_64-linux-gnu/kamailio/modules",
+        "/usr/lib/aarch64-linux-gnu/kamailio/modules",
+        "/usr/lib64/kamailio/modules",
+        "/usr/lib/kamailio/modules",
+    ];
     candidates.iter().find(|d| std::path::Path::new(d).join("tm.so").exists()).map(|d| format!("{d}/")).expect("Kamailio modules (scripts/install-deps)")
 }
 
@@ -155,10 +160,7 @@ impl Pbx {
             .args(["ul.lookup", "location", &format!("{user}@{}", self.options.domain)])
             .output()
             .expect("kamcmd ships with kamailio");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("Address:").map(|a| a.trim().to_string()))
-            .collect()
+        String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().strip_prefix("Address:").map(|a| a.trim().to_string())).collect()
     }
 
     pub fn pid(&self) -> u32 {

@@ -39,7 +39,11 @@ pub fn read(bytes: &[u8]) -> Vec<SipPacket> {
     let nanos = bytes[..4] == [0x4d, 0x3c, 0xb2, 0xa1] || bytes[..4] == [0xa1, 0xb2, 0x3c, 0x4d];
     let u32_at = |b: &[u8], i: usize| {
         let a = [b[i], b[i + 1], b[i + 2], b[i + 3]];
-        if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) }
+        if le {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        }
     };
     let link = u32_at(bytes, 20);
     let link_len = match link {

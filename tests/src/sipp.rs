@@ -44,7 +44,22 @@ impl Sipp {
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new("sipp");
         cmd.arg("-sf").arg(scenario(name)).arg(format!("127.0.0.1:{remote_port}"));
-        cmd.args(["-s", service, "-i", "127.0.0.1", "-p", &port.to_string(), "-m", &calls.to_string(), "-l", "1", "-d", &pause_ms.to_string(), "-mp", &crate::ports::free_port_block(4).to_string()]);
+        cmd.args([
+            "-s",
+            service,
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-m",
+            &calls.to_string(),
+            "-l",
+            "1",
+            "-d",
+            &pause_ms.to_string(),
+            "-mp",
+            &crate::ports::free_port_block(4).to_string(),
+        ]);
         if calls > 1 {
             // Runs of calls are for timing: a callee's 180 that overtakes nothing but arrives
             // after its 200 must not abort the call.

@@ -136,7 +136,11 @@ fn survives_a_registrar_restart_on_udp() {
 fn survives_a_registrar_restart_on_tcp_by_noticing_the_dead_flow() {
     let mut pbx = Pbx::start(PbxOptions::default());
     // A long expiry: only flow-failure detection can bring the binding back quickly.
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tcp"), "expires = 600\nkeepalive_secs = 1\npong_timeout_secs = 1"), "pw1001", &["register"]);
+    let mut phone = Ringside::start(
+        &config("1001", "pbx.test", &pbx.proxy_uri("tcp"), "expires = 600\nkeepalive_secs = 1\npong_timeout_secs = 1"),
+        "pw1001",
+        &["register"],
+    );
     phone.expect_event("registered", 5 * SEC);
     pbx.restart();
     let again = Instant::now();
@@ -206,7 +210,6 @@ fn network_change_moves_the_binding_to_a_fresh_flow() {
     assert_eq!(pbx.contacts("1001"), vec![second], "the old binding was removed, not left to fork calls into");
     assert!(options_through_pbx(&pbx, "1001").unwrap().starts_with("SIP/2.0 200"));
 }
-
 
 #[test]
 fn rfc3263_without_proxy_naptr_srv_and_a_locate_the_registrar() {

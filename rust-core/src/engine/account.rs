@@ -8,9 +8,7 @@ use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
 use super::register_request::{build_register, reduce_response, RegisterParams};
 use super::sip_stack::{flow_id, transport_name, SipStack};
-use crate::signalling::registration::{
-    RegisterResponse, RegistrationAction, RegistrationConfig, RegistrationEvent, RegistrationInput, RegistrationMachine,
-};
+use crate::signalling::registration::{RegisterResponse, RegistrationAction, RegistrationConfig, RegistrationEvent, RegistrationInput, RegistrationMachine};
 use crate::sip::digest::DigestCredentials;
 use rsipstack::sip::SipMessage;
 use rsipstack::transaction::key::{TransactionKey, TransactionRole};

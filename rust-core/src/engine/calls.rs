@@ -9,8 +9,8 @@ use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
 use super::sip_stack::SipStack;
 use crate::signalling::call::{CallAction, CallEvent, CallInput, CallMachine};
-use rsipstack::dialog::dialog::TransactionHandle;
 use rsipstack::dialog::authenticate::Credential;
+use rsipstack::dialog::dialog::TransactionHandle;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
@@ -208,7 +208,13 @@ impl CallHub {
                 return;
             }
         };
-        self.listener.on_event(PhoneEvent::Incoming { call: uuid.clone(), call_id: call_id.clone(), from: from_uri, display_name, account: account.key.clone() });
+        self.listener.on_event(PhoneEvent::Incoming {
+            call: uuid.clone(),
+            call_id: call_id.clone(),
+            from: from_uri,
+            display_name,
+            account: account.key.clone(),
+        });
         let hub = self.clone();
         let mut machine = CallMachine::incoming(Instant::now().into_std());
         if self.waiting == CallWaiting::Busy && self.busy() {
@@ -266,7 +272,11 @@ impl CallHub {
         };
         self.listener.on_event(PhoneEvent::Calling { call: uuid.clone(), target: target.to_string() });
         let span = tracing::info_span!("call", %call_id, direction = "out");
-        tokio::spawn(self.clone().run_call(uuid.clone(), call_id, dialog, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome), Some(offer)).instrument(span));
+        tokio::spawn(
+            self.clone()
+                .run_call(uuid.clone(), call_id, dialog, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome), Some(offer))
+                .instrument(span),
+        );
         Ok(uuid)
     }
 
@@ -330,7 +340,11 @@ impl CallHub {
         match state {
             // re-INVITE or UPDATE (RFC 3311): hold, resume, session refresh (RFC 4028).
             DialogState::Updated(_, req, handle) => {
-                let direction = if req.body.is_empty() { crate::signalling::call::MediaDirection::SendRecv } else { offered_direction(&String::from_utf8_lossy(&req.body)) };
+                let direction = if req.body.is_empty() {
+                    crate::signalling::call::MediaDirection::SendRecv
+                } else {
+                    offered_direction(&String::from_utf8_lossy(&req.body))
+                };
                 *reoffer = Some(handle);
                 Some(CallInput::RemoteOffer { direction })
             }
@@ -356,9 +370,7 @@ impl CallHub {
             }
             DialogState::Early(_, resp) => Some(CallInput::Provisional { code: u16::from(resp.status_code.clone()) }),
             DialogState::Confirmed(..) => Some(CallInput::AckReceived),
-            DialogState::Terminated(_, TerminatedReason::UacCancel) => {
-                Some(CallInput::RemoteCancelled { reason: self.cancel_reasons.take(call_id).flatten() })
-            }
+            DialogState::Terminated(_, TerminatedReason::UacCancel) => Some(CallInput::RemoteCancelled { reason: self.cancel_reasons.take(call_id).flatten() }),
             DialogState::Terminated(_, TerminatedReason::UacBye | TerminatedReason::UasBye) => Some(CallInput::RemoteBye),
             DialogState::Terminated(_, TerminatedReason::Timeout) => Some(CallInput::AckTimeout),
             _ => None,

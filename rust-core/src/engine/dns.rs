@@ -114,7 +114,8 @@ impl Locator {
     /// RFC 3263 §4: the targets for `domain`, best first. Never empty for a syntactically
     /// valid domain: the last resort is the domain itself on the default port.
     pub async fn locate(&self, domain: &str, secure: bool) -> Vec<Target> {
-        let default = Target { transport: if secure { Transport::Tls } else { Transport::Udp }, host: domain.to_string(), port: if secure { 5061 } else { 5060 } };
+        let default =
+            Target { transport: if secure { Transport::Tls } else { Transport::Udp }, host: domain.to_string(), port: if secure { 5061 } else { 5060 } };
         let Some(resolver) = &self.resolver else { return vec![default] };
         let naptr = self.naptr(resolver, domain).await;
         let mut candidates = order_naptr(naptr, secure);

@@ -7,30 +7,85 @@ use serde::Serialize;
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum PhoneEvent {
     /// The registrar accepted our binding for `expires` seconds.
-    Registered { account: String, expires: u32, contact: String },
+    Registered {
+        account: String,
+        expires: u32,
+        contact: String,
+    },
     /// An attempt failed; `retry_in_ms` is absent when the user must act (wrong password).
-    RegistrationFailed { account: String, code: u16, reason: String, #[serde(skip_serializing_if = "Option::is_none")] retry_in_ms: Option<u64> },
-    Unregistered { account: String },
+    RegistrationFailed {
+        account: String,
+        code: u16,
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_in_ms: Option<u64>,
+    },
+    Unregistered {
+        account: String,
+    },
     /// A call rings here (and, forked by the PBX, at the desk).
-    Incoming { call: String, call_id: String, from: String, #[serde(skip_serializing_if = "Option::is_none")] display_name: Option<String>, account: String },
+    Incoming {
+        call: String,
+        call_id: String,
+        from: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        display_name: Option<String>,
+        account: String,
+    },
     /// We placed a call; every later event of it carries `call`.
-    Calling { call: String, target: String },
+    Calling {
+        call: String,
+        target: String,
+    },
     /// Our outgoing call rings at the far end.
-    Ringing { call: String },
-    Answered { call: String },
+    Ringing {
+        call: String,
+    },
+    Answered {
+        call: String,
+    },
     /// The call is on hold: by us (`by_remote` false) or by the far end.
-    Held { call: String, by_remote: bool },
-    Resumed { call: String, by_remote: bool },
+    Held {
+        call: String,
+        by_remote: bool,
+    },
+    Resumed {
+        call: String,
+        by_remote: bool,
+    },
     /// The far end reached the transfer target; our leg ends next.
-    Transferred { call: String, target: String },
+    Transferred {
+        call: String,
+        target: String,
+    },
     /// The transfer did not go through; the call goes on.
-    TransferFailed { call: String, target: String, sip_code: u16 },
+    TransferFailed {
+        call: String,
+        target: String,
+        sip_code: u16,
+    },
     /// A DTMF digit from the far end.
-    Dtmf { call: String, digit: String },
-    CallEnded { call: String, reason: EndReason, #[serde(skip_serializing_if = "Option::is_none")] sip_code: Option<u16>, #[serde(skip_serializing_if = "Option::is_none")] duration_ms: Option<u64> },
+    Dtmf {
+        call: String,
+        digit: String,
+    },
+    CallEnded {
+        call: String,
+        reason: EndReason,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sip_code: Option<u16>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        duration_ms: Option<u64>,
+    },
     /// Voicemail waiting (RFC 3842), from a NOTIFY of the PBX.
-    Mwi { account: String, new: u32, old: u32 },
-    Error { message: String },
+    Mwi {
+        account: String,
+        new: u32,
+        old: u32,
+    },
+    Error {
+        message: String,
+    },
 }
 
 /// Receives the core's events; shells adapt it once (Kotlin Flow, Swift AsyncStream, JSON lines).

@@ -58,7 +58,15 @@ pub async fn run(stack: Arc<SipStack>, setup: MwiSetup, stop: CancellationToken)
         };
         let mut machine = RegistrationMachine::new(RegistrationConfig { expires: EXPIRES, ..Default::default() });
         let (outcome_tx, mut outcome_rx) = mpsc::channel(4);
-        let mut sub = Subscriber { stack, setup, route, dialog: Dialog::default(), call_id: format!("{}@ringside", uuid::Uuid::new_v4()), from_tag: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(), cseq: 0 };
+        let mut sub = Subscriber {
+            stack,
+            setup,
+            route,
+            dialog: Dialog::default(),
+            call_id: format!("{}@ringside", uuid::Uuid::new_v4()),
+            from_tag: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
+            cseq: 0,
+        };
         let mut stopping = false;
         machine.handle(Instant::now().into_std(), RegistrationInput::Start);
         loop {
@@ -126,15 +134,22 @@ impl Subscriber {
         if (200..300).contains(&code) && self.dialog.to_tag.is_none() {
             let to = headers.first("to").unwrap_or("");
             self.dialog.to_tag = to.split(';').find_map(|p| p.trim().strip_prefix("tag=").map(str::to_string));
-            self.dialog.remote_target = headers.first("contact").and_then(|c| c.split_once('<')).and_then(|(_, r)| r.split_once('>')).map(|(u, _)| u.to_string());
+            self.dialog.remote_target =
+                headers.first("contact").and_then(|c| c.split_once('<')).and_then(|(_, r)| r.split_once('>')).map(|(u, _)| u.to_string());
             // RFC 3261 §12.1.2: the UAC's route set is the Record-Route in reverse order.
-            let mut routes: Vec<String> = headers.all("record-route").flat_map(|v| crate::sip::wire::split_unquoted(v, ',')).map(|r| r.trim().to_string()).collect();
+            let mut routes: Vec<String> =
+                headers.all("record-route").flat_map(|v| crate::sip::wire::split_unquoted(v, ',')).map(|r| r.trim().to_string()).collect();
             routes.reverse();
             self.dialog.route_set = routes;
         }
     }
 
-    async fn send(&mut self, machine: &mut RegistrationMachine, expires: u32, outcome: mpsc::Sender<Result<rsipstack::sip::Response, String>>) -> Result<(), String> {
+    async fn send(
+        &mut self,
+        machine: &mut RegistrationMachine,
+        expires: u32,
+        outcome: mpsc::Sender<Result<rsipstack::sip::Response, String>>,
+    ) -> Result<(), String> {
         let destination = self.route.destination.clone().ok_or("not registered")?;
         let (flow, _) = self.stack.flow_to(&destination).await.map_err(|e| e.to_string())?;
         let via = self.stack.endpoint.inner.get_via(Some(flow.get_addr().clone()), None).map_err(|e| e.to_string())?;

@@ -3,7 +3,6 @@
 
 use super::account::{AccountCommand, AccountSetup, AccountTask};
 use super::calls::{CallAccount, CallHub};
-use crate::signalling::call::CallInput;
 use super::config::{AccountConfig, PhoneConfig};
 use super::dns::Locator;
 use super::error::EngineError;
@@ -11,6 +10,7 @@ use super::events::PhoneListener;
 use super::instance::instance_urn;
 use super::secrets::SecretStore;
 use super::sip_stack::{route_ip, SipStack};
+use crate::signalling::call::CallInput;
 use crate::signalling::registration::RegistrationConfig;
 use rsipstack::sip::{Host, Transport, Uri};
 use rsipstack::transport::SipAddr;
@@ -82,7 +82,10 @@ impl Phone {
                 username: a.username.clone(),
                 domain: a.domain.clone(),
                 target,
-                creds: crate::sip::digest::DigestCredentials { username: a.auth_username.clone().unwrap_or_else(|| a.username.clone()), password: setup.password.clone() },
+                creds: crate::sip::digest::DigestCredentials {
+                    username: a.auth_username.clone().unwrap_or_else(|| a.username.clone()),
+                    password: setup.password.clone(),
+                },
                 route: setup.route.clone(),
             };
             mwi_tasks.push(tokio::spawn(super::mwi::run(stack.clone(), mwi, mwi_stop.child_token())));

@@ -141,15 +141,11 @@ pub fn reduce_response(resp: &Response, sent: &RegisterParams) -> RegisterRespon
 /// ours (a 200 lists every binding of the AOR, the desk phone's too).
 fn granted_expires(headers: &ResponseHeaders, sent: &RegisterParams) -> Option<u32> {
     let ours = sent.contact_uri();
-    headers
-        .all("contact")
-        .flat_map(|v| split_unquoted(v, ','))
-        .find(|c| c.contains(&ours) || c.contains(&sent.instance))
-        .and_then(|c| {
-            // The first '>' closes the URI; a later one sits inside the quoted +sip.instance.
-            let params = c.split_once('>').map(|(_, p)| p).unwrap_or(c);
-            params.split(';').find_map(|p| p.trim().strip_prefix("expires=").and_then(|v| v.trim().parse().ok()))
-        })
+    headers.all("contact").flat_map(|v| split_unquoted(v, ',')).find(|c| c.contains(&ours) || c.contains(&sent.instance)).and_then(|c| {
+        // The first '>' closes the URI; a later one sits inside the quoted +sip.instance.
+        let params = c.split_once('>').map(|(_, p)| p).unwrap_or(c);
+        params.split(';').find_map(|p| p.trim().strip_prefix("expires=").and_then(|v| v.trim().parse().ok()))
+    })
 }
 
 /// RFC 3581: `received`/`rport` of our top Via, when they differ from our Contact address.
@@ -199,7 +195,12 @@ mod tests {
         let req = build_register(&params()).unwrap();
         let text = req.to_string();
         assert!(text.starts_with("REGISTER sip:pbx.test SIP/2.0\r\n"), "{text}");
-        assert!(text.contains("Contact: <sip:1001@192.0.2.10:5062;transport=tcp>;+sip.instance=\"<urn:uuid:00000000-0000-4000-8000-000000000001>\";reg-id=1;expires=600"), "{text}");
+        assert!(
+            text.contains(
+                "Contact: <sip:1001@192.0.2.10:5062;transport=tcp>;+sip.instance=\"<urn:uuid:00000000-0000-4000-8000-000000000001>\";reg-id=1;expires=600"
+            ),
+            "{text}"
+        );
         assert!(text.contains("Proxy-Authorization: Digest username=\"1001\""));
         assert!(text.contains("Contact: <sip:1001@192.0.2.10:4000>;expires=0\r\n"), "the old binding is removed: {text}");
         assert!(text.contains("CSeq: 7 REGISTER") && text.contains("From: \"Alice 'A'\" <sip:1001@pbx.test>;tag=t1"));

@@ -14,7 +14,7 @@ use rsipstack::sip::Transport;
 use rsipstack::transaction::endpoint::{EndpointOption, TransportEventInspector};
 use rsipstack::transport::transport_layer::DomainResolver;
 use rsipstack::transport::{udp::UdpConnection, SipAddr, SipConnection, TransportEvent, TransportLayer};
-use rsipstack::{EndpointBuilder, transaction::Endpoint};
+use rsipstack::{transaction::Endpoint, EndpointBuilder};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,10 +83,8 @@ impl SipStack {
             .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
         let udp_addr = udp.get_addr().clone();
         transport_layer.add_transport(SipConnection::Udp(udp));
-        transport_layer.set_tls_config(rsipstack::transport::tls::TlsConfig {
-            ca_certs: Some(trusted_roots_pem(config.tls_ca_file.as_deref())?),
-            ..Default::default()
-        });
+        transport_layer
+            .set_tls_config(rsipstack::transport::tls::TlsConfig { ca_certs: Some(trusted_roots_pem(config.tls_ca_file.as_deref())?), ..Default::default() });
         transport_layer.set_stream_idle_timeout(config.keepalive() + Duration::from_secs(config.pong_timeout_secs.max(1)));
 
         let (closed_tx, _) = broadcast::channel(64);
@@ -195,8 +193,8 @@ fn trusted_roots_pem(extra_ca: Option<&std::path::Path>) -> Result<Vec<u8>, Engi
     }
     let mut out = pem.into_bytes();
     if let Some(path) = extra_ca {
-        let extra = std::fs::read(path)
-            .map_err(|e| EngineError::Config { field: "sip.tls_ca_file", reason: format!("cannot read {}: {e}", path.display()) })?;
+        let extra =
+            std::fs::read(path).map_err(|e| EngineError::Config { field: "sip.tls_ca_file", reason: format!("cannot read {}: {e}", path.display()) })?;
         out.extend_from_slice(&extra);
     }
     Ok(out)
@@ -205,8 +203,5 @@ fn trusted_roots_pem(extra_ca: Option<&std::path::Path>) -> Result<Vec<u8>, Engi
 /// The local address the OS would use to reach `target` (no packet is sent).
 pub fn route_ip(target: SocketAddr) -> IpAddr {
     let unspecified: SocketAddr = if target.is_ipv6() { "[::]:0".parse().unwrap_or(target) } else { SocketAddr::from(([0, 0, 0, 0], 0)) };
-    std::net::UdpSocket::bind(unspecified)
-        .and_then(|s| s.connect(target).and_then(|_| s.local_addr()))
-        .map(|a| a.ip())
-        .unwrap_or(unspecified.ip())
+    std::net::UdpSocket::bind(unspecified).and_then(|s| s.connect(target).and_then(|_| s.local_addr())).map(|a| a.ip()).unwrap_or(unspecified.ip())
 }

@@ -78,15 +78,21 @@ pub fn cancel_reason(reason_header: Option<&str>) -> EndReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallInput {
     /// Outgoing: a provisional response (180/183).
-    Provisional { code: u16 },
+    Provisional {
+        code: u16,
+    },
     /// Outgoing: 2xx.
     Answered,
     /// Outgoing: a final error response.
-    Rejected { code: u16 },
+    Rejected {
+        code: u16,
+    },
     /// The INVITE could not be delivered or timed out.
     TransportFailed,
     /// Incoming: the caller (or the PBX) cancelled; the CANCEL's `Reason` header value.
-    RemoteCancelled { reason: Option<String> },
+    RemoteCancelled {
+        reason: Option<String>,
+    },
     /// Incoming: the ACK for our 2xx arrived.
     AckReceived,
     /// Incoming: no ACK for our 2xx (RFC 3261 §13.3.1.4 Timer H).
@@ -94,25 +100,42 @@ pub enum CallInput {
     RemoteBye,
     /// A re-INVITE or UPDATE from the far end offering this media direction (RFC 3264 §8.4:
     /// sendonly or inactive puts us on hold).
-    RemoteOffer { direction: MediaDirection },
+    RemoteOffer {
+        direction: MediaDirection,
+    },
     /// The far end sent DTMF by SIP INFO.
-    RemoteDtmf { digit: char },
+    RemoteDtmf {
+        digit: char,
+    },
     /// Our re-INVITE for hold/resume got this final response.
-    ReofferAnswered { code: u16 },
+    ReofferAnswered {
+        code: u16,
+    },
     /// User commands.
     Answer,
     Hold,
     Resume,
     /// Send these DTMF digits (by SIP INFO until RFC 4733 arrives with media).
-    SendDtmf { digits: String },
+    SendDtmf {
+        digits: String,
+    },
     /// Blind transfer to `target` (RFC 3515 REFER; RFC 5589 §6).
-    TransferBlind { target: String },
+    TransferBlind {
+        target: String,
+    },
     /// The far end answered our REFER (202 accepts it).
-    ReferAnswered { code: u16 },
+    ReferAnswered {
+        code: u16,
+    },
     /// A NOTIFY of the transfer's progress: the sipfrag status, and whether it is the last.
-    ReferProgress { code: u16, last: bool },
+    ReferProgress {
+        code: u16,
+        last: bool,
+    },
     /// Decline a ringing incoming call: 486 (the desk keeps ringing) or, everywhere, 603.
-    Decline { everywhere: bool },
+    Decline {
+        everywhere: bool,
+    },
     Hangup,
 }
 
@@ -123,18 +146,28 @@ pub enum CallAction {
     /// Incoming: send 200 with our answer.
     Accept,
     /// Incoming: answer the INVITE with this final error.
-    Reject { code: u16 },
+    Reject {
+        code: u16,
+    },
     /// Outgoing: CANCEL the pending INVITE.
     SendCancel,
     SendBye,
     /// Answer the far end's re-offer with this direction.
-    AnswerReoffer { direction: MediaDirection },
+    AnswerReoffer {
+        direction: MediaDirection,
+    },
     /// Send a re-INVITE offering this direction (hold: sendonly; resume: sendrecv).
-    SendReoffer { direction: MediaDirection },
+    SendReoffer {
+        direction: MediaDirection,
+    },
     /// Send one DTMF digit by SIP INFO (application/dtmf-relay).
-    SendDtmfInfo { digit: char },
+    SendDtmfInfo {
+        digit: char,
+    },
     /// Send REFER with Refer-To: `target`.
-    SendRefer { target: String },
+    SendRefer {
+        target: String,
+    },
     Event(CallEvent),
 }
 
@@ -144,14 +177,29 @@ pub enum CallEvent {
     Ringing,
     Answered,
     /// The call went on hold, by us (`by_remote` false) or by the far end.
-    Held { by_remote: bool },
-    Resumed { by_remote: bool },
-    Dtmf { digit: char },
+    Held {
+        by_remote: bool,
+    },
+    Resumed {
+        by_remote: bool,
+    },
+    Dtmf {
+        digit: char,
+    },
     /// The far end reached the transfer target; our leg then ends.
-    Transferred { target: String },
+    Transferred {
+        target: String,
+    },
     /// The transfer did not go through; the call goes on (held, as the user left it).
-    TransferFailed { target: String, sip_code: u16 },
-    Ended { reason: EndReason, sip_code: Option<u16>, duration: Option<Duration> },
+    TransferFailed {
+        target: String,
+        sip_code: u16,
+    },
+    Ended {
+        reason: EndReason,
+        sip_code: Option<u16>,
+        duration: Option<Duration>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +214,10 @@ enum State {
     Alerting,
     /// Outgoing: the user hung up before an answer; CANCEL sent, waiting for the final.
     Cancelling,
-    Active { since: Instant, hold: Hold },
+    Active {
+        since: Instant,
+        hold: Hold,
+    },
     Ended,
 }
 
@@ -203,7 +254,15 @@ pub struct CallMachine {
 impl CallMachine {
     /// An incoming INVITE: report it and ring.
     pub fn incoming(now: Instant) -> Self {
-        let mut m = CallMachine { direction: Direction::Incoming, state: State::Ringing, started: now, actions: VecDeque::new(), ringing_reported: false, end_after_cancel: None, transfer: None };
+        let mut m = CallMachine {
+            direction: Direction::Incoming,
+            state: State::Ringing,
+            started: now,
+            actions: VecDeque::new(),
+            ringing_reported: false,
+            end_after_cancel: None,
+            transfer: None,
+        };
         m.actions.push_back(CallAction::Event(CallEvent::Incoming));
         m.actions.push_back(CallAction::SendRinging);
         m
@@ -211,7 +270,15 @@ impl CallMachine {
 
     /// An outgoing INVITE the engine has just sent.
     pub fn outgoing(now: Instant) -> Self {
-        CallMachine { direction: Direction::Outgoing, state: State::Dialing, started: now, actions: VecDeque::new(), ringing_reported: false, end_after_cancel: None, transfer: None }
+        CallMachine {
+            direction: Direction::Outgoing,
+            state: State::Dialing,
+            started: now,
+            actions: VecDeque::new(),
+            ringing_reported: false,
+            end_after_cancel: None,
+            transfer: None,
+        }
     }
 
     pub fn direction(&self) -> Direction {

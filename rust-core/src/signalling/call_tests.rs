@@ -99,12 +99,22 @@ fn outgoing_rings_once_answers_and_hangs_up() {
     assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Ringing)], "forked 18x report ringing once");
     m.handle(t, CallInput::Answered);
     m.handle(t + Duration::from_secs(3), CallInput::Hangup);
-    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Answered), CallAction::SendBye, ended(EndReason::LocalHangup, None, Some(Duration::from_secs(3)))]);
+    assert_eq!(
+        drain(&mut m),
+        vec![CallAction::Event(CallEvent::Answered), CallAction::SendBye, ended(EndReason::LocalHangup, None, Some(Duration::from_secs(3)))]
+    );
 }
 
 #[test]
 fn outgoing_final_errors_say_what_the_user_understands() {
-    for (code, reason) in [(486, EndReason::Busy), (600, EndReason::Busy), (603, EndReason::Declined), (480, EndReason::Unanswered), (404, EndReason::Failed), (503, EndReason::Failed)] {
+    for (code, reason) in [
+        (486, EndReason::Busy),
+        (600, EndReason::Busy),
+        (603, EndReason::Declined),
+        (480, EndReason::Unanswered),
+        (404, EndReason::Failed),
+        (503, EndReason::Failed),
+    ] {
         let t = Instant::now();
         let mut m = CallMachine::outgoing(t);
         m.handle(t, CallInput::Rejected { code });
@@ -171,7 +181,10 @@ fn rfc3264_8_4_far_end_hold_is_answered_recvonly_and_reported() {
     m.handle(t, CallInput::RemoteOffer { direction: MediaDirection::SendOnly });
     assert_eq!(drain(&mut m), vec![CallAction::AnswerReoffer { direction: MediaDirection::RecvOnly }, CallAction::Event(CallEvent::Held { by_remote: true })]);
     m.handle(t, CallInput::RemoteOffer { direction: MediaDirection::SendRecv });
-    assert_eq!(drain(&mut m), vec![CallAction::AnswerReoffer { direction: MediaDirection::SendRecv }, CallAction::Event(CallEvent::Resumed { by_remote: true })]);
+    assert_eq!(
+        drain(&mut m),
+        vec![CallAction::AnswerReoffer { direction: MediaDirection::SendRecv }, CallAction::Event(CallEvent::Resumed { by_remote: true })]
+    );
 }
 
 #[test]
@@ -194,7 +207,10 @@ fn local_hold_and_resume_report_once_the_far_end_agrees() {
     assert_eq!(drain(&mut m), vec![CallAction::AnswerReoffer { direction: MediaDirection::SendOnly }]);
     m.handle(t, CallInput::Resume);
     m.handle(t, CallInput::ReofferAnswered { code: 200 });
-    assert_eq!(drain(&mut m), vec![CallAction::SendReoffer { direction: MediaDirection::SendRecv }, CallAction::Event(CallEvent::Resumed { by_remote: false })]);
+    assert_eq!(
+        drain(&mut m),
+        vec![CallAction::SendReoffer { direction: MediaDirection::SendRecv }, CallAction::Event(CallEvent::Resumed { by_remote: false })]
+    );
 }
 
 #[test]
@@ -242,7 +258,11 @@ fn rfc5589_blind_transfer_ends_our_leg_once_the_target_answered() {
     m.handle(t + Duration::from_secs(2), CallInput::ReferProgress { code: 200, last: true });
     assert_eq!(
         drain(&mut m),
-        vec![CallAction::Event(CallEvent::Transferred { target: "1003".into() }), CallAction::SendBye, ended(EndReason::LocalHangup, None, Some(Duration::from_secs(2)))]
+        vec![
+            CallAction::Event(CallEvent::Transferred { target: "1003".into() }),
+            CallAction::SendBye,
+            ended(EndReason::LocalHangup, None, Some(Duration::from_secs(2)))
+        ]
     );
 }
 

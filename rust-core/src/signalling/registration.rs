@@ -64,7 +64,9 @@ pub enum RegistrationInput {
     Start,
     Response(RegisterResponse),
     /// The REGISTER could not be delivered or got no answer (Timer F, connection refused).
-    TransportFailed { reason: String },
+    TransportFailed {
+        reason: String,
+    },
     /// The stream flow we registered over died (keep-alive pong missed, RST): RFC 5626 §4.4.
     FlowFailed,
     /// The shell reported a network change: the old local address and flow are gone.
@@ -78,11 +80,15 @@ pub enum RegistrationInput {
 pub enum RegistrationAction {
     /// Send a REGISTER for `expires` seconds (0 = unregister). The engine asks
     /// [`RegistrationMachine::authorization`] for the credentials header while building it.
-    SendRegister { expires: u32 },
+    SendRegister {
+        expires: u32,
+    },
     /// Drop the current connection so the next request opens a fresh flow.
     ResetFlow,
     /// Put this address (from Via received/rport) in the Contact from now on.
-    UseContactAddress { addr: String },
+    UseContactAddress {
+        addr: String,
+    },
     Event(RegistrationEvent),
 }
 
@@ -98,9 +104,16 @@ pub enum RegistrationEvent {
 enum State {
     Idle,
     /// A REGISTER is in flight; `expires` is what it asked for.
-    Registering { expires: u32 },
-    Registered { expires: u32, refresh_at: Instant },
-    BackingOff { until: Instant },
+    Registering {
+        expires: u32,
+    },
+    Registered {
+        expires: u32,
+        refresh_at: Instant,
+    },
+    BackingOff {
+        until: Instant,
+    },
     /// Stopped by an error the user must fix (wrong password, unknown extension).
     Failed,
     Unregistering,

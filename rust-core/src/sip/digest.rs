@@ -156,11 +156,8 @@ pub fn answer(ch: &Challenge, creds: &DigestCredentials, method: &str, uri: &str
     }
     let ha2 = hash(alg, &format!("{method}:{uri}"));
     let nc_text = format!("{nc:08x}");
-    let response = if ch.qop_auth {
-        hash(alg, &format!("{ha1}:{}:{nc_text}:{cnonce}:auth:{ha2}", ch.nonce))
-    } else {
-        hash(alg, &format!("{ha1}:{}:{ha2}", ch.nonce))
-    };
+    let response =
+        if ch.qop_auth { hash(alg, &format!("{ha1}:{}:{nc_text}:{cnonce}:auth:{ha2}", ch.nonce)) } else { hash(alg, &format!("{ha1}:{}:{ha2}", ch.nonce)) };
     let mut out = String::with_capacity(256);
     let _ = write!(
         out,

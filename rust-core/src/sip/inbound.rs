@@ -15,8 +15,7 @@ pub const ALLOWED_METHODS: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDA
 pub const SUPPORTED_OPTIONS: &[&str] = &["outbound", "path"];
 
 /// Body types a request may carry to us; another without `handling=optional` gets 415.
-pub const ACCEPTED_TYPES: &[&str] =
-    &["application/sdp", "multipart/mixed", "message/sipfrag", "application/simple-message-summary", "application/dtmf-relay"];
+pub const ACCEPTED_TYPES: &[&str] = &["application/sdp", "multipart/mixed", "message/sipfrag", "application/simple-message-summary", "application/dtmf-relay"];
 
 /// Headers that may appear once only (RFC 3261 §7.3.1: those whose grammar is not a list).
 const SINGLE_VALUED: &[&str] = &["to", "from", "call-id", "cseq", "max-forwards", "content-length", "content-type", "expires"];
@@ -28,9 +27,16 @@ pub enum Verdict {
     Response(Box<Response>),
     /// Answer the request with this status and stop: `response` is ready to send back;
     /// `header` is the one the answer must carry (Allow, Unsupported, Accept), if any.
-    Reject { code: u16, why: String, response: Vec<u8>, header: Option<(&'static str, String)> },
+    Reject {
+        code: u16,
+        why: String,
+        response: Vec<u8>,
+        header: Option<(&'static str, String)>,
+    },
     /// Drop silently (an invalid response, or bytes that are not SIP at all).
-    Discard { why: String },
+    Discard {
+        why: String,
+    },
 }
 
 impl Verdict {
@@ -99,8 +105,7 @@ fn looks_like_request(bytes: &[u8]) -> bool {
 }
 
 fn is_known_method(method: &str) -> bool {
-    ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "INFO", "UPDATE", "REFER", "NOTIFY", "SUBSCRIBE", "MESSAGE", "PRACK", "PUBLISH"]
-        .contains(&method)
+    ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "INFO", "UPDATE", "REFER", "NOTIFY", "SUBSCRIBE", "MESSAGE", "PRACK", "PUBLISH"].contains(&method)
 }
 
 /// Hands the checked bytes to rsipstack's parser, with the body cut to Content-Length
@@ -382,5 +387,4 @@ mod tests {
             assert!(matches!(classify(input, true), Verdict::Discard { .. }), "{input:?}");
         }
     }
-
 }

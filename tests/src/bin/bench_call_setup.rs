@@ -24,12 +24,20 @@ fn main() {
     let capture_path = dir.path().join("sip.pcap");
     let mut tcpdump = Owned::spawn(
         "tcpdump",
-        Command::new("tcpdump").args(["-i", "lo", "-U", "-s", "0", "-w"]).arg(&capture_path).args(["udp", "port", &pbx.udp_port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()),
+        Command::new("tcpdump")
+            .args(["-i", "lo", "-U", "-s", "0", "-w"])
+            .arg(&capture_path)
+            .args(["udp", "port", &pbx.udp_port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
     )
     .expect("tcpdump (scripts/install-deps)");
     let mut uas = Owned::spawn(
         "sipp uas",
-        Command::new("sipp").args(["-sn", "uas", "-i", "127.0.0.1", "-p", &uas_port.to_string(), "-mp", &ringside_testbed::ports::free_port_block(4).to_string()]).stdout(Stdio::null()).stderr(Stdio::null()),
+        Command::new("sipp")
+            .args(["-sn", "uas", "-i", "127.0.0.1", "-p", &uas_port.to_string(), "-mp", &ringside_testbed::ports::free_port_block(4).to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
     )
     .unwrap();
     let baresip = DeskPhone::start_auto_answer("1002", "pw1002", "pbx.test", pbx.udp_port);
