@@ -35,9 +35,13 @@ enum Command {
         call: String,
         digits: String,
     },
+    /// Blind with `target`; attended with `to_call`, the consultation call to hand over to.
     Transfer {
         call: String,
-        target: String,
+        #[serde(default)]
+        target: Option<String>,
+        #[serde(default)]
+        to_call: Option<String>,
     },
     Quit,
 }
@@ -88,7 +92,11 @@ async fn run(session: &Session, line: &str) -> bool {
         Command::Hold { call } => session.phone.hold(&call).await,
         Command::Resume { call } => session.phone.resume(&call).await,
         Command::Dtmf { call, digits } => session.phone.send_dtmf(&call, &digits).await,
-        Command::Transfer { call, target } => session.phone.transfer_blind(&call, &target).await,
+        Command::Transfer { call, target: Some(target), to_call: None } => session.phone.transfer_blind(&call, &target).await,
+        Command::Transfer { call, target: None, to_call: Some(other) } => session.phone.transfer_attended(&call, &other).await,
+        Command::Transfer { .. } => {
+            Err(ringside_core::engine::EngineError::InvalidTarget("transfer takes either \"target\" (blind) or \"to_call\" (attended)".into()))
+        }
     };
     if let Err(e) = result {
         error(e.to_string());

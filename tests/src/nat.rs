@@ -26,7 +26,9 @@ impl UdpNat {
             let mut outside: HashMap<SocketAddr, UdpSocket> = HashMap::new();
             let mut buf = [0u8; 65536];
             while !stop2.load(Ordering::Relaxed) {
-                let Ok((len, phone)) = inside.recv_from(&mut buf) else { continue };
+                let Ok((len, phone)) = inside.recv_from(&mut buf) else {
+                    continue;
+                };
                 let mapping = outside.entry(phone).or_insert_with(|| {
                     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
                     maps2.lock().unwrap().insert(phone, sock.local_addr().unwrap().port());

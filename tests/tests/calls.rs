@@ -331,3 +331,63 @@ fn rfc3311_update_mid_call_is_answered_like_a_reinvite() {
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
     assert!(sipp.passed(5 * SEC), "our UPDATE answer was recvonly: {}", sipp.errors());
 }
+
+/// Ringside answering at once with `extra` config.
+fn answered_by_ringside_with(scenario: &str, extra: &str) -> (Pbx, Ringside, Sipp) {
+    let pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), extra), "pw1001", &["listen", "--answer-after", "0", "--calls", "1"]);
+    phone.expect_event("registered", 5 * SEC);
+    let sipp = Sipp::uac(scenario, free_port(), "1001", pbx.udp_port, 0);
+    phone.expect_event("answered", 5 * SEC);
+    (pbx, phone, sipp)
+}
+
+/// RFC 4028 with a 4 s interval (the test lowers our Min-SE from 90 s to see it in seconds).
+const SHORT_SESSIONS: &str = "min_session_expires = 4";
+
+#[test]
+fn rfc4028_session_timer_we_refresh_when_the_caller_asks_us_to() {
+    let (_pbx, mut phone, mut sipp) = answered_by_ringside_with("call-uac-timer-uas", SHORT_SESSIONS);
+    assert_eq!(phone.expect_event("call_ended", 8 * SEC)["reason"], "remote_hangup");
+    assert!(sipp.passed(5 * SEC), "2xx confirmed the timer, a refresh came: {}", sipp.errors());
+}
+
+#[test]
+fn rfc4028_10_session_nobody_refreshes_is_ended_with_bye() {
+    let (_pbx, mut phone, mut sipp) = answered_by_ringside_with("call-uac-timer-expire", SHORT_SESSIONS);
+    let ended = phone.expect_event("call_ended", 6 * SEC);
+    assert_eq!((ended["reason"].as_str(), ended["sip_code"].as_u64()), (Some("failed"), Some(408)));
+    let ms = ended["duration_ms"].as_u64().unwrap();
+    assert!((2000..4000).contains(&ms), "ended before the 4 s interval ran out: {ms}");
+    assert!(sipp.passed(5 * SEC), "the caller got a BYE: {}", sipp.errors());
+}
+
+#[test]
+fn rfc4028_8_1_too_short_an_interval_is_refused_with_422_and_min_se() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), SHORT_SESSIONS), "pw1001", &["listen", "--answer-after", "0"]);
+    phone.expect_event("registered", 5 * SEC);
+    let mut sipp = Sipp::uac("call-uac-timer-small", free_port(), "1001", pbx.udp_port, 0);
+    assert!(sipp.passed(5 * SEC), "422 with Min-SE: 4: {}", sipp.errors());
+    assert!(phone.wait_event("incoming", SEC).is_none(), "a refused interval is no call");
+}
+
+#[test]
+fn rfc3515_being_transferred_calls_the_target_and_reports_it_to_the_transferor() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let target = DeskPhone::start_auto_answer("1003", "pw1003", "pbx.test", pbx.udp_port);
+    assert!(target.wait_registered(5 * SEC));
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["listen", "--answer-after", "0"]);
+    phone.expect_event("registered", 5 * SEC);
+    let mut transferor = Sipp::uac("call-uac-refer", free_port(), "1001", pbx.udp_port, 0);
+    let first = phone.expect_event("answered", 5 * SEC)["call"].clone();
+    let new_call = phone.expect_event("calling", 5 * SEC);
+    assert_eq!(new_call["target"], "sip:1003@pbx.test");
+    assert_eq!(phone.expect_event("answered", 5 * SEC)["call"], new_call["call"], "the target answered the new call");
+    let transferred = phone.expect_event("transferred", 5 * SEC);
+    assert_eq!((&transferred["call"], transferred["target"].as_str()), (&first, Some("sip:1003@pbx.test")));
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!((&ended["call"], ended["reason"].as_str()), (&first, Some("remote_hangup")));
+    assert!(transferor.passed(5 * SEC), "202, NOTIFY 100 and 200, then BYE: {}", transferor.errors());
+    assert!(target.wait_log("Call established", 3 * SEC), "1003 talks to ringside:\n{}", target.log());
+}

@@ -9,6 +9,7 @@ use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
 use super::sip_stack::SipStack;
 use crate::signalling::call::{CallAction, CallEvent, CallInput, CallMachine};
+use crate::signalling::session_timer::{self, UasDecision};
 use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog::TransactionHandle;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
@@ -57,26 +58,39 @@ pub struct CallHub {
     dialogs: Arc<DialogLayer>,
     listener: Arc<dyn PhoneListener>,
     accounts: Vec<CallAccount>,
-    /// Live calls: their command channel and their account's domain (for short targets).
-    calls: Mutex<HashMap<String, (mpsc::Sender<CallInput>, String)>>,
+    /// Live calls by UUID.
+    calls: Mutex<HashMap<String, LiveCall>>,
+    /// Calls we placed because a far end REFERred us (new call → the call that asked).
+    referrals: Mutex<HashMap<String, String>>,
     cancel_reasons: CancelReasons,
     media_ip: IpAddr,
     waiting: CallWaiting,
     /// Calls answered and not ended: whether we hold each (call waiting needs to know).
     answered: Mutex<HashMap<String, bool>>,
+    /// Our Min-SE (RFC 4028), in seconds.
+    min_se: u32,
 }
 
 impl CallHub {
-    pub fn new(stack: &SipStack, listener: Arc<dyn PhoneListener>, accounts: Vec<CallAccount>, media_ip: IpAddr, waiting: CallWaiting) -> Arc<Self> {
+    pub fn new(
+        stack: &SipStack,
+        listener: Arc<dyn PhoneListener>,
+        accounts: Vec<CallAccount>,
+        media_ip: IpAddr,
+        waiting: CallWaiting,
+        min_se: u32,
+    ) -> Arc<Self> {
         Arc::new(CallHub {
             dialogs: Arc::new(DialogLayer::new(stack.endpoint.inner.clone())),
             listener,
             accounts,
             calls: Mutex::new(HashMap::new()),
+            referrals: Mutex::new(HashMap::new()),
             cancel_reasons: stack.cancel_reasons.clone(),
             media_ip,
             waiting,
             answered: Mutex::new(HashMap::new()),
+            min_se,
         })
     }
 
@@ -87,23 +101,87 @@ impl CallHub {
     /// Sends a user command to a call; false if no such call. A transfer target given as an
     /// extension becomes a SIP URI in the call's own domain.
     pub async fn command(&self, call: &str, input: CallInput) -> bool {
-        let entry = self.calls.lock().ok().and_then(|c| c.get(call).cloned());
-        let Some((sender, domain)) = entry else { return false };
+        let entry = self.calls.lock().ok().and_then(|c| c.get(call).map(|c| (c.commands.clone(), c.account)));
+        let Some((sender, account)) = entry else {
+            return false;
+        };
         let input = match input {
-            CallInput::TransferBlind { target } if !target.contains(':') => CallInput::TransferBlind { target: format!("sip:{target}@{domain}") },
+            CallInput::TransferBlind { target } if !target.contains(':') => {
+                let domain = self.accounts.get(account).map(|a| a.domain.as_str()).unwrap_or_default();
+                CallInput::TransferBlind { target: format!("sip:{target}@{domain}") }
+            }
             other => other,
         };
         sender.send(input).await.is_ok()
     }
 
-    fn register(&self, uuid: &str, domain: &str) -> Option<mpsc::Receiver<CallInput>> {
+    /// Attended transfer (RFC 5589 §7): refers `call`'s far end to `other`'s, replacing our
+    /// dialog with it (RFC 3891), so the two talk and we drop out of both.
+    pub async fn transfer_attended(&self, call: &str, other: &str) -> bool {
+        let target = self.calls.lock().ok().and_then(|c| c.get(other).and_then(|o| Some((o.dialog.as_ref()?.id(), o.remote_uri.clone()))));
+        let Some((id, uri)) = target else {
+            return false;
+        };
+        // The target reads the tags as its own: its to-tag is our remote tag.
+        let replaces = format!("{};to-tag={};from-tag={}", id.call_id, id.remote_tag, id.local_tag);
+        let refer_to = format!("<{uri}?Replaces={}>", escape_uri_header(&replaces));
+        self.command(call, CallInput::TransferAttended { target: uri, refer_to }).await
+    }
+
+    /// Ends every call (BYE, CANCEL or 486 as each state needs) and waits, at most `limit`,
+    /// for them to be gone: quitting the app never leaves a far end talking to nobody.
+    pub async fn hangup_all(&self, limit: std::time::Duration) {
+        let live: Vec<String> = self.calls.lock().map(|c| c.keys().cloned().collect()).unwrap_or_default();
+        for call in &live {
+            self.command(call, CallInput::Hangup).await;
+        }
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline && self.calls.lock().map(|c| !c.is_empty()).unwrap_or(false) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    fn register(&self, uuid: &str, account: usize, remote_uri: &str) -> Option<mpsc::Receiver<CallInput>> {
         let mut calls = self.calls.lock().ok()?;
         if calls.contains_key(uuid) {
             return None;
         }
         let (tx, rx) = mpsc::channel(8);
-        calls.insert(uuid.to_string(), (tx, domain.to_string()));
+        calls.insert(uuid.to_string(), LiveCall { commands: tx, account, dialog: None, remote_uri: remote_uri.to_string() });
         Some(rx)
+    }
+
+    fn attach(&self, uuid: &str, dialog: &InviteDialog) {
+        if let Some(call) = self.calls.lock().ok().as_mut().and_then(|c| c.get_mut(uuid)) {
+            call.dialog = Some(dialog.clone());
+        }
+    }
+
+    /// The live call whose dialog an RFC 3891 `Replaces` value names: its to-tag is ours.
+    fn replaced_call(&self, replaces: &str) -> Option<String> {
+        let mut parts = replaces.split(';');
+        let call_id = parts.next()?.trim();
+        let mut tags = (None, None);
+        for p in parts {
+            match p.split_once('=').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim())) {
+                Some((k, v)) if k == "to-tag" => tags.0 = Some(v),
+                Some((k, v)) if k == "from-tag" => tags.1 = Some(v),
+                _ => {}
+            }
+        }
+        let (Some(to_tag), Some(from_tag)) = tags else { return None };
+        let calls = self.calls.lock().ok()?;
+        calls.iter().find_map(|(uuid, c)| {
+            let id = c.dialog.as_ref()?.id();
+            (id.call_id == call_id && id.local_tag == to_tag && id.remote_tag == from_tag).then(|| uuid.clone())
+        })
+    }
+
+    /// Tells a call something from outside its task, without waiting.
+    fn notify_call(&self, uuid: &str, input: CallInput) {
+        if let Some(sender) = self.calls.lock().ok().and_then(|c| c.get(uuid).map(|c| c.commands.clone())) {
+            sender.try_send(input).ok();
+        }
     }
 
     fn forget(&self, uuid: &str) {
@@ -138,7 +216,9 @@ impl CallHub {
     }
 
     fn track(&self, uuid: &str, event: &CallEvent) {
-        let Ok(mut answered) = self.answered.lock() else { return };
+        let Ok(mut answered) = self.answered.lock() else {
+            return;
+        };
         match event {
             CallEvent::Answered => {
                 answered.insert(uuid.to_string(), false);
@@ -158,6 +238,18 @@ impl CallHub {
 
     fn emit(&self, uuid: &str, event: CallEvent) {
         self.track(uuid, &event);
+        // A call placed for a REFER: its transferor hears how it went (RFC 3515 §2.4.4).
+        let progress = match &event {
+            CallEvent::Answered => Some(200),
+            CallEvent::Ended { sip_code, .. } => Some(sip_code.filter(|c| *c >= 300).unwrap_or(487)),
+            _ => None,
+        };
+        if let Some(code) = progress {
+            let asked_by = self.referrals.lock().ok().and_then(|mut r| r.remove(uuid));
+            if let Some(original) = asked_by {
+                self.notify_call(&original, CallInput::ReferredCallProgress { code });
+            }
+        }
         let call = uuid.to_string();
         let event = match event {
             CallEvent::Incoming => return, // reported with its caller by the INVITE path
@@ -178,7 +270,9 @@ impl CallHub {
     /// A message-summary NOTIFY for the account its Request-URI (or To) names.
     pub fn voicemail(&self, req: &rsipstack::sip::Request, summary: crate::sip::message_summary::MessageSummary) {
         let user = req.uri.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default();
-        let Some(account) = self.accounts.iter().find(|a| a.username == user).or(self.accounts.first()) else { return };
+        let Some(account) = self.accounts.iter().find(|a| a.username == user).or(self.accounts.first()) else {
+            return;
+        };
         // A PBX that only raises the flag still means "at least one new message".
         let new = if summary.waiting { summary.new.max(1) } else { summary.new };
         self.listener.on_event(PhoneEvent::Mwi { account: account.key.clone(), new, old: summary.old });
@@ -188,12 +282,30 @@ impl CallHub {
     pub fn incoming_invite(self: &Arc<Self>, mut tx: Transaction) {
         let req = &tx.original;
         let user = req.uri.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default();
-        let Some(account) = self.accounts.iter().find(|a| a.username == user).or(self.accounts.first()) else { return };
+        let Some(account) = self.accounts.iter().find(|a| a.username == user).or(self.accounts.first()) else {
+            return;
+        };
         let call_id = req.call_id_header().map(|h| h.value().to_string()).unwrap_or_default();
         let from = req.from_header().map(|h| h.value().to_string()).unwrap_or_default();
         let (display_name, from_uri) = split_name_addr(&from);
         let uuid = call_uuid(&account.key, &call_id);
-        let Some(commands) = self.register(&uuid, &account.domain) else {
+        let timer = session_timer::negotiate_uas(header(req, "Session-Expires").as_deref(), has_option(req, "Supported", "timer"), self.min_se);
+        if timer == UasDecision::TooSmall {
+            // RFC 4028 §8.1: ask for a longer interval; the caller retries at once.
+            let min_se = Header::Other("Min-SE".into(), self.min_se.to_string());
+            tokio::spawn(async move { tx.reply_with(rsipstack::sip::StatusCode::SessionIntervalTooSmall, vec![min_se], None).await.ok() });
+            return;
+        }
+        // RFC 3891: an INVITE that replaces one of our calls (we are an attended transfer's
+        // target) is answered at once; it must name a live dialog of ours.
+        let replaces = header(req, "Replaces");
+        let replaced = replaces.as_deref().and_then(|r| self.replaced_call(r));
+        if replaces.is_some() && replaced.is_none() {
+            tokio::spawn(async move { tx.reply(rsipstack::sip::StatusCode::CallTransactionDoesNotExist).await.ok() });
+            return;
+        }
+        let index = self.accounts.iter().position(|a| a.key == account.key).unwrap_or(0);
+        let Some(commands) = self.register(&uuid, index, &from_uri) else {
             // Same call, another path: RFC 3261 §8.2.2.2 merged request.
             tokio::spawn(async move { tx.reply(rsipstack::sip::StatusCode::LoopDetected).await.ok() });
             return;
@@ -208,6 +320,7 @@ impl CallHub {
                 return;
             }
         };
+        self.attach(&uuid, &dialog);
         self.listener.on_event(PhoneEvent::Incoming {
             call: uuid.clone(),
             call_id: call_id.clone(),
@@ -217,7 +330,21 @@ impl CallHub {
         });
         let hub = self.clone();
         let mut machine = CallMachine::incoming(Instant::now().into_std());
-        if self.waiting == CallWaiting::Busy && self.busy() {
+        let mut accept_headers = Vec::new();
+        let mut session_expires = None;
+        if let UasDecision::Run { expires, require_timer, timer_refresher_is_us } = timer {
+            accept_headers.push(Header::SessionExpires(expires.header_value().into()));
+            if require_timer {
+                accept_headers.push(Header::Require("timer".into()));
+            }
+            session_expires = Some(expires.seconds);
+            let interval = std::time::Duration::from_secs(u64::from(expires.seconds));
+            machine.handle(Instant::now().into_std(), CallInput::SessionTimerAgreed { interval, we_refresh: timer_refresher_is_us });
+        }
+        if let Some(old) = replaced {
+            machine.handle(Instant::now().into_std(), CallInput::Answer);
+            self.notify_call(&old, CallInput::Replaced);
+        } else if self.waiting == CallWaiting::Busy && self.busy() {
             // RFC 3261 §21.4.7 486: the PBX tries the desk or voicemail; the call is still
             // reported, so the log shows it.
             machine.handle(Instant::now().into_std(), CallInput::Decline { everywhere: false });
@@ -227,11 +354,17 @@ impl CallHub {
         // hands ACK, CANCEL and our responses through the dialog.
         let mut driver = dialog.clone();
         tokio::spawn(async move { driver.handle(&mut tx).await.ok() }.instrument(span.clone()));
-        tokio::spawn(hub.run_call(uuid, call_id, dialog, states, commands, machine, None, None).instrument(span));
+        let io = CallIo::new(uuid, call_id, index, dialog, None, accept_headers, session_expires);
+        tokio::spawn(hub.run_call(io, states, commands, machine, None).instrument(span));
     }
 
     /// Places a call from account `index` to `target` (an extension or a SIP URI).
     pub fn place_call(self: &Arc<Self>, index: usize, target: &str) -> Result<String, EngineError> {
+        self.place_call_with(index, target, Vec::new())
+    }
+
+    /// Places a call with extra headers (`Replaces`, `Referred-By` for a transfer).
+    fn place_call_with(self: &Arc<Self>, index: usize, target: &str, extra: Vec<Header>) -> Result<String, EngineError> {
         let account = self.accounts.get(index).ok_or(EngineError::Config { field: "account", reason: format!("no account #{index}") })?;
         let route = account.route.lock().map(|r| r.clone()).unwrap_or_default();
         let (Some(destination), Some(contact)) = (route.destination, route.contact) else {
@@ -259,9 +392,11 @@ impl CallHub {
                 auth_username: account.auth_username.clone(),
             }),
             call_id: Some(call_id.clone()),
+            // RFC 4028: we refresh sessions when the far end asks for a timer.
+            headers: Some([vec![Header::Supported("timer, replaces".into())], extra].concat()),
             ..Default::default()
         };
-        let commands = self.register(&uuid, &account.domain).ok_or_else(|| EngineError::Sip("duplicate call".into()))?;
+        let commands = self.register(&uuid, index, &option.callee.to_string()).ok_or_else(|| EngineError::Sip("duplicate call".into()))?;
         let (state_tx, states) = self.dialogs.new_dialog_state_channel();
         let (dialog, outcome) = match self.dialogs.do_invite_async(option, state_tx) {
             Ok(pair) => pair,
@@ -270,35 +405,27 @@ impl CallHub {
                 return Err(e.into());
             }
         };
+        self.attach(&uuid, &dialog);
         self.listener.on_event(PhoneEvent::Calling { call: uuid.clone(), target: target.to_string() });
         let span = tracing::info_span!("call", %call_id, direction = "out");
-        tokio::spawn(
-            self.clone()
-                .run_call(uuid.clone(), call_id, dialog, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome), Some(offer))
-                .instrument(span),
-        );
+        let io = CallIo::new(uuid.clone(), call_id, index, dialog, Some(offer), Vec::new(), None);
+        tokio::spawn(self.clone().run_call(io, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome)).instrument(span));
         Ok(uuid)
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn run_call(
         self: Arc<Self>,
-        uuid: String,
-        call_id: String,
-        dialog: InviteDialog,
+        mut io: CallIo,
         mut states: DialogStateReceiver,
         mut commands: mpsc::Receiver<CallInput>,
         mut machine: CallMachine,
         mut outcome: Option<rsipstack::platform::JoinHandle<rsipstack::dialog::invitation::InviteAsyncResult>>,
-        mut offer: Option<AudioOffer>,
     ) {
-        // Our own in-dialog requests (re-INVITE, INFO) run beside the loop and report here.
+        // Our own in-dialog requests (re-INVITE, INFO, REFER) run beside the loop and report here.
         let (own_tx, mut own_rx) = mpsc::channel::<CallInput>(8);
-        // The far end's pending re-offer, answered when the machine says how.
-        let mut reoffer: Option<TransactionHandle> = None;
         loop {
             while let Some(action) = machine.poll_action() {
-                self.carry_out(&uuid, &dialog, &mut offer, &mut reoffer, &own_tx, action).await;
+                self.carry_out(&mut io, &own_tx, action).await;
             }
             if machine.is_ended() {
                 break;
@@ -310,7 +437,7 @@ impl CallHub {
                 Some(input) = own_rx.recv() => machine.handle(now(), input),
                 state = states.recv() => match state {
                     Some(state) => {
-                        if let Some(input) = self.input_from(&call_id, state, &mut reoffer).await {
+                        if let Some(input) = self.input_from(&mut io, state).await {
                             machine.handle(now(), input);
                         }
                     }
@@ -318,35 +445,45 @@ impl CallHub {
                 },
                 result = async { outcome.as_mut().expect("guarded").await }, if outcome.is_some() => {
                     outcome = None;
-                    let input = match result {
+                    match result {
                         Ok(Ok((_, Some(resp)))) => {
                             let code = u16::from(resp.status_code.clone());
-                            if (200..300).contains(&code) { CallInput::Answered } else { CallInput::Rejected { code } }
+                            if (200..300).contains(&code) {
+                                machine.handle(now(), CallInput::Answered);
+                                // RFC 4028 §7.2: the answer says whether a timer runs and who refreshes.
+                                if let Some((interval, we_refresh)) = session_timer::negotiate_uac(header(&resp, "Session-Expires").as_deref(), self.min_se) {
+                                    io.session_expires = Some(interval.as_secs() as u32);
+                                    machine.handle(now(), CallInput::SessionTimerAgreed { interval, we_refresh });
+                                }
+                            } else {
+                                machine.handle(now(), CallInput::Rejected { code });
+                            }
                         }
-                        _ => CallInput::TransportFailed,
-                    };
-                    machine.handle(now(), input);
+                        _ => machine.handle(now(), CallInput::TransportFailed),
+                    }
                 }
                 _ = sleep_until(deadline) => machine.handle_timeout(now()),
             }
         }
-        self.forget(&uuid);
-        self.dialogs.remove_dialog(&dialog.id());
+        self.forget(&io.uuid);
+        self.dialogs.remove_dialog(&io.dialog.id());
     }
 
     /// What a dialog state change means to the call. In-dialog requests that need no decision
     /// are answered here; a re-offer's handle is kept for the machine's answer.
-    async fn input_from(&self, call_id: &str, state: DialogState, reoffer: &mut Option<TransactionHandle>) -> Option<CallInput> {
+    async fn input_from(&self, io: &mut CallIo, state: DialogState) -> Option<CallInput> {
         match state {
             // re-INVITE or UPDATE (RFC 3311): hold, resume, session refresh (RFC 4028).
             DialogState::Updated(_, req, handle) => {
-                let direction = if req.body.is_empty() {
-                    crate::signalling::call::MediaDirection::SendRecv
-                } else {
-                    offered_direction(&String::from_utf8_lossy(&req.body))
-                };
-                *reoffer = Some(handle);
-                Some(CallInput::RemoteOffer { direction })
+                let timer = header(&req, "Session-Expires").is_some();
+                if req.body.is_empty() {
+                    // No offer: a refresh. A re-INVITE wants our offer in the 2xx; an UPDATE
+                    // gets a bare 2xx (an answer needs an offer).
+                    io.reoffer = Some(PendingReoffer { handle, with_sdp: req.method == rsipstack::sip::Method::Invite, timer });
+                    return Some(CallInput::RemoteRefresh);
+                }
+                io.reoffer = Some(PendingReoffer { handle, with_sdp: true, timer });
+                Some(CallInput::RemoteOffer { direction: offered_direction(&String::from_utf8_lossy(&req.body)) })
             }
             DialogState::Info(_, req, handle) => {
                 let digit = dtmf_from_info(&req);
@@ -363,35 +500,74 @@ impl CallHub {
                 handle.reply(rsipstack::sip::StatusCode::OK).await.ok();
                 None
             }
-            // Being transferred arrives with the transfer work (issue 3 §3); say so plainly.
-            DialogState::Refer(_, _, handle) => {
-                handle.reply(rsipstack::sip::StatusCode::NotImplemented).await.ok();
-                None
+            // Being transferred (RFC 3515): accept, then place the call the far end asks for.
+            DialogState::Refer(_, req, handle) => {
+                let target = header(&req, "Refer-To").map(|v| rsipstack::sip::event_packages::parse_refer_to(&v));
+                match target.filter(|t| Uri::try_from(t.uri.as_str()).is_ok()) {
+                    Some(t) => {
+                        handle.reply(rsipstack::sip::StatusCode::Accepted).await.ok();
+                        Some(CallInput::RemoteRefer { target: t.uri, replaces: t.replaces })
+                    }
+                    None => {
+                        handle.reply(rsipstack::sip::StatusCode::BadRequest).await.ok();
+                        None
+                    }
+                }
             }
             DialogState::Early(_, resp) => Some(CallInput::Provisional { code: u16::from(resp.status_code.clone()) }),
             DialogState::Confirmed(..) => Some(CallInput::AckReceived),
-            DialogState::Terminated(_, TerminatedReason::UacCancel) => Some(CallInput::RemoteCancelled { reason: self.cancel_reasons.take(call_id).flatten() }),
+            DialogState::Terminated(_, TerminatedReason::UacCancel) => {
+                Some(CallInput::RemoteCancelled { reason: self.cancel_reasons.take(&io.call_id).flatten() })
+            }
             DialogState::Terminated(_, TerminatedReason::UacBye | TerminatedReason::UasBye) => Some(CallInput::RemoteBye),
             DialogState::Terminated(_, TerminatedReason::Timeout) => Some(CallInput::AckTimeout),
             _ => None,
         }
     }
 
-    async fn carry_out(
-        &self,
-        uuid: &str,
-        dialog: &InviteDialog,
-        offer: &mut Option<AudioOffer>,
-        reoffer: &mut Option<TransactionHandle>,
-        own: &mpsc::Sender<CallInput>,
-        action: CallAction,
-    ) {
+    async fn carry_out(self: &Arc<Self>, io: &mut CallIo, own: &mpsc::Sender<CallInput>, action: CallAction) {
         let sdp_header = || Some(vec![Header::ContentType("application/sdp".into())]);
+        let CallIo { uuid, dialog, offer, reoffer, .. } = io;
+        let dialog = &*dialog;
         let result = match action {
             CallAction::AnswerReoffer { direction } => {
-                let (Some(handle), Some(held)) = (reoffer.take(), offer.as_mut()) else { return };
+                let (Some(pending), Some(held)) = (reoffer.take(), offer.as_mut()) else {
+                    return;
+                };
+                let mut headers = Vec::new();
+                if let (true, Some(s)) = (pending.timer, io.session_expires) {
+                    // RFC 4028 §9: a refresh's answer names the refresher; the sender of the
+                    // refresh is its UAC and keeps refreshing.
+                    headers.push(Header::SessionExpires(format!("{s};refresher=uac").into()));
+                    headers.push(Header::Require("timer".into()));
+                }
+                let (handle, with_sdp) = (pending.handle, pending.with_sdp);
+                let body = if with_sdp {
+                    headers.push(Header::ContentType("application/sdp".into()));
+                    Some(held.with_direction(direction).into_bytes())
+                } else {
+                    None
+                };
+                handle.respond(rsipstack::sip::StatusCode::OK, Some(headers), body).await.ok();
+                Ok(())
+            }
+            CallAction::SendSessionRefresh { direction } => {
+                let Some(held) = offer.as_mut() else { return };
                 let body = held.with_direction(direction).into_bytes();
-                handle.respond(rsipstack::sip::StatusCode::OK, sdp_header(), Some(body)).await.ok();
+                let mut headers = vec![Header::ContentType("application/sdp".into()), Header::Supported("timer".into())];
+                if let Some(s) = io.session_expires {
+                    // We send the refresh, so we are its UAC (RFC 4028 §7.4).
+                    headers.push(Header::SessionExpires(format!("{s};refresher=uac").into()));
+                }
+                let (dialog, own) = (dialog.clone(), own.clone());
+                tokio::spawn(async move {
+                    let code = match dialog.reinvite_with_glare_retry(Some(headers), Some(body), 3).await {
+                        Ok(Some(resp)) => u16::from(resp.status_code),
+                        Ok(None) => 408,
+                        Err(_) => 500,
+                    };
+                    own.send(CallInput::SessionRefreshAnswered { code }).await.ok();
+                });
                 Ok(())
             }
             CallAction::SendReoffer { direction } => {
@@ -410,12 +586,46 @@ impl CallHub {
                 });
                 Ok(())
             }
+            CallAction::PlaceReferredCall { target, replaces } => {
+                let mut extra = Vec::new();
+                if let Some(r) = replaces {
+                    extra.push(Header::Other("Replaces".into(), r));
+                }
+                match self.place_call_with(io.account, &target, extra) {
+                    Ok(new) => {
+                        if let Ok(mut r) = self.referrals.lock() {
+                            r.insert(new, uuid.clone());
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "referred call not placed");
+                        own.send(CallInput::ReferredCallProgress { code: 503 }).await.ok();
+                    }
+                }
+                Ok(())
+            }
+            CallAction::SendReferNotify { code, last } => {
+                let state = if last { "terminated;reason=noresource" } else { "active;expires=60" };
+                if last {
+                    // Awaited: the final NOTIFY must reach the transferor before our BYE.
+                    dialog.notify_refer(rsipstack::sip::StatusCode::from(code), state).await.map(|_| ())
+                } else {
+                    let dialog = dialog.clone();
+                    tokio::spawn(async move { dialog.notify_refer(rsipstack::sip::StatusCode::from(code), state).await.ok() });
+                    Ok(())
+                }
+            }
             CallAction::SendRefer { target } => {
-                let refer_to = match Uri::try_from(target.as_str()) {
-                    Ok(uri) => uri,
-                    Err(_) => {
-                        own.send(CallInput::ReferAnswered { code: 400 }).await.ok();
-                        return;
+                // An attended transfer's target comes bracketed with its Replaces header.
+                let refer_to = if target.starts_with('<') {
+                    rsipstack::sip::headers::untyped::ReferTo::new(target)
+                } else {
+                    match Uri::try_from(target.as_str()) {
+                        Ok(uri) => uri.into(),
+                        Err(_) => {
+                            own.send(CallInput::ReferAnswered { code: 400 }).await.ok();
+                            return;
+                        }
                     }
                 };
                 let (dialog, own) = (dialog.clone(), own.clone());
@@ -435,19 +645,111 @@ impl CallHub {
             }
             CallAction::SendRinging => dialog.ringing(None, None),
             CallAction::Accept => match offer.get_or_insert_with(|| AudioOffer::bind(self.media_ip).expect("an RTP port")) {
-                held => dialog.accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(held.sdp.clone().into_bytes())),
+                held => {
+                    let mut headers = io.accept_headers.clone();
+                    headers.push(Header::ContentType("application/sdp".into()));
+                    dialog.accept(Some(headers), Some(held.sdp.clone().into_bytes()))
+                }
             },
             CallAction::Reject { code } => dialog.reject(Some(rsipstack::sip::StatusCode::from(code)), None),
             CallAction::SendCancel => dialog.cancel().await,
             CallAction::SendBye => dialog.bye().await,
             CallAction::Event(event) => {
-                self.emit(uuid, event);
+                self.emit(uuid.as_str(), event);
                 Ok(())
             }
         };
         if let Err(e) = result {
             tracing::warn!(error = %e, "call action failed");
         }
+    }
+}
+
+/// One live call, as the hub sees it from outside its task.
+struct LiveCall {
+    commands: mpsc::Sender<CallInput>,
+    account: usize,
+    /// Its dialog, for its tags (an attended transfer's Replaces names them).
+    dialog: Option<InviteDialog>,
+    /// The far end's URI (the callee we dialled, or the caller's From).
+    remote_uri: String,
+}
+
+/// RFC 3261 §19.1.1: a value inside a URI's `?header=` part, escaped.
+fn escape_uri_header(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What one call's task keeps beside its machine: the dialog and the bytes it sends.
+struct CallIo {
+    uuid: String,
+    call_id: String,
+    /// The account's index (a referred call goes out from the same account).
+    account: usize,
+    dialog: InviteDialog,
+    offer: Option<AudioOffer>,
+    /// The far end's pending re-offer, answered when the machine says how.
+    reoffer: Option<PendingReoffer>,
+    /// Headers our 2xx to the INVITE carries (the session timer we agreed).
+    accept_headers: Vec<Header>,
+    /// The agreed session interval (RFC 4028), echoed in refreshes.
+    session_expires: Option<u32>,
+}
+
+/// A re-INVITE or UPDATE of the far end's, waiting for our answer.
+struct PendingReoffer {
+    handle: TransactionHandle,
+    /// Our 2xx carries SDP (not for an UPDATE without an offer).
+    with_sdp: bool,
+    /// It carried `Session-Expires`: our 2xx confirms the timer.
+    timer: bool,
+}
+
+impl CallIo {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        uuid: String,
+        call_id: String,
+        account: usize,
+        dialog: InviteDialog,
+        offer: Option<AudioOffer>,
+        accept_headers: Vec<Header>,
+        session_expires: Option<u32>,
+    ) -> Self {
+        CallIo { uuid, call_id, account, dialog, offer, reoffer: None, accept_headers, session_expires }
+    }
+}
+
+/// The value of the first header called `name` (typed or not).
+fn header(msg: &impl HeaderList, name: &str) -> Option<String> {
+    msg.header_list().iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value().to_string())
+}
+
+/// Whether any `name` header (e.g. Supported) lists `option`.
+fn has_option(msg: &impl HeaderList, name: &str, option: &str) -> bool {
+    msg.header_list().iter().filter(|h| h.name().eq_ignore_ascii_case(name)).any(|h| h.value().split(',').any(|t| t.trim().eq_ignore_ascii_case(option)))
+}
+
+/// Requests and responses alike, for the header helpers.
+trait HeaderList {
+    fn header_list(&self) -> &rsipstack::sip::Headers;
+}
+
+impl HeaderList for rsipstack::sip::Request {
+    fn header_list(&self) -> &rsipstack::sip::Headers {
+        &self.headers
+    }
+}
+
+impl HeaderList for rsipstack::sip::Response {
+    fn header_list(&self) -> &rsipstack::sip::Headers {
+        &self.headers
     }
 }
 

@@ -59,6 +59,9 @@ pub struct SipConfig {
     /// RFC 3261 T1 in milliseconds (500 by default); tests shorten it so a non-INVITE
     /// transaction times out (64·T1) in seconds rather than 32 s.
     pub timer_t1_ms: u64,
+    /// The shortest session interval (RFC 4028 Min-SE) we accept, in seconds. 90 by default,
+    /// the RFC's floor; tests lower it to see refreshes and expiries in seconds.
+    pub min_session_expires: u32,
 }
 
 impl Default for SipConfig {
@@ -72,6 +75,7 @@ impl Default for SipConfig {
             user_agent: format!("Ringside/{}", env!("CARGO_PKG_VERSION")),
             timer_t1_ms: 500,
             dns_servers: Vec::new(),
+            min_session_expires: crate::signalling::session_timer::MIN_SE,
         }
     }
 }

@@ -116,7 +116,9 @@ impl Locator {
     pub async fn locate(&self, domain: &str, secure: bool) -> Vec<Target> {
         let default =
             Target { transport: if secure { Transport::Tls } else { Transport::Udp }, host: domain.to_string(), port: if secure { 5061 } else { 5060 } };
-        let Some(resolver) = &self.resolver else { return vec![default] };
+        let Some(resolver) = &self.resolver else {
+            return vec![default];
+        };
         let naptr = self.naptr(resolver, domain).await;
         let mut candidates = order_naptr(naptr, secure);
         if candidates.is_empty() {

@@ -13,7 +13,9 @@ fn header<'a>(req: &'a rsipstack::sip::Request, name: &str) -> Option<&'a str> {
 }
 
 pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
-    let Ok(mut incoming) = stack.endpoint.incoming_transactions() else { return };
+    let Ok(mut incoming) = stack.endpoint.incoming_transactions() else {
+        return;
+    };
     let cancel = stack.cancel_token();
     tokio::spawn(async move {
         loop {

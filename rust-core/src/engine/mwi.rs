@@ -77,7 +77,9 @@ pub async fn run(stack: Arc<SipStack>, setup: MwiSetup, stop: CancellationToken)
                             machine.handle(Instant::now().into_std(), RegistrationInput::TransportFailed { reason: e });
                         }
                     }
-                    RegistrationAction::Event(RegistrationEvent::Registered { expires }) => tracing::info!(expires, "voicemail subscription active"),
+                    RegistrationAction::Event(RegistrationEvent::Registered { expires }) => {
+                        tracing::info!(expires, "voicemail subscription active")
+                    }
                     RegistrationAction::Event(RegistrationEvent::Failed { code, reason, fatal, .. }) => {
                         tracing::warn!(code, %reason, fatal, "voicemail subscription failed");
                     }

@@ -69,7 +69,7 @@ impl Phone {
                 route: s.route.clone(),
             })
             .collect();
-        let calls = CallHub::new(&stack, listener.clone(), call_accounts, bind_ip, config.calls.waiting);
+        let calls = CallHub::new(&stack, listener.clone(), call_accounts, bind_ip, config.calls.waiting, config.sip.min_session_expires);
         super::incoming::serve(stack.clone(), calls.clone());
         let mwi_stop = tokio_util::sync::CancellationToken::new();
         let mut mwi_tasks = Vec::new();
@@ -140,6 +140,16 @@ impl Phone {
         self.command(call, CallInput::TransferBlind { target: target.to_string() }).await
     }
 
+    /// Attended transfer: `call`'s far end is referred to `other`'s with `Replaces`, so they
+    /// talk and both our calls end (`transferred` on `call`; `other` ends when replaced).
+    pub async fn transfer_attended(&self, call: &str, other: &str) -> Result<(), EngineError> {
+        if self.calls.transfer_attended(call, other).await {
+            Ok(())
+        } else {
+            Err(EngineError::NoSuchCall(format!("{call} or {other}")))
+        }
+    }
+
     pub async fn hangup(&self, call: &str) -> Result<(), EngineError> {
         self.command(call, CallInput::Hangup).await
     }
@@ -161,6 +171,7 @@ impl Phone {
 
     /// Unregisters every account (bounded by `timeout`) and stops the stack.
     pub async fn shutdown(self, timeout: Duration) {
+        self.calls.hangup_all(timeout / 2).await;
         self.mwi_stop.cancel();
         for task in self.mwi_tasks {
             let _ = tokio::time::timeout(timeout / 2, task).await;

@@ -61,7 +61,9 @@ struct LocatorResolver(Arc<Locator>);
 #[async_trait::async_trait]
 impl DomainResolver for LocatorResolver {
     async fn resolve(&self, target: &SipAddr) -> rsipstack::Result<SipAddr> {
-        let rsipstack::sip::Host::Domain(domain) = &target.addr.host else { return Ok(target.clone()) };
+        let rsipstack::sip::Host::Domain(domain) = &target.addr.host else {
+            return Ok(target.clone());
+        };
         let default_port = if target.r#type == Some(Transport::Tls) { 5061 } else { 5060 };
         let port = target.addr.port.as_ref().map(|p| p.value()).unwrap_or(default_port);
         match self.0.address(&domain.to_string(), port).await {

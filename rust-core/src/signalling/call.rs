@@ -5,6 +5,7 @@
 //! Output: `CallAction`s (what to send) and `CallEvent`s, drained with `poll_action`; the next
 //! deadline from `poll_timeout`. No sockets, no clock of its own.
 
+use super::session_timer::{SessionTimer, TimerAction};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -103,6 +104,18 @@ pub enum CallInput {
     RemoteOffer {
         direction: MediaDirection,
     },
+    /// A re-INVITE or UPDATE without an offer: a session refresh (RFC 4028) that changes
+    /// nothing; answered with the media as they are.
+    RemoteRefresh,
+    /// A session timer was agreed (RFC 4028): its interval, and whether we refresh.
+    SessionTimerAgreed {
+        interval: Duration,
+        we_refresh: bool,
+    },
+    /// Our session refresh got this final response.
+    SessionRefreshAnswered {
+        code: u16,
+    },
     /// The far end sent DTMF by SIP INFO.
     RemoteDtmf {
         digit: char,
@@ -123,6 +136,24 @@ pub enum CallInput {
     TransferBlind {
         target: String,
     },
+    /// Attended transfer (RFC 5589 §7): REFER the far end to `target` with `refer_to`, which
+    /// carries the `Replaces` of our call with the target.
+    TransferAttended {
+        target: String,
+        refer_to: String,
+    },
+    /// The far end asks us to call `target` (RFC 3515): we are being transferred; `replaces`
+    /// names the dialog the new call takes over at the target (attended transfer).
+    RemoteRefer {
+        target: String,
+        replaces: Option<String>,
+    },
+    /// The call we placed for the far end's REFER reached this status.
+    ReferredCallProgress {
+        code: u16,
+    },
+    /// An INVITE with `Replaces` took this call over (RFC 3891): we leave it.
+    Replaced,
     /// The far end answered our REFER (202 accepts it).
     ReferAnswered {
         code: u16,
@@ -160,6 +191,10 @@ pub enum CallAction {
     SendReoffer {
         direction: MediaDirection,
     },
+    /// Send a session refresh (RFC 4028): a re-INVITE offering the media as they are.
+    SendSessionRefresh {
+        direction: MediaDirection,
+    },
     /// Send one DTMF digit by SIP INFO (application/dtmf-relay).
     SendDtmfInfo {
         digit: char,
@@ -167,6 +202,16 @@ pub enum CallAction {
     /// Send REFER with Refer-To: `target`.
     SendRefer {
         target: String,
+    },
+    /// Being transferred: place a call to `target` (with `Replaces` when attended).
+    PlaceReferredCall {
+        target: String,
+        replaces: Option<String>,
+    },
+    /// Report the referred call's progress to the transferor (RFC 3515 §2.4.4 sipfrag NOTIFY).
+    SendReferNotify {
+        code: u16,
+        last: bool,
     },
     Event(CallEvent),
 }
@@ -230,6 +275,17 @@ struct Hold {
     reoffer_pending: bool,
 }
 
+impl Hold {
+    /// What we offer for the media as they are: sendonly while we hold.
+    fn offer(self) -> MediaDirection {
+        if self.local {
+            MediaDirection::SendOnly
+        } else {
+            MediaDirection::SendRecv
+        }
+    }
+}
+
 /// A blind transfer in progress (one at a time).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Transfer {
@@ -249,6 +305,9 @@ pub struct CallMachine {
     /// Why a call we are cancelling ended, when not the user's hang-up (ring timeout).
     end_after_cancel: Option<EndReason>,
     transfer: Option<Transfer>,
+    /// We are being transferred to this target (one REFER at a time).
+    referred_to: Option<String>,
+    session_timer: Option<SessionTimer>,
 }
 
 impl CallMachine {
@@ -262,6 +321,8 @@ impl CallMachine {
             ringing_reported: false,
             end_after_cancel: None,
             transfer: None,
+            referred_to: None,
+            session_timer: None,
         };
         m.actions.push_back(CallAction::Event(CallEvent::Incoming));
         m.actions.push_back(CallAction::SendRinging);
@@ -278,6 +339,8 @@ impl CallMachine {
             ringing_reported: false,
             end_after_cancel: None,
             transfer: None,
+            referred_to: None,
+            session_timer: None,
         }
     }
 
@@ -300,11 +363,24 @@ impl CallMachine {
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::Dialing | State::Alerting => Some(self.started + RING_TIMEOUT),
+            State::Active { .. } => self.session_timer.map(|t| t.poll_timeout()),
             _ => None,
         }
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
+        if let State::Active { hold, .. } = self.state {
+            match self.session_timer.as_mut().and_then(|t| t.handle_timeout(now)) {
+                Some(TimerAction::Refresh) => self.actions.push_back(CallAction::SendSessionRefresh { direction: hold.offer() }),
+                Some(TimerAction::Expire) => {
+                    // RFC 4028 §10: nobody refreshed; the far end is gone.
+                    self.actions.push_back(CallAction::SendBye);
+                    self.end(now, EndReason::Failed, Some(408));
+                }
+                None => {}
+            }
+            return;
+        }
         if matches!(self.state, State::Dialing | State::Alerting) && now >= self.started + RING_TIMEOUT {
             self.state = State::Cancelling;
             self.actions.push_back(CallAction::SendCancel);
@@ -376,13 +452,55 @@ impl CallMachine {
                 self.end(now, EndReason::LocalHangup, None);
             }
             (State::Active { .. }, TransportFailed) => self.end(now, EndReason::Failed, None),
+            (_, SessionTimerAgreed { interval, we_refresh }) => self.session_timer = Some(SessionTimer::new(now, interval, we_refresh)),
+            (State::Active { hold, .. }, RemoteRefresh) => {
+                self.refreshed(now);
+                self.actions.push_back(CallAction::AnswerReoffer { direction: hold.offer() });
+            }
+            (State::Active { .. }, SessionRefreshAnswered { code }) => match code {
+                200..=299 => self.refreshed(now),
+                // RFC 4028 §10 and RFC 5057: the dialog is gone.
+                408 | 481 => self.end(now, EndReason::Failed, Some(code)),
+                _ => {
+                    if let Some(t) = self.session_timer.as_mut() {
+                        t.refresh_failed(now);
+                    }
+                }
+            },
             (State::Active { since, mut hold }, input @ (RemoteOffer { .. } | Hold | Resume | ReofferAnswered { .. })) => {
+                if matches!(input, RemoteOffer { .. }) || matches!(input, ReofferAnswered { code } if (200..300).contains(&code)) {
+                    self.refreshed(now);
+                }
                 self.mid_call(&mut hold, input);
                 self.state = State::Active { since, hold };
             }
             (State::Active { .. }, TransferBlind { target }) if self.transfer.is_none() => {
                 self.transfer = Some(Transfer { target: target.clone() });
                 self.actions.push_back(CallAction::SendRefer { target });
+            }
+            (State::Active { .. }, TransferAttended { target, refer_to }) if self.transfer.is_none() => {
+                self.transfer = Some(Transfer { target });
+                self.actions.push_back(CallAction::SendRefer { target: refer_to });
+            }
+            (State::Active { .. }, RemoteRefer { target, replaces }) if self.referred_to.is_none() => {
+                self.referred_to = Some(target.clone());
+                self.actions.push_back(CallAction::SendReferNotify { code: 100, last: false });
+                self.actions.push_back(CallAction::PlaceReferredCall { target, replaces });
+            }
+            (State::Active { .. }, ReferredCallProgress { code }) if code >= 200 && self.referred_to.is_some() => {
+                let target = self.referred_to.take().unwrap_or_default();
+                self.actions.push_back(CallAction::SendReferNotify { code, last: true });
+                if (200..300).contains(&code) {
+                    // The talk goes on in the new call; this leg has done its job. The
+                    // transferor would BYE it too (RFC 5589 §6): we don't leave it hanging.
+                    self.actions.push_back(CallAction::Event(CallEvent::Transferred { target }));
+                    self.actions.push_back(CallAction::SendBye);
+                    self.end(now, EndReason::RemoteHangup, None);
+                }
+            }
+            (State::Active { .. } | State::Accepting, Replaced) => {
+                self.actions.push_back(CallAction::SendBye);
+                self.end(now, EndReason::RemoteHangup, None);
             }
             (State::Active { .. }, ReferAnswered { code }) if !(200..300).contains(&code) => self.transfer_failed(code),
             // RFC 3515 §2.4.5: NOTIFYs carry the referred call's progress; the last one decides.
@@ -453,7 +571,15 @@ impl CallMachine {
         }
     }
 
+    /// Any completed offer/answer in either direction refreshes the session (RFC 4028 §10).
+    fn refreshed(&mut self, now: Instant) {
+        if let Some(t) = self.session_timer.as_mut() {
+            t.refreshed(now);
+        }
+    }
+
     fn activate(&mut self, now: Instant) {
+        self.refreshed(now);
         self.state = State::Active { since: now, hold: Hold::default() };
         self.actions.push_back(CallAction::Event(CallEvent::Answered));
     }

@@ -279,3 +279,103 @@ fn refused_or_failed_transfer_keeps_the_call() {
     assert_eq!(drain(&mut m)[1], CallAction::Event(CallEvent::TransferFailed { target: "1004".into(), sip_code: 486 }));
     assert!(m.is_active(), "a busy target leaves the caller with us");
 }
+
+#[test]
+fn rfc4028_we_refresh_at_half_interval_with_the_media_as_they_are() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    m.handle(t, CallInput::SessionTimerAgreed { interval: Duration::from_secs(120), we_refresh: true });
+    m.handle(t, CallInput::Answer);
+    let answered = t + Duration::from_secs(5);
+    m.handle(answered, CallInput::AckReceived);
+    drain(&mut m);
+    // The interval runs from the answer, not from the ringing.
+    assert_eq!(m.poll_timeout(), Some(answered + Duration::from_secs(60)));
+    m.handle(answered, CallInput::Hold);
+    m.handle(answered, CallInput::ReofferAnswered { code: 200 });
+    drain(&mut m);
+    m.handle_timeout(answered + Duration::from_secs(60));
+    assert_eq!(drain(&mut m), vec![CallAction::SendSessionRefresh { direction: MediaDirection::SendOnly }], "held: the refresh keeps the hold");
+    m.handle(answered + Duration::from_secs(61), CallInput::SessionRefreshAnswered { code: 200 });
+    assert_eq!(m.poll_timeout(), Some(answered + Duration::from_secs(121)));
+}
+
+#[test]
+fn rfc4028_10_unrefreshed_session_is_ended_with_bye() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::SessionTimerAgreed { interval: Duration::from_secs(90), we_refresh: false });
+    // The far end's refresh, with or without an offer, moves the expiry.
+    m.handle(t + Duration::from_secs(50), CallInput::RemoteRefresh);
+    assert_eq!(drain(&mut m), vec![CallAction::AnswerReoffer { direction: MediaDirection::SendRecv }]);
+    assert_eq!(m.poll_timeout(), Some(t + Duration::from_secs(110)));
+    m.handle_timeout(t + Duration::from_secs(110));
+    assert_eq!(drain(&mut m), vec![CallAction::SendBye, ended(EndReason::Failed, Some(408), Some(Duration::from_secs(110)))]);
+}
+
+#[test]
+fn refresh_answered_481_means_the_dialog_is_gone() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::SessionTimerAgreed { interval: Duration::from_secs(90), we_refresh: true });
+    m.handle_timeout(t + Duration::from_secs(45));
+    drain(&mut m);
+    m.handle(t + Duration::from_secs(46), CallInput::SessionRefreshAnswered { code: 481 });
+    assert_eq!(drain(&mut m), vec![ended(EndReason::Failed, Some(481), Some(Duration::from_secs(46)))]);
+}
+
+#[test]
+fn rfc3515_being_transferred_places_the_call_and_reports_its_progress() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::RemoteRefer { target: "sip:1003@pbx".into(), replaces: None });
+    assert_eq!(
+        drain(&mut m),
+        vec![CallAction::SendReferNotify { code: 100, last: false }, CallAction::PlaceReferredCall { target: "sip:1003@pbx".into(), replaces: None }]
+    );
+    m.handle(t, CallInput::RemoteRefer { target: "sip:1004@pbx".into(), replaces: None });
+    assert!(drain(&mut m).is_empty(), "one transfer at a time");
+    m.handle(t, CallInput::ReferredCallProgress { code: 180 });
+    assert!(drain(&mut m).is_empty());
+    m.handle(t + Duration::from_secs(2), CallInput::ReferredCallProgress { code: 200 });
+    assert_eq!(
+        drain(&mut m),
+        vec![
+            CallAction::SendReferNotify { code: 200, last: true },
+            CallAction::Event(CallEvent::Transferred { target: "sip:1003@pbx".into() }),
+            CallAction::SendBye,
+            ended(EndReason::RemoteHangup, None, Some(Duration::from_secs(2))),
+        ]
+    );
+}
+
+#[test]
+fn a_failed_referred_call_is_reported_and_the_call_goes_on() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::RemoteRefer { target: "sip:1003@pbx".into(), replaces: Some("abc;to-tag=1;from-tag=2".into()) });
+    drain(&mut m);
+    m.handle(t, CallInput::ReferredCallProgress { code: 486 });
+    assert_eq!(drain(&mut m), vec![CallAction::SendReferNotify { code: 486, last: true }]);
+    assert!(m.is_active());
+}
+
+#[test]
+fn rfc5589_attended_transfer_refers_with_replaces_and_reports_the_plain_target() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::TransferAttended { target: "sip:1003@pbx".into(), refer_to: "<sip:1003@pbx?Replaces=x%3Bto-tag%3D1%3Bfrom-tag%3D2>".into() });
+    assert_eq!(drain(&mut m), vec![CallAction::SendRefer { target: "<sip:1003@pbx?Replaces=x%3Bto-tag%3D1%3Bfrom-tag%3D2>".into() }]);
+    m.handle(t, CallInput::ReferAnswered { code: 202 });
+    m.handle(t, CallInput::ReferProgress { code: 200, last: true });
+    assert_eq!(
+        drain(&mut m),
+        vec![
+            CallAction::Event(CallEvent::Transferred { target: "sip:1003@pbx".into() }),
+            CallAction::SendBye,
+            ended(EndReason::LocalHangup, None, Some(Duration::ZERO))
+        ]
+    );
+}
+
+#[test]
+fn rfc3891_a_replaced_call_is_left_with_bye() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::Replaced);
+    assert_eq!(drain(&mut m), vec![CallAction::SendBye, ended(EndReason::RemoteHangup, None, Some(Duration::ZERO))]);
+}

@@ -12,7 +12,7 @@ use rsipstack::sip::{Request, Response, SipMessage};
 pub const ALLOWED_METHODS: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY, MESSAGE, PRACK";
 
 /// Option tags we implement; a `Require` naming another gets 420 (RFC 3261 §8.2.2.3).
-pub const SUPPORTED_OPTIONS: &[&str] = &["outbound", "path"];
+pub const SUPPORTED_OPTIONS: &[&str] = &["outbound", "path", "timer", "replaces"];
 
 /// Body types a request may carry to us; another without `handling=optional` gets 415.
 pub const ACCEPTED_TYPES: &[&str] = &["application/sdp", "multipart/mixed", "message/sipfrag", "application/simple-message-summary", "application/dtmf-relay"];
@@ -238,7 +238,9 @@ fn check_name_addr(value: &str, list_item: bool, header: &str) -> Result<(), Fau
     let (after_uri, display) = match find_unquoted(value, '<') {
         Some(lt) => {
             let display = value[..lt].trim();
-            let Some(gt) = value[lt..].find('>') else { return bad("'<' without '>'") };
+            let Some(gt) = value[lt..].find('>') else {
+                return bad("'<' without '>'");
+            };
             let spec = &value[lt + 1..lt + gt];
             if spec.is_empty() || spec.contains(char::is_whitespace) {
                 return bad("whitespace inside the addr-spec");

@@ -15,7 +15,9 @@ pub fn parse(body: &str) -> Option<MessageSummary> {
     let mut waiting = None;
     let (mut new, mut old) = (0u32, 0u32);
     for line in body.lines() {
-        let Some((name, value)) = line.split_once(':') else { continue };
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
         let name = name.trim().to_ascii_lowercase();
         let value = value.trim();
         if name == "messages-waiting" {

@@ -86,7 +86,9 @@ fn setup_times(packets: &[SipPacket], pbx_port: u16) -> HashMap<String, Vec<Dura
     let mut invites: HashMap<String, (String, Duration)> = HashMap::new();
     let mut out: HashMap<String, Vec<Duration>> = HashMap::new();
     for p in packets {
-        let Some(call_id) = p.header("Call-ID") else { continue };
+        let Some(call_id) = p.header("Call-ID") else {
+            continue;
+        };
         let cseq_invite = p.header("CSeq").is_some_and(|c| c.ends_with("INVITE"));
         if p.is_request("INVITE") && p.dst_port == pbx_port && p.header("User-Agent").is_none() && p.text.contains("From: \"Bench\"") {
             let ext = p.text.split_whitespace().nth(1).and_then(|u| u.strip_prefix("sip:")).and_then(|u| u.split('@').next()).unwrap_or("").to_string();
