@@ -56,7 +56,7 @@ async fn run_step(session: &Session, call: &str, step: Step) {
 }
 
 /// Places one call; exit 0 if it was answered, 4 if it never was.
-pub async fn call(mut session: Session, target: String, hangup_after: Option<f64>) -> ExitCode {
+pub async fn call(mut session: Session, target: String, hangup_after: Option<f64>, dtmf: Option<String>) -> ExitCode {
     if let Err(code) = session.registered().await {
         return session.finish(code).await;
     }
@@ -75,6 +75,11 @@ pub async fn call(mut session: Session, target: String, hangup_after: Option<f64
                 }
                 Next::Event(PhoneEvent::Answered { call: c }) if c == call => {
                     answered = true;
+                    if let Some(digits) = &dtmf {
+                        if let Err(e) = session.phone.send_dtmf(&call, digits).await {
+                            tracing::warn!(error = %e, "DTMF not sent");
+                        }
+                    }
                     if let Some(s) = hangup_after {
                         plan.at(s, &call, Step::Hangup);
                     }

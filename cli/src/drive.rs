@@ -31,6 +31,12 @@ enum Command {
     Resume {
         call: String,
     },
+    /// `on` defaults to true: `{"cmd":"mute","call":…}` mutes, `"on":false` unmutes.
+    Mute {
+        call: String,
+        #[serde(default = "yes")]
+        on: bool,
+    },
     Dtmf {
         call: String,
         digits: String,
@@ -49,6 +55,10 @@ enum Command {
 /// Commands of the contract that arrive with later work (push: issue 5): answered with a
 /// clear error, never silently ignored.
 const NOT_YET: &[&str] = &["push"];
+
+fn yes() -> bool {
+    true
+}
 
 pub async fn drive(mut session: Session) -> ExitCode {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -91,6 +101,7 @@ async fn run(session: &Session, line: &str) -> bool {
         Command::Decline { call, everywhere } => session.phone.decline(&call, everywhere).await,
         Command::Hold { call } => session.phone.hold(&call).await,
         Command::Resume { call } => session.phone.resume(&call).await,
+        Command::Mute { call, on } => session.phone.mute(&call, on).await,
         Command::Dtmf { call, digits } => session.phone.send_dtmf(&call, &digits).await,
         Command::Transfer { call, target: Some(target), to_call: None } => session.phone.transfer_blind(&call, &target).await,
         Command::Transfer { call, target: None, to_call: Some(other) } => session.phone.transfer_attended(&call, &other).await,

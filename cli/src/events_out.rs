@@ -108,6 +108,7 @@ mod schema_tests {
             PhoneEvent::Answered { call: UUID.into() },
             PhoneEvent::Held { call: UUID.into(), by_remote: true },
             PhoneEvent::Resumed { call: UUID.into(), by_remote: false },
+            PhoneEvent::Muted { call: UUID.into(), muted: true },
             PhoneEvent::Dtmf { call: UUID.into(), digit: "#".into() },
             PhoneEvent::Transferred { call: UUID.into(), target: "sip:1003@d".into() },
             PhoneEvent::TransferFailed { call: UUID.into(), target: "sip:1003@d".into(), sip_code: 486 },

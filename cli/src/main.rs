@@ -41,6 +41,9 @@ enum Command {
         /// Hang up this many seconds after the answer.
         #[arg(long)]
         hangup_after: Option<f64>,
+        /// Send these DTMF digits (0-9, *, #, A-D) once the call is answered.
+        #[arg(long)]
+        dtmf: Option<String>,
     },
     /// Stay registered and handle incoming calls as told.
     Listen {
@@ -97,8 +100,8 @@ fn main() -> ExitCode {
                 Ok(session) => drive::drive(session).await,
                 Err(code) => code,
             },
-            Command::Call { target, hangup_after } => match Session::start(&cli.config, cli.data_dir).await {
-                Ok(session) => calls_cli::call(session, target, hangup_after).await,
+            Command::Call { target, hangup_after, dtmf } => match Session::start(&cli.config, cli.data_dir).await {
+                Ok(session) => calls_cli::call(session, target, hangup_after, dtmf).await,
                 Err(code) => code,
             },
             Command::Listen { answer_after, hangup_after, decline, calls } => match Session::start(&cli.config, cli.data_dir).await {

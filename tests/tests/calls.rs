@@ -210,6 +210,10 @@ fn drive_holds_resumes_and_sends_dtmf_to_a_baresip_callee() {
     assert_eq!(phone.expect_event("resumed", 5 * SEC)["by_remote"], false);
     phone.send(&format!(r#"{{"cmd":"dtmf","call":"{call}","digits":"7"}}"#));
     assert!(phone.wait_event("error", SEC).is_none(), "INFO accepted");
+    phone.send(&format!(r#"{{"cmd":"mute","call":"{call}"}}"#));
+    assert_eq!(phone.expect_event("muted", 5 * SEC)["muted"], true);
+    phone.send(&format!(r#"{{"cmd":"mute","call":"{call}","on":false}}"#));
+    assert_eq!(phone.expect_event("muted", 5 * SEC)["muted"], false);
     phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
     phone.send(r#"{"cmd":"quit"}"#);
@@ -390,4 +394,111 @@ fn rfc3515_being_transferred_calls_the_target_and_reports_it_to_the_transferor()
     assert_eq!((&ended["call"], ended["reason"].as_str()), (&first, Some("remote_hangup")));
     assert!(transferor.passed(5 * SEC), "202, NOTIFY 100 and 200, then BYE: {}", transferor.errors());
     assert!(target.wait_log("Call established", 3 * SEC), "1003 talks to ringside:\n{}", target.log());
+}
+
+/// Ringside (drive) on 1001 talking to the sipp transferee on 1009 and to a baresip target
+/// on 1003: the two calls of an attended transfer. Returns (pbx, target, sipp, phone, A, B).
+fn consulting(transferee: &str) -> (Pbx, DeskPhone, Sipp, Ringside, String, String) {
+    let uas_port = free_port();
+    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
+    let sipp = Sipp::uas(transferee, uas_port, 1);
+    let target = DeskPhone::start_auto_answer("1003", "pw1003", "pbx.test", pbx.udp_port);
+    assert!(target.wait_registered(5 * SEC));
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    let a = drive_call(&mut phone, "1009");
+    let b = drive_call(&mut phone, "1003");
+    (pbx, target, sipp, phone, a, b)
+}
+
+#[test]
+fn rfc5589_attended_transfer_refers_the_far_end_with_replaces() {
+    let (_pbx, _target, mut transferee, mut phone, a, b) = consulting("uas-refer-replaces");
+    phone.send(&format!(r#"{{"cmd":"transfer","call":"{a}","to_call":"{b}"}}"#));
+    let transferred = phone.expect_event("transferred", 5 * SEC);
+    assert_eq!((transferred["call"].as_str(), transferred["target"].as_str()), (Some(a.as_str()), Some("sip:1003@pbx.test")));
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!((ended["call"].as_str(), ended["reason"].as_str()), (Some(a.as_str()), Some("local_hangup")));
+    assert!(transferee.passed(5 * SEC), "Refer-To carried an escaped Replaces: {}", transferee.errors());
+    // The sipp transferee only says it reached the target; the consultation call is ours to end.
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{b}"}}"#));
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["call"], b.as_str());
+}
+
+#[test]
+fn attended_transfer_end_to_end_the_target_takes_the_transferee_over_with_replaces() {
+    // Three ringsides through Kamailio: 1001 transfers its call with 1002 to 1003, with whom it
+    // consulted. 1002 must INVITE 1003 with Replaces; 1003 must take it at once and drop 1001.
+    let pbx = Pbx::start(PbxOptions::default());
+    let proxy = pbx.proxy_uri("udp");
+    let mut transferee = Ringside::start(&config("1002", "pbx.test", &proxy, ""), "pw1002", &["listen", "--answer-after", "0"]);
+    let mut target = Ringside::start(&config("1003", "pbx.test", &proxy, ""), "pw1003", &["listen", "--answer-after", "0"]);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &proxy, ""), "pw1001", &["drive"]);
+    for p in [&mut transferee, &mut target, &mut phone] {
+        p.expect_event("registered", 5 * SEC);
+    }
+    let a = drive_call(&mut phone, "1002");
+    let b = drive_call(&mut phone, "1003");
+    let consultation = target.expect_event("answered", 5 * SEC)["call"].clone();
+    phone.send(&format!(r#"{{"cmd":"transfer","call":"{a}","to_call":"{b}"}}"#));
+    // The target: a new call, answered without ringing the user, and the old one left.
+    let replacing = target.expect_event("incoming", 5 * SEC);
+    assert_eq!(replacing["from"], "sip:1002@pbx.test");
+    assert_eq!(target.expect_event("answered", 5 * SEC)["call"], replacing["call"]);
+    let left = target.expect_event("call_ended", 5 * SEC);
+    assert_eq!(left["call"], consultation);
+    // The transferor: both its calls end, the transferred one with `transferred`.
+    assert_eq!(phone.expect_event("transferred", 5 * SEC)["call"], a.as_str());
+    let mut ended: Vec<String> = (0..2).map(|_| phone.expect_event("call_ended", 5 * SEC)["call"].as_str().unwrap().to_string()).collect();
+    ended.sort();
+    let mut both = vec![a.clone(), b.clone()];
+    both.sort();
+    assert_eq!(ended, both);
+    // The transferee talks to the target now.
+    transferee.expect_event("transferred", 5 * SEC);
+}
+
+/// Ringside (drive) on 1001 and a sipp callee reached as 1009 through the PBX.
+fn calling_sipp(scenario: &str) -> (Pbx, Sipp, Ringside) {
+    let uas_port = free_port();
+    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
+    let sipp = Sipp::uas(scenario, uas_port, 1);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    (pbx, sipp, phone)
+}
+
+#[test]
+fn rfc3261_13_2_2_4_forked_answers_keep_the_first_and_bye_the_other() {
+    let (_pbx, mut callee, mut phone) = calling_sipp("uas-forked");
+    let call = drive_call(&mut phone, "1009");
+    assert!(phone.events.iter().filter(|e| e["event"] == "ringing").count() <= 1, "two early dialogs ring once");
+    std::thread::sleep(SEC);
+    assert!(phone.wait_event("call_ended", Duration::from_millis(200)).is_none(), "the first answer's call goes on");
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert!(callee.passed(5 * SEC), "forkA got ACK and BYE, forkB its BYE at the end: {}", callee.errors());
+    assert_eq!(phone.events.iter().filter(|e| e["event"] == "answered").count(), 1, "one call, answered once");
+}
+
+#[test]
+fn rfc3261_9_1_cancel_crossing_the_answer_is_followed_by_ack_and_bye() {
+    let (_pbx, mut callee, mut phone) = calling_sipp("uas-cancel-race");
+    phone.send(r#"{"cmd":"call","target":"1009"}"#);
+    let call = phone.expect_event("ringing", 5 * SEC)["call"].as_str().unwrap().to_string();
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert!(callee.passed(5 * SEC), "the late 2xx got its ACK and a BYE: {}", callee.errors());
+}
+
+#[test]
+fn call_with_dtmf_sends_the_digits_by_info_once_answered() {
+    let uas_port = free_port();
+    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
+    let mut callee = Sipp::uas("uas-dtmf-info", uas_port, 1);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["call", "1009", "--dtmf", "12", "--hangup-after", "1"]);
+    phone.expect_event("answered", 5 * SEC);
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    assert!(callee.passed(5 * SEC), "INFO 1, INFO 2, BYE: {}", callee.errors());
 }

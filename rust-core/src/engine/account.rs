@@ -202,6 +202,9 @@ impl AccountTask {
     }
 
     fn set_route(&self, destination: Option<SipAddr>, contact: Option<String>) {
+        if let Some(flow) = &destination {
+            self.stack.pin_domain(&self.setup.account.domain, flow.clone());
+        }
         if let Ok(mut route) = self.setup.route.lock() {
             *route = AccountRoute { destination, contact };
         }

@@ -257,6 +257,7 @@ impl CallHub {
             CallEvent::Answered => PhoneEvent::Answered { call },
             CallEvent::Held { by_remote } => PhoneEvent::Held { call, by_remote },
             CallEvent::Resumed { by_remote } => PhoneEvent::Resumed { call, by_remote },
+            CallEvent::Muted { on } => PhoneEvent::Muted { call, muted: on },
             CallEvent::Dtmf { digit } => PhoneEvent::Dtmf { call, digit: digit.to_string() },
             CallEvent::Transferred { target } => PhoneEvent::Transferred { call, target },
             CallEvent::TransferFailed { target, sip_code } => PhoneEvent::TransferFailed { call, target, sip_code },

@@ -53,6 +53,11 @@ pub enum PhoneEvent {
         call: String,
         by_remote: bool,
     },
+    /// Our microphone on this call is off (`muted`) or back on.
+    Muted {
+        call: String,
+        muted: bool,
+    },
     /// The far end reached the transfer target; our leg ends next.
     Transferred {
         call: String,

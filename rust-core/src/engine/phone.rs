@@ -125,6 +125,11 @@ impl Phone {
         self.command(call, CallInput::Hold).await
     }
 
+    /// Mutes (or unmutes) our microphone on `call`; `muted` follows.
+    pub async fn mute(&self, call: &str, on: bool) -> Result<(), EngineError> {
+        self.command(call, CallInput::Mute { on }).await
+    }
+
     pub async fn resume(&self, call: &str) -> Result<(), EngineError> {
         self.command(call, CallInput::Resume).await
     }

@@ -30,7 +30,11 @@ pub struct SipStack {
     pub config: SipConfig,
     /// CANCEL Reasons by Call-ID (rsipstack's dialogs drop them).
     pub cancel_reasons: CancelReasons,
+    pinned: Pins,
 }
+
+/// Account domains and the flow address each account reached its registrar by.
+type Pins = Arc<std::sync::Mutex<std::collections::HashMap<String, SipAddr>>>;
 
 /// Hears rsipstack's transport events and broadcasts closed flows by [`flow_id`]: the remote
 /// address alone is not enough, every flow to the registrar shares it.
@@ -56,7 +60,12 @@ impl TransportEventInspector for FlowWatcher {
 
 /// rsipstack asks this for the address of a host name (a proxy or an SRV target), so the DNS
 /// servers the shell configured answer those lookups too.
-struct LocatorResolver(Arc<Locator>);
+///
+/// An account's own domain resolves to the flow its registration uses (RFC 3261 §8.1.2: with
+/// an outbound proxy, every request outside a dialog goes there). rsipstack sends a CANCEL
+/// to its Request-URI's host, and `sip:1009@pbx.example` must not leave for the domain's own
+/// address, or no address at all, when the INVITE went to the proxy.
+struct LocatorResolver(Arc<Locator>, Pins);
 
 #[async_trait::async_trait]
 impl DomainResolver for LocatorResolver {
@@ -64,6 +73,9 @@ impl DomainResolver for LocatorResolver {
         let rsipstack::sip::Host::Domain(domain) = &target.addr.host else {
             return Ok(target.clone());
         };
+        if let Some(pinned) = self.1.lock().ok().and_then(|p| p.get(&domain.to_string().to_ascii_lowercase()).cloned()) {
+            return Ok(pinned);
+        }
         let default_port = if target.r#type == Some(Transport::Tls) { 5061 } else { 5060 };
         let port = target.addr.port.as_ref().map(|p| p.value()).unwrap_or(default_port);
         match self.0.address(&domain.to_string(), port).await {
@@ -79,7 +91,8 @@ impl SipStack {
         // One process-wide rustls provider; the first TLS flow panics without it (rustls 0.23).
         let _ = rustls::crypto::ring::default_provider().install_default();
         let cancel = CancellationToken::new();
-        let transport_layer = TransportLayer::new_with_domain_resolver(cancel.clone(), Box::new(LocatorResolver(locator)));
+        let pinned = Pins::default();
+        let transport_layer = TransportLayer::new_with_domain_resolver(cancel.clone(), Box::new(LocatorResolver(locator, pinned.clone())));
         let udp = UdpConnection::create_connection(SocketAddr::new(bind_ip, config.local_port), None, Some(cancel.child_token()))
             .await
             .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
@@ -112,7 +125,15 @@ impl SipStack {
                 tracing::error!(error = %e, "SIP endpoint stopped");
             }
         });
-        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, udp_addr, config: config.clone(), cancel_reasons }))
+        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, udp_addr, config: config.clone(), cancel_reasons, pinned }))
+    }
+
+    /// From now on `domain` resolves to `flow`: the address an account reaches its registrar
+    /// (or outbound proxy) by.
+    pub fn pin_domain(&self, domain: &str, flow: SipAddr) {
+        if let Ok(mut pins) = self.pinned.lock() {
+            pins.insert(domain.to_ascii_lowercase(), flow);
+        }
     }
 
     pub fn cancel_token(&self) -> CancellationToken {

@@ -126,6 +126,10 @@ pub enum CallInput {
     },
     /// User commands.
     Answer,
+    /// Stop (or restart) sending our audio; the media engine reads `is_muted`.
+    Mute {
+        on: bool,
+    },
     Hold,
     Resume,
     /// Send these DTMF digits (by SIP INFO until RFC 4733 arrives with media).
@@ -228,6 +232,10 @@ pub enum CallEvent {
     Resumed {
         by_remote: bool,
     },
+    /// Our microphone is off (`on`) or back on.
+    Muted {
+        on: bool,
+    },
     Dtmf {
         digit: char,
     },
@@ -308,6 +316,7 @@ pub struct CallMachine {
     /// We are being transferred to this target (one REFER at a time).
     referred_to: Option<String>,
     session_timer: Option<SessionTimer>,
+    muted: bool,
 }
 
 impl CallMachine {
@@ -323,6 +332,7 @@ impl CallMachine {
             transfer: None,
             referred_to: None,
             session_timer: None,
+            muted: false,
         };
         m.actions.push_back(CallAction::Event(CallEvent::Incoming));
         m.actions.push_back(CallAction::SendRinging);
@@ -341,6 +351,7 @@ impl CallMachine {
             transfer: None,
             referred_to: None,
             session_timer: None,
+            muted: false,
         }
     }
 
@@ -354,6 +365,11 @@ impl CallMachine {
 
     pub fn is_active(&self) -> bool {
         matches!(self.state, State::Active { .. })
+    }
+
+    /// Whether our audio is muted: the media engine sends silence (or nothing, with DTX).
+    pub fn is_muted(&self) -> bool {
+        self.muted
     }
 
     pub fn poll_action(&mut self) -> Option<CallAction> {
@@ -452,6 +468,11 @@ impl CallMachine {
                 self.end(now, EndReason::LocalHangup, None);
             }
             (State::Active { .. }, TransportFailed) => self.end(now, EndReason::Failed, None),
+            // Muting is the user's, on a call that is up or still being set up.
+            (State::Active { .. } | State::Accepting | State::Dialing | State::Alerting, Mute { on }) if on != self.muted => {
+                self.muted = on;
+                self.actions.push_back(CallAction::Event(CallEvent::Muted { on }));
+            }
             (_, SessionTimerAgreed { interval, we_refresh }) => self.session_timer = Some(SessionTimer::new(now, interval, we_refresh)),
             (State::Active { hold, .. }, RemoteRefresh) => {
                 self.refreshed(now);

@@ -379,3 +379,17 @@ fn rfc3891_a_replaced_call_is_left_with_bye() {
     m.handle(t, CallInput::Replaced);
     assert_eq!(drain(&mut m), vec![CallAction::SendBye, ended(EndReason::RemoteHangup, None, Some(Duration::ZERO))]);
 }
+
+#[test]
+fn mute_is_reported_once_per_change_and_kept_across_hold() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::Mute { on: true });
+    m.handle(t, CallInput::Mute { on: true });
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Muted { on: true })]);
+    m.handle(t, CallInput::Hold);
+    m.handle(t, CallInput::ReofferAnswered { code: 200 });
+    drain(&mut m);
+    assert!(m.is_muted(), "hold does not unmute");
+    m.handle(t, CallInput::Mute { on: false });
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Muted { on: false })]);
+}
