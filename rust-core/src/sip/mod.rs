@@ -3,4 +3,5 @@
 pub mod digest;
 pub mod inbound;
 pub mod message_summary;
+pub mod sdp;
 pub mod wire;
