@@ -3,5 +3,6 @@
 //! Layers (design §1): `sip` closes rsipstack's gaps (digest, inbound checks); `signalling`
 //! holds our sans-IO state machines; `engine` ties them to sockets and timers on tokio.
 pub mod engine;
+pub mod media;
 pub mod signalling;
 pub mod sip;
