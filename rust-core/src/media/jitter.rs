@@ -1,0 +1,244 @@
+//! Adaptive jitter buffer: packets in as they arrive, one frame out per 20 ms playout tick.
+//!
+//! Sans-IO: `push(now, seq, payload)` and `pop(now)`; time comes from the caller, so tests
+//! replay arrival traces on a virtual clock. The target delay follows the recent spread of
+//! network delay (a high percentile over a sliding window, which forgets a spike in a few
+//! seconds); the buffer starts playing once it holds that much, conceals what is missing
+//! (asking for FEC when the next packet is here), drops late and duplicate packets, and
+//! drops a frame when it holds well over its target for a while (clock drift, a spike past).
+
+use std::collections::BTreeMap;
+use std::collections::VecDeque;
+use std::time::Instant;
+
+/// What the player does for the next 20 ms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Playout {
+    /// Not started (or nothing heard yet): play silence.
+    Waiting,
+    /// Decode this payload.
+    Frame(Vec<u8>),
+    /// The frame is lost; its successor is here: rebuild from the successor's FEC.
+    Recover(Vec<u8>),
+    /// The frame is lost: conceal.
+    Conceal,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct JitterStats {
+    pub played: u64,
+    pub concealed: u64,
+    pub recovered: u64,
+    pub late: u64,
+    pub duplicates: u64,
+    pub dropped_for_drift: u64,
+    /// Current target delay.
+    pub target_ms: u32,
+    /// Mean delay a frame spent in the buffer over the call.
+    pub mean_buffer_ms: f32,
+}
+
+impl JitterStats {
+    /// Share of played frames that were concealed (0..1).
+    pub fn concealed_ratio(&self) -> f32 {
+        let all = self.played + self.concealed + self.recovered;
+        if all == 0 {
+            0.0
+        } else {
+            self.concealed as f32 / all as f32
+        }
+    }
+}
+
+const WINDOW: usize = 250; // 5 s of packets
+const MIN_TARGET_MS: u32 = 20;
+const MAX_TARGET_MS: u32 = 400;
+/// Frames over target, held for this many ticks, before one is dropped.
+const DRIFT_TICKS: u32 = 25;
+
+pub struct JitterBuffer {
+    frame_ms: u32,
+    packets: BTreeMap<u64, (Instant, Vec<u8>)>,
+    /// Extended sequence number of the next frame to play.
+    next: Option<u64>,
+    highest: Option<u64>,
+    started: bool,
+    /// (arrival, extended seq) of recent packets: their delay relative to the first.
+    recent: VecDeque<(Instant, u64)>,
+    base: Option<(Instant, u64)>,
+    target_ms: u32,
+    over_target_ticks: u32,
+    /// The relative delay (see `learn`) most packets arrive within.
+    latest_rel_ms: f64,
+    stats: JitterStats,
+    buffered_sum_ms: f64,
+}
+
+impl JitterBuffer {
+    pub fn new(frame_ms: u32) -> Self {
+        JitterBuffer {
+            frame_ms,
+            packets: BTreeMap::new(),
+            next: None,
+            highest: None,
+            started: false,
+            recent: VecDeque::with_capacity(WINDOW),
+            base: None,
+            target_ms: 40,
+            over_target_ticks: 0,
+            latest_rel_ms: 0.0,
+            stats: JitterStats::default(),
+            buffered_sum_ms: 0.0,
+        }
+    }
+
+    pub fn stats(&self) -> JitterStats {
+        let mut s = self.stats;
+        s.target_ms = self.target_ms;
+        let played = s.played + s.concealed + s.recovered;
+        s.mean_buffer_ms = if played == 0 { 0.0 } else { (self.buffered_sum_ms / played as f64) as f32 };
+        s
+    }
+
+    /// Packets waiting to be played.
+    pub fn buffered(&self) -> usize {
+        self.packets.len()
+    }
+
+    pub fn target_ms(&self) -> u32 {
+        self.target_ms
+    }
+
+    /// A packet arrived at `now` with RTP sequence number `seq`.
+    pub fn push(&mut self, now: Instant, seq: u16, payload: Vec<u8>) {
+        let ext = self.extend(seq);
+        if self.next.is_some_and(|n| ext < n) {
+            // Too late to play, but its delay is the lesson: the target grows for the next one.
+            self.stats.late += 1;
+            self.learn(now, ext);
+            return;
+        }
+        if self.packets.contains_key(&ext) {
+            self.stats.duplicates += 1;
+            return;
+        }
+        self.packets.insert(ext, (now, payload));
+        self.highest = Some(self.highest.map_or(ext, |h| h.max(ext)));
+        if self.next.is_none() {
+            self.next = Some(ext);
+        } else if !self.started {
+            // Before playing, an earlier packet that arrives reordered starts the stream.
+            self.next = self.next.map(|n| n.min(ext));
+        }
+        self.learn(now, ext);
+    }
+
+    /// The next 20 ms: what to play.
+    pub fn pop(&mut self, now: Instant) -> Playout {
+        let Some(next) = self.next else { return Playout::Waiting };
+        if !self.started {
+            // `target` is the level at a pop: the frame played and what the jitter needs.
+            if self.level_ms() < self.target_ms {
+                return Playout::Waiting;
+            }
+            self.started = true;
+        }
+        self.control_level();
+        let next = self.next.unwrap_or(next);
+        if self.packets.is_empty() && !self.overdue(now, next) {
+            // Underrun: nothing newer is here either and the frame may still come (within the
+            // delay spread we have seen): late, not lost. Conceal and wait for it; the delay
+            // grows by a frame, which is what the network asks for.
+            self.stats.concealed += 1;
+            self.buffered_sum_ms += f64::from(self.target_ms);
+            return Playout::Conceal;
+        }
+        self.next = Some(next + 1);
+        if let Some((arrived, payload)) = self.packets.remove(&next) {
+            self.stats.played += 1;
+            self.buffered_sum_ms += now.saturating_duration_since(arrived).as_secs_f64() * 1000.0;
+            return Playout::Frame(payload);
+        }
+        self.buffered_sum_ms += f64::from(self.target_ms);
+        match self.packets.get(&(next + 1)) {
+            Some((_, successor)) => {
+                self.stats.recovered += 1;
+                Playout::Recover(successor.clone())
+            }
+            None => {
+                self.stats.concealed += 1;
+                Playout::Conceal
+            }
+        }
+    }
+
+    /// How much audio is buffered ahead of the playout point.
+    fn level_ms(&self) -> u32 {
+        match (self.next, self.highest) {
+            (Some(n), Some(h)) if h >= n => ((h - n + 1) as u32) * self.frame_ms,
+            _ => 0,
+        }
+    }
+
+    /// Clock drift and spikes past: holding a frame over target for half a second, drop
+    /// the oldest frame (a 20 ms skip is less audible than growing delay).
+    fn control_level(&mut self) {
+        // A frame over the right level at a pop, for half a second.
+        if self.level_ms() >= self.target_ms + self.frame_ms {
+            self.over_target_ticks += 1;
+            if self.over_target_ticks >= DRIFT_TICKS {
+                self.over_target_ticks = 0;
+                if let Some(n) = self.next {
+                    self.packets.remove(&n);
+                    self.next = Some(n + 1);
+                    self.stats.dropped_for_drift += 1;
+                }
+            }
+        } else {
+            self.over_target_ticks = 0;
+        }
+    }
+
+    /// Whether frame `seq` should have arrived by `now` given the delays seen (with a frame of
+    /// grace): then it is lost, and waiting for it would only add delay.
+    fn overdue(&self, now: Instant, seq: u64) -> bool {
+        let Some((t0, s0)) = self.base else { return true };
+        let expected_ms = (seq as f64 - s0 as f64) * f64::from(self.frame_ms) + self.latest_rel_ms + f64::from(self.frame_ms);
+        now.saturating_duration_since(t0).as_secs_f64() * 1000.0 > expected_ms
+    }
+
+    /// RFC 3550 A.1-style extension of a 16-bit sequence number to 64 bits.
+    fn extend(&self, seq: u16) -> u64 {
+        let Some(reference) = self.highest else { return u64::from(seq) + (1 << 16) };
+        let cycle = reference & !0xFFFF;
+        let candidates = [cycle.wrapping_sub(1 << 16), cycle, cycle + (1 << 16)];
+        candidates.iter().map(|c| c + u64::from(seq)).min_by_key(|e| e.abs_diff(reference)).unwrap_or(reference)
+    }
+
+    /// Each packet's delay relative to the first one's (arrival minus send time implied by its
+    /// sequence number); the target is the 99th percentile of the window above its minimum.
+    fn learn(&mut self, now: Instant, ext: u64) {
+        let (t0, s0) = *self.base.get_or_insert((now, ext));
+        self.recent.push_back((now, ext));
+        if self.recent.len() > WINDOW {
+            self.recent.pop_front();
+        }
+        let frame = f64::from(self.frame_ms);
+        let mut delays: Vec<f64> =
+            self.recent.iter().map(|(at, s)| at.saturating_duration_since(t0).as_secs_f64() * 1000.0 - (*s as f64 - s0 as f64) * frame).collect();
+        delays.sort_by(|a, b| a.total_cmp(b));
+        let min = delays[0];
+        let p99 = delays[((delays.len() - 1) as f64 * 0.99) as usize];
+        self.latest_rel_ms = p99;
+        let spread = (p99 - min).max(0.0) as u32;
+        // The spread rounded up to whole frames (a couple of ms of scheduling slack included).
+        let target = (spread + 2).div_ceil(self.frame_ms) * self.frame_ms;
+        // Until a second of packets tells us better, keep a cautious 40 ms.
+        let floor = if self.recent.len() < 50 { 40 } else { MIN_TARGET_MS };
+        self.target_ms = target.clamp(floor, MAX_TARGET_MS);
+    }
+}
+
+#[cfg(test)]
+#[path = "jitter_tests.rs"]
+mod tests;

@@ -1,0 +1,101 @@
+use super::*;
+use crate::media::traces::{replay, trace, Network};
+use std::time::Duration;
+
+fn ms(t0: Instant, ms: u64) -> Instant {
+    t0 + Duration::from_millis(ms)
+}
+
+#[test]
+fn waits_for_its_target_then_plays_in_order() {
+    let t0 = Instant::now();
+    let mut jb = JitterBuffer::new(20);
+    assert_eq!(jb.pop(t0), Playout::Waiting);
+    jb.push(t0, 10, vec![10]);
+    assert_eq!(jb.pop(ms(t0, 0)), Playout::Waiting, "one frame is under the cautious 40 ms start");
+    jb.push(ms(t0, 20), 11, vec![11]);
+    assert_eq!(jb.pop(ms(t0, 20)), Playout::Frame(vec![10]));
+    jb.push(ms(t0, 40), 12, vec![12]);
+    assert_eq!(jb.pop(ms(t0, 40)), Playout::Frame(vec![11]));
+    assert_eq!(jb.pop(ms(t0, 60)), Playout::Frame(vec![12]));
+    // 13 is due by 80 ms (60 ms of sequence, a frame of grace, no jitter seen yet).
+    assert_eq!(jb.pop(ms(t0, 70)), Playout::Conceal, "underrun: 13 is late, not yet lost");
+    jb.push(ms(t0, 75), 13, vec![13]);
+    assert_eq!(jb.pop(ms(t0, 90)), Playout::Frame(vec![13]), "and played when it comes");
+    assert_eq!(jb.pop(ms(t0, 110)), Playout::Conceal);
+    assert_eq!(jb.pop(ms(t0, 130)), Playout::Conceal, "14 overdue: lost, the playout moves on");
+    jb.push(ms(t0, 135), 14, vec![14]);
+    assert_eq!(jb.stats().late, 1);
+}
+
+#[test]
+fn a_gap_asks_for_fec_when_the_successor_is_here_and_conceals_otherwise() {
+    let t0 = Instant::now();
+    let mut jb = JitterBuffer::new(20);
+    for s in [1u16, 2, 4, 6] {
+        jb.push(ms(t0, u64::from(s) * 20), s, vec![s as u8]);
+    }
+    assert_eq!(jb.pop(ms(t0, 120)), Playout::Frame(vec![1]));
+    assert_eq!(jb.pop(ms(t0, 140)), Playout::Frame(vec![2]));
+    assert_eq!(jb.pop(ms(t0, 160)), Playout::Recover(vec![4]), "3 lost, 4 carries its FEC");
+    assert_eq!(jb.pop(ms(t0, 180)), Playout::Frame(vec![4]));
+    assert_eq!(jb.pop(ms(t0, 200)), Playout::Recover(vec![6]));
+    assert_eq!((jb.stats().recovered, jb.stats().concealed), (2, 0));
+}
+
+#[test]
+fn late_and_duplicate_packets_are_dropped_and_counted() {
+    let t0 = Instant::now();
+    let mut jb = JitterBuffer::new(20);
+    jb.push(t0, 1, vec![1]);
+    jb.push(t0, 1, vec![1]);
+    jb.push(t0, 2, vec![2]);
+    jb.push(t0, 3, vec![3]);
+    assert_eq!(jb.pop(t0), Playout::Frame(vec![1]));
+    jb.push(t0, 1, vec![1]);
+    let s = jb.stats();
+    assert_eq!((s.duplicates, s.late), (1, 1));
+}
+
+#[test]
+fn sequence_numbers_wrap() {
+    let t0 = Instant::now();
+    let mut jb = JitterBuffer::new(20);
+    for (i, s) in [65534u16, 65535, 0, 1, 2].into_iter().enumerate() {
+        jb.push(ms(t0, i as u64 * 20), s, vec![i as u8]);
+    }
+    let played: Vec<Playout> = (0..4).map(|i| jb.pop(ms(t0, 80 + i * 20))).collect();
+    assert_eq!(played, (0..4).map(|i| Playout::Frame(vec![i])).collect::<Vec<_>>());
+}
+
+#[test]
+fn the_target_grows_with_jitter_and_shrinks_after_it() {
+    let t0 = Instant::now();
+    let mut jb = JitterBuffer::new(20);
+    for s in 0..100u16 {
+        let jitter = if s % 2 == 0 { 0 } else { 70 };
+        jb.push(ms(t0, u64::from(s) * 20 + jitter), s, vec![]);
+    }
+    assert!(jb.target_ms() >= 80, "{}", jb.target_ms());
+    for s in 100..500u16 {
+        jb.push(ms(t0, u64::from(s) * 20 + 70), s, vec![]);
+    }
+    assert!(jb.target_ms() <= 40, "forgot the jitter once it passed: {}", jb.target_ms());
+}
+
+/// Every network of the trace set: little concealment of packets that did arrive, and a delay
+/// close to what hindsight would have chosen.
+#[test]
+fn replayed_traces_stay_near_the_oracle_with_little_late_concealment() {
+    for network in Network::ALL {
+        let score = replay(&trace(network, 60, 7));
+        assert!(score.late_concealed <= 0.02, "{network:?}: {score:?}");
+        assert!(score.buffer_ms <= score.oracle_ms * 1.6 + 20.0, "{network:?}: {score:?}");
+    }
+}
+
+#[test]
+fn clock_drift_does_not_grow_the_delay_without_bound() {
+    let score = replay(&trace(Network::ClockDrift, 120, 3));
+    assert!(score.buffer_ms < 120.0, "{score:?}");
+}
