@@ -1,0 +1,255 @@
+//! RTP packets out and RTCP bookkeeping (RFC 3550) over the `rtp` and `rtcp` crates: sequence
+//! numbers and timestamps from a random start, one SSRC per stream, receiver statistics
+//! (interarrival jitter, loss, extended highest sequence) and round-trip time from
+//! sender/receiver reports (LSR/DLSR). Sans-IO: time comes from the caller.
+
+use bytes::Bytes;
+use rtcp::reception_report::ReceptionReport;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use webrtc_util::{Marshal, Unmarshal};
+
+pub struct RtpSender {
+    pub ssrc: u32,
+    seq: u16,
+    timestamp: u32,
+    pub packets: u32,
+    pub octets: u32,
+}
+
+impl RtpSender {
+    pub fn new(ssrc: u32) -> Self {
+        let ssrc = if ssrc == 0 { rand::random() } else { ssrc };
+        RtpSender { ssrc, seq: rand::random(), timestamp: rand::random(), packets: 0, octets: 0 }
+    }
+
+    /// The next packet: `payload` of type `pt`, the timestamp then advancing by `step`.
+    pub fn packet(&mut self, pt: u8, payload: &[u8], step: u32, marker: bool) -> Vec<u8> {
+        let out = self.packet_at(pt, payload, self.timestamp, marker);
+        self.timestamp = self.timestamp.wrapping_add(step);
+        out
+    }
+
+    /// A packet with an explicit timestamp (RFC 4733 events keep their start's).
+    pub fn packet_at(&mut self, pt: u8, payload: &[u8], timestamp: u32, marker: bool) -> Vec<u8> {
+        let packet = rtp::packet::Packet {
+            header: rtp::header::Header { version: 2, marker, payload_type: pt, sequence_number: self.seq, timestamp, ssrc: self.ssrc, ..Default::default() },
+            payload: Bytes::copy_from_slice(payload),
+        };
+        self.seq = self.seq.wrapping_add(1);
+        self.packets = self.packets.wrapping_add(1);
+        self.octets = self.octets.wrapping_add(payload.len() as u32);
+        packet.marshal().map(|b| b.to_vec()).unwrap_or_default()
+    }
+
+    pub fn timestamp(&self) -> u32 {
+        self.timestamp
+    }
+
+    /// Skips `step` of timestamp without sending (silence under DTX, or mute).
+    pub fn skip(&mut self, step: u32) {
+        self.timestamp = self.timestamp.wrapping_add(step);
+    }
+
+    pub fn sender_report(&self, ts_now: u32) -> rtcp::sender_report::SenderReport {
+        rtcp::sender_report::SenderReport {
+            ssrc: self.ssrc,
+            ntp_time: ntp_now(),
+            rtp_time: ts_now,
+            packet_count: self.packets,
+            octet_count: self.octets,
+            ..Default::default()
+        }
+    }
+}
+
+/// RTCP packets start with version 2 and a type of 200-204 (RFC 5761 §4 demultiplexing).
+pub fn is_rtcp(packet: &[u8]) -> bool {
+    packet.len() >= 8 && packet[0] >> 6 == 2 && (200..=204).contains(&packet[1])
+}
+
+/// A parsed incoming RTP packet.
+pub fn parse_rtp(packet: &[u8]) -> Option<rtp::packet::Packet> {
+    let mut buf = packet;
+    rtp::packet::Packet::unmarshal(&mut buf).ok().filter(|p| p.header.version == 2)
+}
+
+pub fn ntp_now() -> u64 {
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + Duration::from_secs(2_208_988_800);
+    (d.as_secs() << 32) | ((u64::from(d.subsec_nanos()) << 32) / 1_000_000_000)
+}
+
+/// Receiver-side statistics for one remote SSRC.
+#[derive(Debug)]
+pub struct RtpReceiver {
+    clock_rate: u32,
+    pub remote_ssrc: Option<u32>,
+    base_seq: u64,
+    max_ext: Option<u64>,
+    pub received: u64,
+    expected_prior: u64,
+    received_prior: u64,
+    transit: Option<f64>,
+    /// RFC 3550 A.8 jitter, in timestamp units.
+    jitter: f64,
+    /// (middle 32 bits of the last SR's NTP time, when it arrived).
+    last_sr: Option<(u32, Instant)>,
+    pub rtt: Option<Duration>,
+    t0: Instant,
+}
+
+impl RtpReceiver {
+    pub fn new(clock_rate: u32) -> Self {
+        RtpReceiver {
+            clock_rate,
+            remote_ssrc: None,
+            base_seq: 0,
+            max_ext: None,
+            received: 0,
+            expected_prior: 0,
+            received_prior: 0,
+            transit: None,
+            jitter: 0.0,
+            last_sr: None,
+            rtt: None,
+            t0: Instant::now(),
+        }
+    }
+
+    pub fn on_rtp(&mut self, now: Instant, header: &rtp::header::Header) {
+        if self.remote_ssrc != Some(header.ssrc) {
+            // A new source (a transfer, a PBX re-anchoring media): start its statistics afresh.
+            *self = RtpReceiver { t0: self.t0, last_sr: None, rtt: self.rtt, ..RtpReceiver::new(self.clock_rate) };
+            self.remote_ssrc = Some(header.ssrc);
+            self.base_seq = u64::from(header.sequence_number);
+        }
+        let ext = self.extend(header.sequence_number);
+        self.max_ext = Some(self.max_ext.map_or(ext, |m| m.max(ext)));
+        self.received += 1;
+        let arrival = now.saturating_duration_since(self.t0).as_secs_f64() * f64::from(self.clock_rate);
+        let transit = arrival - f64::from(header.timestamp);
+        if let Some(prev) = self.transit {
+            let mut d = (transit - prev).abs();
+            // A timestamp wrap is not jitter.
+            if d > f64::from(u32::MAX / 2) {
+                d = 0.0;
+            }
+            self.jitter += (d - self.jitter) / 16.0;
+        }
+        self.transit = Some(transit);
+    }
+
+    fn extend(&self, seq: u16) -> u64 {
+        let Some(reference) = self.max_ext else { return u64::from(seq) };
+        let cycle = reference & !0xFFFF;
+        [cycle.wrapping_sub(1 << 16), cycle, cycle + (1 << 16)]
+            .iter()
+            .map(|c| c.wrapping_add(u64::from(seq)))
+            .min_by_key(|e| e.abs_diff(reference))
+            .unwrap_or(reference)
+    }
+
+    pub fn expected(&self) -> u64 {
+        self.max_ext.map_or(0, |m| m.saturating_sub(self.base_seq) + 1)
+    }
+
+    pub fn lost(&self) -> u64 {
+        self.expected().saturating_sub(self.received)
+    }
+
+    pub fn loss_percent(&self) -> f32 {
+        let e = self.expected();
+        if e == 0 {
+            0.0
+        } else {
+            self.lost() as f32 * 100.0 / e as f32
+        }
+    }
+
+    pub fn jitter_ms(&self) -> f32 {
+        (self.jitter * 1000.0 / f64::from(self.clock_rate)) as f32
+    }
+
+    pub fn on_sender_report(&mut self, now: Instant, sr: &rtcp::sender_report::SenderReport) {
+        self.last_sr = Some((((sr.ntp_time >> 16) & 0xFFFF_FFFF) as u32, now));
+        for r in &sr.reports {
+            self.on_report_block(r);
+        }
+    }
+
+    /// RFC 3550 §6.4.1: RTT = now − LSR − DLSR, all in 1/65536 s.
+    pub fn on_report_block(&mut self, r: &ReceptionReport) {
+        if r.last_sender_report == 0 {
+            return;
+        }
+        let now = ((ntp_now() >> 16) & 0xFFFF_FFFF) as u32;
+        let rtt = now.wrapping_sub(r.last_sender_report).wrapping_sub(r.delay);
+        if rtt < 65536 * 10 {
+            self.rtt = Some(Duration::from_secs_f64(f64::from(rtt) / 65536.0));
+        }
+    }
+
+    /// Our reception report about the remote source (for an SR or RR we send).
+    pub fn report_block(&mut self, now: Instant) -> Option<ReceptionReport> {
+        let ssrc = self.remote_ssrc?;
+        let expected = self.expected();
+        let interval_expected = expected - self.expected_prior;
+        let interval_received = self.received - self.received_prior;
+        self.expected_prior = expected;
+        self.received_prior = self.received;
+        let lost_interval = interval_expected.saturating_sub(interval_received);
+        let fraction_lost = if interval_expected == 0 { 0 } else { ((lost_interval << 8) / interval_expected).min(255) as u8 };
+        let (lsr, dlsr) = match self.last_sr {
+            Some((lsr, at)) => (lsr, (now.saturating_duration_since(at).as_secs_f64() * 65536.0) as u32),
+            None => (0, 0),
+        };
+        Some(ReceptionReport {
+            ssrc,
+            fraction_lost,
+            total_lost: self.lost().min(0x7F_FFFF) as u32,
+            last_sequence_number: self.max_ext.unwrap_or(0) as u32,
+            jitter: self.jitter as u32,
+            last_sender_report: lsr,
+            delay: dlsr,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(seq: u16, ts: u32) -> rtp::header::Header {
+        rtp::header::Header { version: 2, sequence_number: seq, timestamp: ts, ssrc: 42, payload_type: 0, ..Default::default() }
+    }
+
+    #[test]
+    fn packets_parse_back_with_advancing_numbers() {
+        let mut s = RtpSender::new(7);
+        let a = parse_rtp(&s.packet(0, b"abc", 160, true)).unwrap();
+        let b = parse_rtp(&s.packet(0, b"def", 160, false)).unwrap();
+        assert_eq!(b.header.sequence_number, a.header.sequence_number.wrapping_add(1));
+        assert_eq!(b.header.timestamp, a.header.timestamp.wrapping_add(160));
+        assert!(a.header.marker && !b.header.marker);
+        assert_eq!(&a.payload[..], b"abc");
+        assert!(!is_rtcp(&s.packet(0, b"x", 160, false)));
+    }
+
+    #[test]
+    fn loss_and_jitter_per_rfc3550() {
+        let t0 = Instant::now();
+        let mut r = RtpReceiver::new(8000);
+        for i in 0..100u16 {
+            if i % 10 == 5 {
+                continue; // 10 % lost
+            }
+            // Every other packet 10 ms late: |D| alternates 80 timestamp units.
+            let late = if i % 2 == 1 { 10 } else { 0 };
+            r.on_rtp(t0 + Duration::from_millis(u64::from(i) * 20 + late), &header(65500u16.wrapping_add(i), u32::from(i) * 160));
+        }
+        assert_eq!((r.expected(), r.lost()), (100, 10), "across the sequence wrap");
+        assert!((r.loss_percent() - 10.0).abs() < 0.01);
+        assert!((r.jitter_ms() - 10.0).abs() < 2.5, "{}", r.jitter_ms());
+        let block = r.report_block(t0).unwrap();
+        assert_eq!((block.total_lost, block.fraction_lost), (10, 25));
+    }
+}
