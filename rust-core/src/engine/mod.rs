@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 mod incoming;
 pub mod instance;
+pub mod media_session;
 mod mwi;
 pub mod phone;
 pub mod register_request;
