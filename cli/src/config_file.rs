@@ -2,7 +2,7 @@
 //! A bad or missing field yields one clear sentence; the password is read from the environment
 //! variable the config names and never printed.
 
-use ringside_core::engine::{AccountConfig, CallsConfig, PhoneConfig, SipConfig};
+use ringside_core::engine::{AccountConfig, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -17,9 +17,9 @@ struct ConfigFile {
     /// Call handling: `waiting = "ring" | "busy"`.
     #[serde(default)]
     calls: CallsConfig,
-    /// Parsed by the media engine (issue 4); accepted here so one file serves every version.
+    /// Codecs, SRTP policy, Opus complexity.
     #[serde(default)]
-    media: Option<toml::Value>,
+    media: MediaConfig,
     /// RFC 8599 push parameters (issue 5).
     #[serde(default)]
     push: Option<toml::Value>,
@@ -38,7 +38,7 @@ pub fn load(path: &Path, data_dir: Option<PathBuf>) -> Result<Loaded, String> {
         let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
         format!("bad config {}: {}{at}", path.display(), e.message().trim())
     })?;
-    let _ = (&file.media, &file.push);
+    let _ = &file.push;
     let mut accounts = file.accounts;
     if let Some(a) = file.account {
         accounts.insert(0, a);
@@ -55,7 +55,7 @@ pub fn load(path: &Path, data_dir: Option<PathBuf>) -> Result<Loaded, String> {
         }
     }
     let data_dir = data_dir.unwrap_or_else(default_data_dir);
-    Ok(Loaded { phone: PhoneConfig { data_dir, accounts, sip: file.sip, calls: file.calls }, passwords })
+    Ok(Loaded { phone: PhoneConfig { data_dir, accounts, sip: file.sip, calls: file.calls, media: file.media }, passwords })
 }
 
 fn default_data_dir() -> PathBuf {

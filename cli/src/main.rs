@@ -44,6 +44,8 @@ enum Command {
         /// Send these DTMF digits (0-9, *, #, A-D) once the call is answered.
         #[arg(long)]
         dtmf: Option<String>,
+        #[command(flatten)]
+        audio: AudioArgs,
     },
     /// Stay registered and handle incoming calls as told.
     Listen {
@@ -59,11 +61,30 @@ enum Command {
         /// Exit after this many calls have ended.
         #[arg(long)]
         calls: Option<u32>,
+        #[command(flatten)]
+        audio: AudioArgs,
     },
     /// JSON-lines commands on stdin, events on stdout; exits on {"cmd":"quit"} or EOF.
     Drive,
     /// The main job: local PBX, desk phone and Ringside on one extension.
     Demo,
+}
+
+/// A call's audio from and to files (any WAV in; 48 kHz mono 16-bit out).
+#[derive(clap::Args, Debug, Default)]
+struct AudioArgs {
+    /// Play this WAV file into the call (once, then silence).
+    #[arg(long, value_name = "WAV")]
+    play: Option<PathBuf>,
+    /// Record what the call hears to this WAV file (a second call gets `-2` appended).
+    #[arg(long, value_name = "WAV")]
+    record: Option<PathBuf>,
+}
+
+impl AudioArgs {
+    fn files(&self) -> session::Audio {
+        session::Audio { play: self.play.clone(), record: self.record.clone() }
+    }
 }
 
 fn main() -> ExitCode {
@@ -100,17 +121,19 @@ fn main() -> ExitCode {
                 Ok(session) => drive::drive(session).await,
                 Err(code) => code,
             },
-            Command::Call { target, hangup_after, dtmf } => match Session::start(&cli.config, cli.data_dir).await {
+            Command::Call { target, hangup_after, dtmf, audio } => match Session::start_with_audio(&cli.config, cli.data_dir, &audio.files()).await {
                 Ok(session) => calls_cli::call(session, target, hangup_after, dtmf).await,
                 Err(code) => code,
             },
-            Command::Listen { answer_after, hangup_after, decline, calls } => match Session::start(&cli.config, cli.data_dir).await {
-                Ok(session) => {
-                    let decline = decline.and_then(|d| d.parse().ok());
-                    calls_cli::listen(session, calls_cli::ListenOptions { answer_after, hangup_after, decline, calls }).await
+            Command::Listen { answer_after, hangup_after, decline, calls, audio } => {
+                match Session::start_with_audio(&cli.config, cli.data_dir, &audio.files()).await {
+                    Ok(session) => {
+                        let decline = decline.and_then(|d| d.parse().ok());
+                        calls_cli::listen(session, calls_cli::ListenOptions { answer_after, hangup_after, decline, calls }).await
+                    }
+                    Err(code) => code,
                 }
-                Err(code) => code,
-            },
+            }
         }
     })
 }

@@ -3,6 +3,7 @@
 
 use crate::config_file;
 use crate::events_out::JsonLines;
+use ringside_core::audio::wav::WavFactory;
 use ringside_core::engine::{Phone, PhoneEvent, StaticSecrets};
 use std::path::Path;
 use std::process::ExitCode;
@@ -14,6 +15,13 @@ use tokio::sync::mpsc;
 pub const EXIT_CONFIG: u8 = 2;
 pub const EXIT_REGISTRATION: u8 = 3;
 pub const EXIT_CALL: u8 = 4;
+
+/// The CLI's audio files (design §4 `--play WAV`, `--record WAV`).
+#[derive(Debug, Clone, Default)]
+pub struct Audio {
+    pub play: Option<std::path::PathBuf>,
+    pub record: Option<std::path::PathBuf>,
+}
 
 pub struct Session {
     pub phone: Phone,
@@ -32,10 +40,17 @@ pub enum Next {
 
 impl Session {
     pub async fn start(config: &Path, data_dir: Option<std::path::PathBuf>) -> Result<Session, ExitCode> {
+        Self::start_with_audio(config, data_dir, &Audio::default()).await
+    }
+
+    /// With `--play` / `--record` files as every call's audio.
+    pub async fn start_with_audio(config: &Path, data_dir: Option<std::path::PathBuf>, audio: &Audio) -> Result<Session, ExitCode> {
         let loaded = config_file::load(config, data_dir).map_err(|sentence| fail(EXIT_CONFIG, &sentence))?;
+        let devices = WavFactory::new(audio.play.clone(), audio.record.clone()).map_err(|e| fail(EXIT_CONFIG, &format!("--play: {e}")))?;
         let (listener, events) = JsonLines::new();
-        let phone =
-            Phone::start(loaded.phone, Arc::new(StaticSecrets(loaded.passwords)), Arc::new(listener)).await.map_err(|e| fail(EXIT_CONFIG, &e.to_string()))?;
+        let phone = Phone::start_with_audio(loaded.phone, Arc::new(StaticSecrets(loaded.passwords)), Arc::new(listener), Arc::new(devices))
+            .await
+            .map_err(|e| fail(EXIT_CONFIG, &e.to_string()))?;
         let watch = |kind| signal(kind).map_err(|e| fail(1, &format!("cannot watch signals: {e}")));
         Ok(Session {
             phone,

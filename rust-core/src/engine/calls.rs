@@ -2,14 +2,16 @@
 //! rsipstack's INVITE dialog reports and the user's commands, and carries out the machine's
 //! actions on that dialog. Only bytes and timers here; the rules are the machine's.
 
-use super::audio_offer::{offered_direction, AudioOffer};
+use super::call_media::{CallMedia, MediaSetup};
 use super::cancel_reasons::CancelReasons;
 use super::config::CallWaiting;
 use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
+use super::media_session::{MediaReport, MediaStats};
 use super::sip_stack::SipStack;
-use crate::signalling::call::{CallAction, CallEvent, CallInput, CallMachine};
+use crate::signalling::call::{CallAction, CallEvent, CallInput, CallMachine, MediaDirection};
 use crate::signalling::session_timer::{self, UasDecision};
+use crate::sip::sdp::offered_direction;
 use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog::TransactionHandle;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
@@ -21,7 +23,6 @@ use rsipstack::sip::{Header, Uri};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::SipAddr;
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -63,7 +64,7 @@ pub struct CallHub {
     /// Calls we placed because a far end REFERred us (new call → the call that asked).
     referrals: Mutex<HashMap<String, String>>,
     cancel_reasons: CancelReasons,
-    media_ip: IpAddr,
+    media: MediaSetup,
     waiting: CallWaiting,
     /// Calls answered and not ended: whether we hold each (call waiting needs to know).
     answered: Mutex<HashMap<String, bool>>,
@@ -76,7 +77,7 @@ impl CallHub {
         stack: &SipStack,
         listener: Arc<dyn PhoneListener>,
         accounts: Vec<CallAccount>,
-        media_ip: IpAddr,
+        media: MediaSetup,
         waiting: CallWaiting,
         min_se: u32,
     ) -> Arc<Self> {
@@ -87,7 +88,7 @@ impl CallHub {
             calls: Mutex::new(HashMap::new()),
             referrals: Mutex::new(HashMap::new()),
             cancel_reasons: stack.cancel_reasons.clone(),
-            media_ip,
+            media,
             waiting,
             answered: Mutex::new(HashMap::new()),
             min_se,
@@ -236,6 +237,21 @@ impl CallHub {
         }
     }
 
+    fn emit_stats(&self, uuid: &str, s: MediaStats) {
+        self.listener.on_event(PhoneEvent::MediaStats {
+            call: uuid.to_string(),
+            codec: s.codec,
+            srtp: s.srtp,
+            jitter_ms: s.jitter_ms,
+            loss_pct: s.loss_pct,
+            rtt_ms: s.rtt_ms,
+            mos: s.mos,
+            concealed_pct: s.concealed_pct,
+            packets_sent: s.packets_sent,
+            packets_received: s.packets_received,
+        });
+    }
+
     fn emit(&self, uuid: &str, event: CallEvent) {
         self.track(uuid, &event);
         // A call placed for a REFER: its transferor hears how it went (RFC 3515 §2.4.4).
@@ -305,6 +321,22 @@ impl CallHub {
             tokio::spawn(async move { tx.reply(rsipstack::sip::StatusCode::CallTransactionDoesNotExist).await.ok() });
             return;
         }
+        let (reports_tx, reports) = mpsc::unbounded_channel();
+        let mut media = match CallMedia::bind(&uuid, self.media.clone(), reports_tx) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "no RTP port for an incoming call");
+                tokio::spawn(async move { tx.reply(rsipstack::sip::StatusCode::ServiceUnavailable).await.ok() });
+                return;
+            }
+        };
+        if let Err(e) = media.take_offer(&String::from_utf8_lossy(&req.body)) {
+            // RFC 3264 §6: an offer we cannot answer is refused with 488; it never rings.
+            tracing::info!(error = %e, "incoming offer refused");
+            let warning = Header::Warning(format!("305 ringside \"{e}\"").into());
+            tokio::spawn(async move { tx.reply_with(rsipstack::sip::StatusCode::NotAcceptableHere, vec![warning], None).await.ok() });
+            return;
+        }
         let index = self.accounts.iter().position(|a| a.key == account.key).unwrap_or(0);
         let Some(commands) = self.register(&uuid, index, &from_uri) else {
             // Same call, another path: RFC 3261 §8.2.2.2 merged request.
@@ -355,8 +387,8 @@ impl CallHub {
         // hands ACK, CANCEL and our responses through the dialog.
         let mut driver = dialog.clone();
         tokio::spawn(async move { driver.handle(&mut tx).await.ok() }.instrument(span.clone()));
-        let io = CallIo::new(uuid, call_id, index, dialog, None, accept_headers, session_expires);
-        tokio::spawn(hub.run_call(io, states, commands, machine, None).instrument(span));
+        let io = CallIo::new(uuid, call_id, index, dialog, media, accept_headers, session_expires);
+        tokio::spawn(hub.run_call(io, states, commands, machine, None, reports).instrument(span));
     }
 
     /// Places a call from account `index` to `target` (an extension or a SIP URI).
@@ -373,9 +405,11 @@ impl CallHub {
         };
         let callee = if target.contains(':') { target.to_string() } else { format!("sip:{target}@{}", account.domain) };
         let callee = Uri::try_from(callee.as_str()).map_err(|e| EngineError::InvalidTarget(format!("{target:?}: {e}")))?;
-        let offer = AudioOffer::bind(self.media_ip).map_err(|e| EngineError::Transport(format!("RTP port: {e}")))?;
         let call_id = format!("{}@ringside", uuid::Uuid::new_v4());
         let uuid = call_uuid(&account.key, &call_id);
+        let (reports_tx, reports) = mpsc::unbounded_channel();
+        let mut media = CallMedia::bind(&uuid, self.media.clone(), reports_tx).map_err(|e| EngineError::Transport(format!("RTP port: {e}")))?;
+        let offer = media.offer(crate::signalling::call::MediaDirection::SendRecv);
         let caller = Uri::try_from(format!("sip:{}@{}", account.username, account.domain).as_str())
             .map_err(|e| EngineError::Config { field: "account", reason: e.to_string() })?;
         let option = InviteOption {
@@ -384,7 +418,7 @@ impl CallHub {
             callee,
             destination: Some(destination),
             content_type: Some("application/sdp".into()),
-            offer: Some(offer.sdp.clone().into_bytes()),
+            offer: Some(offer.into_bytes()),
             contact: Uri::try_from(contact.as_str()).map_err(|e| EngineError::Sip(e.to_string()))?,
             credential: Some(Credential {
                 username: account.username.clone(),
@@ -409,8 +443,8 @@ impl CallHub {
         self.attach(&uuid, &dialog);
         self.listener.on_event(PhoneEvent::Calling { call: uuid.clone(), target: target.to_string() });
         let span = tracing::info_span!("call", %call_id, direction = "out");
-        let io = CallIo::new(uuid.clone(), call_id, index, dialog, Some(offer), Vec::new(), None);
-        tokio::spawn(self.clone().run_call(io, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome)).instrument(span));
+        let io = CallIo::new(uuid.clone(), call_id, index, dialog, media, Vec::new(), None);
+        tokio::spawn(self.clone().run_call(io, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome), reports).instrument(span));
         Ok(uuid)
     }
 
@@ -421,9 +455,13 @@ impl CallHub {
         mut commands: mpsc::Receiver<CallInput>,
         mut machine: CallMachine,
         mut outcome: Option<rsipstack::platform::JoinHandle<rsipstack::dialog::invitation::InviteAsyncResult>>,
+        mut reports: mpsc::UnboundedReceiver<MediaReport>,
     ) {
         // Our own in-dialog requests (re-INVITE, INFO, REFER) run beside the loop and report here.
         let (own_tx, mut own_rx) = mpsc::channel::<CallInput>(8);
+        // The SDP answers to our re-offers.
+        let (answer_tx, mut answer_rx) = mpsc::channel::<String>(4);
+        io.answers = Some(answer_tx);
         loop {
             while let Some(action) = machine.poll_action() {
                 self.carry_out(&mut io, &own_tx, action).await;
@@ -436,6 +474,15 @@ impl CallHub {
             tokio::select! {
                 Some(input) = commands.recv() => machine.handle(now(), input),
                 Some(input) = own_rx.recv() => machine.handle(now(), input),
+                Some(answer) = answer_rx.recv() => {
+                    if let Err(e) = io.media.answered(&answer).await {
+                        tracing::warn!(error = %e, "answer to our re-offer not usable; media unchanged");
+                    }
+                }
+                Some(report) = reports.recv() => match report {
+                    MediaReport::Dtmf(digit) => machine.handle(now(), CallInput::RemoteDtmf { digit }),
+                    MediaReport::Stats(stats) => self.emit_stats(&io.uuid, stats),
+                },
                 state = states.recv() => match state {
                     Some(state) => {
                         if let Some(input) = self.input_from(&mut io, state).await {
@@ -451,6 +498,12 @@ impl CallHub {
                             let code = u16::from(resp.status_code.clone());
                             if (200..300).contains(&code) {
                                 machine.handle(now(), CallInput::Answered);
+                                if let Err(e) = io.media.answered(&String::from_utf8_lossy(&resp.body)).await {
+                                    // An answer we cannot use: a call without audio is no call.
+                                    tracing::warn!(error = %e, "the callee's answer is not usable");
+                                    self.listener.on_event(PhoneEvent::Error { message: format!("call {}: {e}", io.uuid) });
+                                    machine.handle(now(), CallInput::Hangup);
+                                }
                                 // RFC 4028 §7.2: the answer says whether a timer runs and who refreshes.
                                 if let Some((interval, we_refresh)) = session_timer::negotiate_uac(header(&resp, "Session-Expires").as_deref(), self.min_se) {
                                     io.session_expires = Some(interval.as_secs() as u32);
@@ -480,10 +533,10 @@ impl CallHub {
                 if req.body.is_empty() {
                     // No offer: a refresh. A re-INVITE wants our offer in the 2xx; an UPDATE
                     // gets a bare 2xx (an answer needs an offer).
-                    io.reoffer = Some(PendingReoffer { handle, with_sdp: req.method == rsipstack::sip::Method::Invite, timer });
+                    io.reoffer = Some(PendingReoffer { handle, with_sdp: req.method == rsipstack::sip::Method::Invite, timer, offer: String::new() });
                     return Some(CallInput::RemoteRefresh);
                 }
-                io.reoffer = Some(PendingReoffer { handle, with_sdp: true, timer });
+                io.reoffer = Some(PendingReoffer { handle, with_sdp: true, timer, offer: String::from_utf8_lossy(&req.body).to_string() });
                 Some(CallInput::RemoteOffer { direction: offered_direction(&String::from_utf8_lossy(&req.body)) })
             }
             DialogState::Info(_, req, handle) => {
@@ -516,7 +569,15 @@ impl CallHub {
                 }
             }
             DialogState::Early(_, resp) => Some(CallInput::Provisional { code: u16::from(resp.status_code.clone()) }),
-            DialogState::Confirmed(..) => Some(CallInput::AckReceived),
+            DialogState::Confirmed(..) => {
+                // An INVITE without an offer got ours in the 200; its ACK brings the answer.
+                if let Some(ack) = io.dialog.last_remote_ack().filter(|a| !a.body.is_empty()) {
+                    if let Err(e) = io.media.answered(&String::from_utf8_lossy(&ack.body)).await {
+                        tracing::warn!(error = %e, "the answer in the ACK is not usable");
+                    }
+                }
+                Some(CallInput::AckReceived)
+            }
             DialogState::Terminated(_, TerminatedReason::UacCancel) => {
                 Some(CallInput::RemoteCancelled { reason: self.cancel_reasons.take(&io.call_id).flatten() })
             }
@@ -528,11 +589,11 @@ impl CallHub {
 
     async fn carry_out(self: &Arc<Self>, io: &mut CallIo, own: &mpsc::Sender<CallInput>, action: CallAction) {
         let sdp_header = || Some(vec![Header::ContentType("application/sdp".into())]);
-        let CallIo { uuid, dialog, offer, reoffer, .. } = io;
+        let CallIo { uuid, dialog, media, reoffer, .. } = io;
         let dialog = &*dialog;
         let result = match action {
             CallAction::AnswerReoffer { direction } => {
-                let (Some(pending), Some(held)) = (reoffer.take(), offer.as_mut()) else {
+                let Some(pending) = reoffer.take() else {
                     return;
                 };
                 let mut headers = Vec::new();
@@ -543,18 +604,32 @@ impl CallHub {
                     headers.push(Header::Require("timer".into()));
                 }
                 let (handle, with_sdp) = (pending.handle, pending.with_sdp);
-                let body = if with_sdp {
-                    headers.push(Header::ContentType("application/sdp".into()));
-                    Some(held.with_direction(direction).into_bytes())
-                } else {
+                let body = if !with_sdp {
                     None
+                } else if pending.offer.is_empty() {
+                    // A re-INVITE without an offer: ours goes in the 2xx.
+                    Some(media.offer(direction))
+                } else {
+                    let hold_locally = matches!(direction, MediaDirection::SendOnly | MediaDirection::Inactive);
+                    match media.answer_reoffer(&pending.offer, hold_locally).await {
+                        Ok(answer) => Some(answer),
+                        Err(e) => {
+                            // RFC 3264 §8: a re-offer we cannot take leaves the session as it was.
+                            tracing::info!(error = %e, "re-offer refused");
+                            handle.reply(rsipstack::sip::StatusCode::NotAcceptableHere).await.ok();
+                            return;
+                        }
+                    }
                 };
-                handle.respond(rsipstack::sip::StatusCode::OK, Some(headers), body).await.ok();
+                if body.is_some() {
+                    headers.push(Header::ContentType("application/sdp".into()));
+                }
+                handle.respond(rsipstack::sip::StatusCode::OK, Some(headers), body.map(String::into_bytes)).await.ok();
                 Ok(())
             }
             CallAction::SendSessionRefresh { direction } => {
-                let Some(held) = offer.as_mut() else { return };
-                let body = held.with_direction(direction).into_bytes();
+                let body = media.offer(direction).into_bytes();
+                let answers = io.answers.clone();
                 let mut headers = vec![Header::ContentType("application/sdp".into()), Header::Supported("timer".into())];
                 if let Some(s) = io.session_expires {
                     // We send the refresh, so we are its UAC (RFC 4028 §7.4).
@@ -563,7 +638,10 @@ impl CallHub {
                 let (dialog, own) = (dialog.clone(), own.clone());
                 tokio::spawn(async move {
                     let code = match dialog.reinvite_with_glare_retry(Some(headers), Some(body), 3).await {
-                        Ok(Some(resp)) => u16::from(resp.status_code),
+                        Ok(Some(resp)) => {
+                            forward_answer(&answers, &resp).await;
+                            u16::from(resp.status_code)
+                        }
                         Ok(None) => 408,
                         Err(_) => 500,
                     };
@@ -572,14 +650,17 @@ impl CallHub {
                 Ok(())
             }
             CallAction::SendReoffer { direction } => {
-                let Some(held) = offer.as_mut() else { return };
-                let body = held.with_direction(direction).into_bytes();
+                let body = media.offer(direction).into_bytes();
+                let answers = io.answers.clone();
                 let (dialog, own) = (dialog.clone(), own.clone());
                 tokio::spawn(async move {
                     // RFC 3261 §14.1: a 491 (both sides re-INVITEd at once) is retried after a
                     // random 2.1–4 s; three tries, then the hold is given up.
                     let code = match dialog.reinvite_with_glare_retry(sdp_header(), Some(body), 3).await {
-                        Ok(Some(resp)) => u16::from(resp.status_code),
+                        Ok(Some(resp)) => {
+                            forward_answer(&answers, &resp).await;
+                            u16::from(resp.status_code)
+                        }
                         Ok(None) => 408,
                         Err(_) => 491,
                     };
@@ -639,23 +720,38 @@ impl CallHub {
                 });
                 Ok(())
             }
+            CallAction::SendDtmfInfo { digit } if media.has_rfc4733() => {
+                // In the media (RFC 4733) when both sides agreed on telephone-event.
+                media.dtmf(digit).await;
+                Ok(())
+            }
             CallAction::SendDtmfInfo { digit } => {
                 // RFC 2976 INFO with the widely deployed application/dtmf-relay body.
                 let headers = Some(vec![Header::ContentType("application/dtmf-relay".into())]);
                 dialog.info(headers, Some(format!("Signal={digit}\r\nDuration=160\r\n").into_bytes())).await.map(|_| ())
             }
             CallAction::SendRinging => dialog.ringing(None, None),
-            CallAction::Accept => match offer.get_or_insert_with(|| AudioOffer::bind(self.media_ip).expect("an RTP port")) {
-                held => {
-                    let mut headers = io.accept_headers.clone();
-                    headers.push(Header::ContentType("application/sdp".into()));
-                    dialog.accept(Some(headers), Some(held.sdp.clone().into_bytes()))
-                }
-            },
+            CallAction::Accept => {
+                let mut headers = io.accept_headers.clone();
+                headers.push(Header::ContentType("application/sdp".into()));
+                let result = dialog.accept(Some(headers), Some(media.initial_answer().into_bytes()));
+                media.start_agreed().await;
+                result
+            }
             CallAction::Reject { code } => dialog.reject(Some(rsipstack::sip::StatusCode::from(code)), None),
             CallAction::SendCancel => dialog.cancel().await,
             CallAction::SendBye => dialog.bye().await,
             CallAction::Event(event) => {
+                match &event {
+                    CallEvent::Muted { on } => media.mute(*on).await,
+                    // The call's last media statistics come just before its end.
+                    CallEvent::Ended { .. } => {
+                        if let Some(stats) = media.stop().await {
+                            self.emit_stats(uuid, stats);
+                        }
+                    }
+                    _ => {}
+                }
                 self.emit(uuid.as_str(), event);
                 Ok(())
             }
@@ -694,7 +790,9 @@ struct CallIo {
     /// The account's index (a referred call goes out from the same account).
     account: usize,
     dialog: InviteDialog,
-    offer: Option<AudioOffer>,
+    media: CallMedia,
+    /// Where the task hears the SDP answers to our re-offers.
+    answers: Option<mpsc::Sender<String>>,
     /// The far end's pending re-offer, answered when the machine says how.
     reoffer: Option<PendingReoffer>,
     /// Headers our 2xx to the INVITE carries (the session timer we agreed).
@@ -710,6 +808,8 @@ struct PendingReoffer {
     with_sdp: bool,
     /// It carried `Session-Expires`: our 2xx confirms the timer.
     timer: bool,
+    /// Its SDP offer (empty for a refresh).
+    offer: String,
 }
 
 impl CallIo {
@@ -719,11 +819,11 @@ impl CallIo {
         call_id: String,
         account: usize,
         dialog: InviteDialog,
-        offer: Option<AudioOffer>,
+        media: CallMedia,
         accept_headers: Vec<Header>,
         session_expires: Option<u32>,
     ) -> Self {
-        CallIo { uuid, call_id, account, dialog, offer, reoffer: None, accept_headers, session_expires }
+        CallIo { uuid, call_id, account, dialog, media, answers: None, reoffer: None, accept_headers, session_expires }
     }
 }
 
@@ -751,6 +851,13 @@ impl HeaderList for rsipstack::sip::Request {
 impl HeaderList for rsipstack::sip::Response {
     fn header_list(&self) -> &rsipstack::sip::Headers {
         &self.headers
+    }
+}
+
+/// Hands a 2xx's SDP answer to the call task (which owns the media).
+async fn forward_answer(answers: &Option<mpsc::Sender<String>>, resp: &rsipstack::sip::Response) {
+    if let (Some(tx), true) = (answers, u16::from(resp.status_code.clone()) / 100 == 2 && !resp.body.is_empty()) {
+        tx.send(String::from_utf8_lossy(&resp.body).to_string()).await.ok();
     }
 }
 

@@ -116,6 +116,34 @@ pub struct CallsConfig {
     pub waiting: CallWaiting,
 }
 
+/// Media settings (design §4 `[media]`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// Codecs in order of preference: `opus`, `pcmu`, `pcma`.
+    pub codecs: Vec<crate::sip::sdp::CodecKind>,
+    /// `off`, `optional` (offer SDES keys, accept plain RTP) or `mandatory`.
+    pub srtp: crate::sip::sdp::SrtpPolicy,
+    /// Opus encoder complexity 0-10 (5: good speech at a phone's battery cost).
+    pub opus_complexity: i32,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig { codecs: crate::sip::sdp::MediaPolicy::default().codecs, srtp: Default::default(), opus_complexity: 5 }
+    }
+}
+
+impl MediaConfig {
+    pub fn policy(&self) -> crate::sip::sdp::MediaPolicy {
+        crate::sip::sdp::MediaPolicy { codecs: self.codecs.clone(), srtp: self.srtp }
+    }
+
+    pub fn opus(&self) -> crate::media::codec::OpusSettings {
+        crate::media::codec::OpusSettings { complexity: self.opus_complexity.clamp(0, 10), ..Default::default() }
+    }
+}
+
 /// Everything a [`crate::engine::Phone`] needs to start.
 #[derive(Debug, Clone, Default)]
 pub struct PhoneConfig {
@@ -124,4 +152,5 @@ pub struct PhoneConfig {
     pub accounts: Vec<AccountConfig>,
     pub sip: SipConfig,
     pub calls: CallsConfig,
+    pub media: MediaConfig,
 }

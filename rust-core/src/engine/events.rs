@@ -3,7 +3,7 @@
 use crate::signalling::call::EndReason;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum PhoneEvent {
     /// The registrar accepted our binding for `expires` seconds.
@@ -52,6 +52,20 @@ pub enum PhoneEvent {
     Resumed {
         call: String,
         by_remote: bool,
+    },
+    /// A call's audio quality (every few seconds, and once more at its end).
+    MediaStats {
+        call: String,
+        codec: String,
+        srtp: bool,
+        jitter_ms: f32,
+        loss_pct: f32,
+        rtt_ms: Option<f32>,
+        /// ITU-T G.107 E-model estimate, 1-4.5.
+        mos: f32,
+        concealed_pct: f32,
+        packets_sent: u64,
+        packets_received: u64,
     },
     /// Our microphone on this call is off (`muted`) or back on.
     Muted {

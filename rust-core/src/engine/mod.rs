@@ -1,7 +1,7 @@
 //! The engine: tokio tasks that move bytes and timers for our state machines, over rsipstack's
 //! transports and transactions. Its `Phone` is the public Rust API every shell drives.
 mod account;
-mod audio_offer;
+mod call_media;
 pub mod calls;
 pub mod cancel_reasons;
 pub mod config;
@@ -17,7 +17,7 @@ pub mod register_request;
 pub mod secrets;
 pub mod sip_stack;
 
-pub use config::{AccountConfig, CallWaiting, CallsConfig, PhoneConfig, SipConfig};
+pub use config::{AccountConfig, CallWaiting, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
 pub use error::EngineError;
 pub use events::{PhoneEvent, PhoneListener};
 pub use phone::Phone;

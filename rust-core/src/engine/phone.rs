@@ -32,6 +32,16 @@ impl Phone {
     /// Validates the configuration, starts the stack and begins registering every account.
     /// Must be called inside a tokio runtime.
     pub async fn start(config: PhoneConfig, secrets: Arc<dyn SecretStore>, listener: Arc<dyn PhoneListener>) -> Result<Phone, EngineError> {
+        Self::start_with_audio(config, secrets, listener, Arc::new(crate::audio::NullDevice)).await
+    }
+
+    /// As [`Phone::start`], with the shell's audio: each call opens its device from `audio`.
+    pub async fn start_with_audio(
+        config: PhoneConfig,
+        secrets: Arc<dyn SecretStore>,
+        listener: Arc<dyn PhoneListener>,
+        audio: Arc<dyn crate::audio::AudioDeviceFactory>,
+    ) -> Result<Phone, EngineError> {
         if config.accounts.is_empty() {
             return Err(EngineError::Config { field: "account", reason: "no account configured".into() });
         }
@@ -69,7 +79,8 @@ impl Phone {
                 route: s.route.clone(),
             })
             .collect();
-        let calls = CallHub::new(&stack, listener.clone(), call_accounts, bind_ip, config.calls.waiting, config.sip.min_session_expires);
+        let media = super::call_media::MediaSetup { ip: bind_ip, policy: config.media.policy(), opus: config.media.opus(), devices: audio };
+        let calls = CallHub::new(&stack, listener.clone(), call_accounts, media, config.calls.waiting, config.sip.min_session_expires);
         super::incoming::serve(stack.clone(), calls.clone());
         let mwi_stop = tokio_util::sync::CancellationToken::new();
         let mut mwi_tasks = Vec::new();
