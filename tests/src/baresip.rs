@@ -14,6 +14,25 @@ pub struct DeskPhone {
     dir: tempfile::TempDir,
 }
 
+/// What a desk phone's calls carry.
+#[derive(Debug, Clone)]
+pub struct DeskMedia {
+    pub regint: u32,
+    pub auto_answer: bool,
+    /// Only this codec (`PCMU/8000/1`, `opus/48000/2`…); all loaded ones by default.
+    pub codec: Option<&'static str>,
+    /// `srtp` (optional SDES) or `srtp-mand`; none: plain RTP.
+    pub mediaenc: Option<&'static str>,
+    /// The tone it sends (ausine).
+    pub tone_hz: u32,
+}
+
+impl Default for DeskMedia {
+    fn default() -> Self {
+        DeskMedia { regint: 600, auto_answer: false, codec: Some("PCMU/8000/1,PCMA/8000/1"), mediaenc: None, tone_hz: 440 }
+    }
+}
+
 impl DeskPhone {
     /// Starts baresip registered as `user` at `domain` through the proxy on 127.0.0.1:`proxy_port`.
     pub fn start(user: &str, password: &str, domain: &str, proxy_port: u16) -> DeskPhone {
@@ -31,22 +50,30 @@ impl DeskPhone {
     }
 
     fn start_with(user: &str, password: &str, domain: &str, proxy_port: u16, regint: u32, auto_answer: bool) -> DeskPhone {
+        Self::start_media(user, password, domain, proxy_port, DeskMedia { regint, auto_answer, ..DeskMedia::default() })
+    }
+
+    /// A desk phone with the media it offers and accepts: codecs, SRTP, the tone it sends.
+    pub fn start_media(user: &str, password: &str, domain: &str, proxy_port: u16, media: DeskMedia) -> DeskPhone {
+        let DeskMedia { regint, auto_answer, codec, mediaenc, tone_hz } = media;
         let dir = tempfile::tempdir().unwrap();
         // One block: SIP, the TLS listener baresip opens on SIP + 1, and the control socket.
         let sip_port = free_port_block(3);
         let ctrl_port = sip_port + 2;
         let config = format!(
-            "sip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\nmodule ausine.so\n\
+            "sip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\nmodule srtp.so\nmodule aufile.so\nmodule ausine.so\nmodule sndfile.so\nsnd_path {dir}\n\
              module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl_port}\n\
-             audio_player aufile,{dir}/desk-heard.wav\naudio_source ausine,440\nausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 1\n",
+             audio_player aufile,{dir}/desk-heard.wav\naudio_source ausine,{tone_hz}\nausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 1\n",
             dir = dir.path().display()
         );
         std::fs::write(dir.path().join("config"), config).unwrap();
         std::fs::write(
             dir.path().join("accounts"),
             format!(
-                "<sip:{user}@{domain}>;auth_pass={password};outbound=\"sip:127.0.0.1:{proxy_port}\";regint={regint};answermode={}\n",
-                if auto_answer { "auto" } else { "manual" }
+                "<sip:{user}@{domain}>;auth_pass={password};outbound=\"sip:127.0.0.1:{proxy_port}\";regint={regint};answermode={}{}{}\n",
+                if auto_answer { "auto" } else { "manual" },
+                codec.map(|c| format!(";audio_codecs={c}")).unwrap_or_default(),
+                mediaenc.map(|m| format!(";mediaenc={m}")).unwrap_or_default()
             ),
         )
         .unwrap();
@@ -112,6 +139,23 @@ impl DeskPhone {
 
     pub fn pid(&self) -> u32 {
         self.process.pid()
+    }
+
+    /// The sndfile module's recording of what the desk decoded in its last call (first
+    /// channel) and its sample rate.
+    pub fn heard(&self) -> (Vec<i16>, u32) {
+        let newest = std::fs::read_dir(self.dir.path())
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().ends_with("-dec.wav"))
+            .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        let Some(path) = newest else { return (Vec::new(), 0) };
+        let Ok(reader) = hound::WavReader::open(&path) else { return (Vec::new(), 0) };
+        let spec = reader.spec();
+        let ch = usize::from(spec.channels.max(1));
+        (reader.into_samples::<i16>().step_by(ch).filter_map(Result::ok).collect(), spec.sample_rate)
     }
 
     pub fn dir(&self) -> PathBuf {

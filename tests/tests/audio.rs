@@ -1,0 +1,85 @@
+//! Two-way audio with real peers: a baresip desk phone calls ringside through Kamailio; each
+//! sends its own tone (baresip 440 Hz from ausine, ringside 1 kHz from a WAV file) and records
+//! what it hears. Each recording must carry the other side's tone.
+
+use ringside_core::media::tone;
+use ringside_testbed::baresip::{DeskMedia, DeskPhone};
+use ringside_testbed::kamailio::{Pbx, PbxOptions};
+use ringside_testbed::ringside::{config, Ringside};
+use std::path::Path;
+use std::time::Duration;
+
+const SEC: Duration = Duration::from_secs(1);
+
+fn write_tone(path: &Path, freq: f32, seconds: usize) {
+    let spec = hound::WavSpec { channels: 1, sample_rate: 48000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for s in tone::sine(freq, 48000, 48000 * seconds, 12000) {
+        w.write_sample(s).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+fn read(path: &Path) -> (Vec<i16>, u32) {
+    let r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rate = r.spec().sample_rate;
+    (r.into_samples::<i16>().filter_map(Result::ok).collect(), rate)
+}
+
+/// The middle second of a recording: past the start, clear of the end.
+fn middle(pcm: &[i16], rate: u32) -> &[i16] {
+    let r = rate as usize;
+    if pcm.len() < 3 * r {
+        return pcm;
+    }
+    &pcm[r..2 * r]
+}
+
+/// baresip (with `desk` media) calls ringside (with `media_config`); both talk for 3 s.
+fn two_way(desk: DeskMedia, media_config: &str) -> serde_json::Value {
+    let pbx = Pbx::start(PbxOptions::default());
+    let caller = DeskPhone::start_media("1002", "pw1002", "pbx.test", pbx.udp_port, desk);
+    assert!(caller.wait_registered(5 * SEC), "{}", caller.log());
+    let dir = tempfile::tempdir().unwrap();
+    let (play, record) = (dir.path().join("ringside-says.wav"), dir.path().join("ringside-heard.wav"));
+    write_tone(&play, 1000.0, 5);
+    let args = ["listen", "--answer-after", "0", "--hangup-after", "3", "--calls", "1", "--play", play.to_str().unwrap(), "--record", record.to_str().unwrap()];
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), media_config), "pw1001", &args);
+    phone.expect_event("registered", 5 * SEC);
+    caller.command("dial 1001").unwrap();
+    phone.expect_event("answered", 5 * SEC);
+    let stats = phone.expect_event("media_stats", 6 * SEC);
+    phone.expect_event("call_ended", 3 * SEC);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    let (heard, rate) = read(&record);
+    let (f, level) = tone::dominant(middle(&heard, rate), rate);
+    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "ringside heard the desk's 440 Hz: {f} Hz at {level}");
+    // baresip writes its recording as the call ends.
+    std::thread::sleep(Duration::from_millis(500));
+    let listing: Vec<_> = std::fs::read_dir(caller.dir()).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+    let (desk_heard, desk_rate) = caller.heard();
+    let (f, level) = tone::dominant(middle(&desk_heard, desk_rate), desk_rate);
+    assert!((f - 1000.0).abs() <= 10.0 && level > 0.02, "the desk heard ringside's 1 kHz: {f} Hz at {level} ({} samples; {listing:?})", desk_heard.len());
+    stats
+}
+
+#[test]
+fn baresip_pcmu_srtp_mandatory_both_ways() {
+    let desk = DeskMedia { codec: Some("PCMU/8000/1"), mediaenc: Some("srtp-mand"), ..DeskMedia::default() };
+    let stats = two_way(desk, "[media]\nsrtp = \"mandatory\"\n");
+    assert_eq!((stats["codec"].as_str(), stats["srtp"].as_bool()), (Some("PCMU"), Some(true)), "{stats}");
+}
+
+#[test]
+fn baresip_opus_srtp_optional_both_ways() {
+    let desk = DeskMedia { codec: Some("opus/48000/2"), mediaenc: Some("srtp"), ..DeskMedia::default() };
+    let stats = two_way(desk, "");
+    assert_eq!((stats["codec"].as_str(), stats["srtp"].as_bool()), (Some("opus"), Some(true)), "{stats}");
+}
+
+#[test]
+fn baresip_pcma_plain_rtp_when_srtp_is_off() {
+    let desk = DeskMedia { codec: Some("PCMA/8000/1"), mediaenc: None, ..DeskMedia::default() };
+    let stats = two_way(desk, "[media]\nsrtp = \"off\"\n");
+    assert_eq!((stats["codec"].as_str(), stats["srtp"].as_bool()), (Some("PCMA"), Some(false)), "{stats}");
+}
