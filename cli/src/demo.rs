@@ -1,15 +1,19 @@
 //! `ringside demo`: the main job on one machine. Starts the project's Kamailio PBX on free
 //! loopback ports, a baresip desk phone on extension 1001, Ringside on the same extension and a
 //! baresip caller on 1002, then plays the two ways a forked call goes:
-//!   1. both ring, Ringside answers, the desk stops ringing, they talk, Ringside hangs up;
+//!   1. both ring, Ringside answers, the desk stops ringing, they talk (Opus over SRTP: the
+//!      caller sends 440 Hz, Ringside 1 kHz; each recording is checked for the other's tone
+//!      and the call's quality printed), Ringside hangs up;
 //!   2. both ring, the desk answers, Ringside reports `answered_elsewhere` (not a missed call).
 //! Prints a summary, stops everything it started, exits 0 when both scenes went as expected.
 //! Events go to stdout as JSON lines; the narration to stderr.
 
 use crate::events_out;
+use ringside_core::audio::{AudioDevice, AudioDeviceFactory};
 use ringside_core::engine::{AccountConfig, Phone, PhoneConfig, PhoneEvent, SipConfig, StaticSecrets};
+use ringside_core::media::tone;
 use ringside_core::signalling::call::EndReason;
-use ringside_testbed::baresip::DeskPhone;
+use ringside_testbed::baresip::{DeskMedia, DeskPhone};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,8 +32,9 @@ pub async fn run() -> ExitCode {
     say(&format!("PBX up: domain pbx.test, 127.0.0.1:{} (pid {})", pbx.udp_port, pbx.pid()));
     let port = pbx.udp_port;
     let Ok((desk, caller, phones_ok)) = tokio::task::spawn_blocking(move || {
-        let desk = DeskPhone::start("1001", "pw1001", "pbx.test", port);
-        let caller = DeskPhone::start("1002", "pw1002", "pbx.test", port);
+        let media = DeskMedia { codec: Some("opus/48000/2,PCMU/8000/1"), mediaenc: Some("srtp"), ..DeskMedia::default() };
+        let desk = DeskPhone::start_media("1001", "pw1001", "pbx.test", port, media.clone());
+        let caller = DeskPhone::start_media("1002", "pw1002", "pbx.test", port, media);
         let ok = desk.wait_registered(Duration::from_secs(5)) && caller.wait_registered(Duration::from_secs(5));
         (desk, caller, ok)
     })
@@ -57,7 +62,8 @@ pub async fn run() -> ExitCode {
     };
     let (listener, mut events) = events_out::JsonLines::new();
     let secrets = StaticSecrets(vec![("1001@pbx.test".into(), "pw1001".into())]);
-    let phone = match Phone::start(config, Arc::new(secrets), Arc::new(listener)).await {
+    let audio = Arc::new(DemoAudio::default());
+    let phone = match Phone::start_with_audio(config, Arc::new(secrets), Arc::new(listener), audio.clone()).await {
         Ok(p) => p,
         Err(e) => {
             say(&format!("Ringside failed to start: {e}"));
@@ -69,7 +75,7 @@ pub async fn run() -> ExitCode {
 
     let desk = Arc::new(desk);
     let caller = Arc::new(caller);
-    let scene1 = if registered && phones_ok { ringside_answers(&phone, &mut events, &desk, &caller).await } else { false };
+    let scene1 = if registered && phones_ok { ringside_answers(&phone, &mut events, &desk, &caller, &audio).await } else { false };
     let scene2 = if scene1 { desk_answers(&mut events, &desk, &caller).await } else { false };
 
     phone.shutdown(Duration::from_secs(5)).await;
@@ -92,7 +98,13 @@ pub async fn run() -> ExitCode {
 }
 
 /// Scene 1: both ring, Ringside answers, the desk is cancelled, talk, Ringside hangs up.
-async fn ringside_answers(phone: &Phone, events: &mut UnboundedReceiver<PhoneEvent>, desk: &Arc<DeskPhone>, caller: &Arc<DeskPhone>) -> bool {
+async fn ringside_answers(
+    phone: &Phone,
+    events: &mut UnboundedReceiver<PhoneEvent>,
+    desk: &Arc<DeskPhone>,
+    caller: &Arc<DeskPhone>,
+    audio: &DemoAudio,
+) -> bool {
     say("scene 1: 1002 calls 1001…");
     let _ = blocking(caller, |c| c.command("dial 1001")).await;
     let Some(PhoneEvent::Incoming { call, display_name, from, .. }) =
@@ -113,17 +125,36 @@ async fn ringside_answers(phone: &Phone, events: &mut UnboundedReceiver<PhoneEve
     say(&format!("  talking for {} s…", TALK.as_secs()));
     tokio::time::sleep(TALK).await;
     let _ = phone.hangup(&call).await;
-    let ended = wait_for(events, Duration::from_secs(5), |e| matches!(e, PhoneEvent::CallEnded { .. })).await;
-    let ok = match ended {
-        Some(PhoneEvent::CallEnded { reason: EndReason::LocalHangup, duration_ms, .. }) => {
-            say(&format!("  Ringside hung up after {:.1} s of conversation", duration_ms.unwrap_or(0) as f64 / 1000.0));
-            true
+    let mut quality = None;
+    let ended = wait_for(events, Duration::from_secs(5), |e| {
+        if let PhoneEvent::MediaStats { codec, srtp, jitter_ms, loss_pct, mos, .. } = e {
+            quality = Some(format!("{codec}, SRTP {}, jitter {jitter_ms:.1} ms, loss {loss_pct:.1} %, MOS {mos:.2}", if *srtp { "on" } else { "off" }));
         }
-        other => {
-            say(&format!("  unexpected end: {other:?}"));
-            false
-        }
-    };
+        matches!(e, PhoneEvent::CallEnded { .. })
+    })
+    .await;
+    let heard = audio.heard.lock().map(|h| h.clone()).unwrap_or_default();
+    let (ringside_f, _) = tone::dominant(&heard[heard.len().saturating_sub(48000)..], 48000);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (caller_pcm, rate) = blocking(caller, |c| c.heard()).await.unwrap_or_default();
+    let (caller_f, _) = tone::dominant(&caller_pcm[caller_pcm.len().saturating_sub(rate as usize)..], rate.max(8000));
+    let two_way = (ringside_f - 440.0).abs() <= 10.0 && (caller_f - 1000.0).abs() <= 10.0;
+    say(&format!(
+        "  two-way audio: Ringside heard {ringside_f:.0} Hz (the caller's 440), the caller heard {caller_f:.0} Hz (Ringside's 1000): {}",
+        yes(two_way)
+    ));
+    say(&format!("  call quality: {}", quality.as_deref().unwrap_or("no statistics")));
+    let ok = two_way
+        && match ended {
+            Some(PhoneEvent::CallEnded { reason: EndReason::LocalHangup, duration_ms, .. }) => {
+                say(&format!("  Ringside hung up after {:.1} s of conversation", duration_ms.unwrap_or(0) as f64 / 1000.0));
+                true
+            }
+            other => {
+                say(&format!("  unexpected end: {other:?}"));
+                false
+            }
+        };
     ok && answered && desk_rings && desk_cancelled
 }
 
@@ -144,7 +175,42 @@ async fn desk_answers(events: &mut UnboundedReceiver<PhoneEvent>, desk: &Arc<Des
     rang && ok
 }
 
-async fn wait_for(events: &mut UnboundedReceiver<PhoneEvent>, limit: Duration, want: impl Fn(&PhoneEvent) -> bool) -> Option<PhoneEvent> {
+/// Ringside's side of the demo call: a 1 kHz tone in, what it hears kept for the check.
+#[derive(Default)]
+struct DemoAudio {
+    heard: Arc<std::sync::Mutex<Vec<i16>>>,
+}
+
+struct DemoDevice {
+    tone: Vec<i16>,
+    at: usize,
+    heard: Arc<std::sync::Mutex<Vec<i16>>>,
+}
+
+impl AudioDeviceFactory for DemoAudio {
+    fn open(&self, _call: &str) -> Box<dyn AudioDevice> {
+        if let Ok(mut h) = self.heard.lock() {
+            h.clear();
+        }
+        Box::new(DemoDevice { tone: tone::sine(1000.0, 48000, 48000, 10000), at: 0, heard: self.heard.clone() })
+    }
+}
+
+impl AudioDevice for DemoDevice {
+    fn capture(&mut self, frame: &mut [i16]) {
+        for s in frame.iter_mut() {
+            *s = self.tone[self.at % self.tone.len()];
+            self.at += 1;
+        }
+    }
+    fn play(&mut self, frame: &[i16]) {
+        if let Ok(mut h) = self.heard.lock() {
+            h.extend_from_slice(frame);
+        }
+    }
+}
+
+async fn wait_for(events: &mut UnboundedReceiver<PhoneEvent>, limit: Duration, mut want: impl FnMut(&PhoneEvent) -> bool) -> Option<PhoneEvent> {
     let deadline = tokio::time::Instant::now() + limit;
     while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.recv()).await {
         if want(&event) {
