@@ -70,6 +70,10 @@ pub struct JitterBuffer {
     over_target_ticks: u32,
     /// The relative delay (see `learn`) most packets arrive within.
     latest_rel_ms: f64,
+    /// Packets learnt from, and when the target last moved down (in that count).
+    learned: u64,
+    lowered_at: u64,
+    scratch: Vec<f64>,
     stats: JitterStats,
     buffered_sum_ms: f64,
 }
@@ -87,6 +91,9 @@ impl JitterBuffer {
             target_ms: 40,
             over_target_ticks: 0,
             latest_rel_ms: 0.0,
+            learned: 0,
+            lowered_at: 0,
+            scratch: Vec::with_capacity(WINDOW + 1),
             stats: JitterStats::default(),
             buffered_sum_ms: 0.0,
         }
@@ -223,19 +230,38 @@ impl JitterBuffer {
         if self.recent.len() > WINDOW {
             self.recent.pop_front();
         }
+        self.learned += 1;
         let frame = f64::from(self.frame_ms);
-        let mut delays: Vec<f64> =
-            self.recent.iter().map(|(at, s)| at.saturating_duration_since(t0).as_secs_f64() * 1000.0 - (*s as f64 - s0 as f64) * frame).collect();
-        delays.sort_by(|a, b| a.total_cmp(b));
-        let min = delays[0];
-        let p99 = delays[((delays.len() - 1) as f64 * 0.99) as usize];
+        let rel = |(at, s): &(Instant, u64)| at.saturating_duration_since(t0).as_secs_f64() * 1000.0 - (*s as f64 - s0 as f64) * frame;
+        // A packet later than all we know raises the bar at once; otherwise the percentile is
+        // worked out every fifth packet (a selection over the window, not a sort).
+        let newest = self.recent.back().map(rel).unwrap_or(0.0);
+        if newest <= self.latest_rel_ms && self.learned % 5 != 0 {
+            return;
+        }
+        self.scratch.clear();
+        self.scratch.extend(self.recent.iter().map(rel));
+        let n = self.scratch.len();
+        let min = self.scratch.iter().copied().fold(f64::INFINITY, f64::min);
+        let k = ((n - 1) as f64 * 0.99) as usize;
+        let (_, p99, _) = self.scratch.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
+        let p99 = *p99;
         self.latest_rel_ms = p99;
         let spread = (p99 - min).max(0.0) as u32;
         // The spread rounded up to whole frames (a couple of ms of scheduling slack included).
         let target = (spread + 2).div_ceil(self.frame_ms) * self.frame_ms;
         // Until a second of packets tells us better, keep a cautious 40 ms.
         let floor = if self.recent.len() < 50 { 40 } else { MIN_TARGET_MS };
-        self.target_ms = target.clamp(floor, MAX_TARGET_MS);
+        // Up at once, down slowly (a frame per 2 s): rare stalls come back, and a target that
+        // forgets them with the window is caught out by the next one.
+        let target = target.clamp(floor, MAX_TARGET_MS);
+        if target >= self.target_ms {
+            self.target_ms = target;
+            self.lowered_at = self.learned;
+        } else if self.learned - self.lowered_at >= 100 {
+            self.target_ms = (self.target_ms - self.frame_ms).max(target);
+            self.lowered_at = self.learned;
+        }
     }
 }
 

@@ -77,10 +77,10 @@ fn the_target_grows_with_jitter_and_shrinks_after_it() {
         jb.push(ms(t0, u64::from(s) * 20 + jitter), s, vec![]);
     }
     assert!(jb.target_ms() >= 80, "{}", jb.target_ms());
-    for s in 100..500u16 {
+    for s in 100..1000u16 {
         jb.push(ms(t0, u64::from(s) * 20 + 70), s, vec![]);
     }
-    assert!(jb.target_ms() <= 40, "forgot the jitter once it passed: {}", jb.target_ms());
+    assert!(jb.target_ms() <= 40, "forgot the jitter, slowly, once it passed: {}", jb.target_ms());
 }
 
 /// Every network of the trace set: little concealment of packets that did arrive, and a delay
