@@ -438,6 +438,62 @@ mod tests {
         (Box::new(ToneDevice { tone: tone::sine(freq, 48000, 48000, 8000), at: 0, heard: heard.clone() }), heard)
     }
 
+    /// A UDP impairment relay on loopback: forwards between `a` and `b`, dropping `loss` of the
+    /// packets and delaying each by a random 0..`jitter_ms`; returns the addresses each side
+    /// should send to.
+    async fn relay(a: SocketAddr, b: SocketAddr, loss: f64, jitter_ms: u64) -> (SocketAddr, SocketAddr) {
+        let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let to_b = Arc::new(UdpSocket::bind((lo, 0)).await.unwrap()); // A sends here
+        let to_a = Arc::new(UdpSocket::bind((lo, 0)).await.unwrap()); // B sends here
+        let (ea, eb) = (to_b.local_addr().unwrap(), to_a.local_addr().unwrap());
+        for (rx, tx, dest) in [(to_b.clone(), to_a.clone(), b), (to_a.clone(), to_b.clone(), a)] {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 2048];
+                // Bounded: a relay outliving its test stops after a minute of packets.
+                for _ in 0..3000 {
+                    let Ok(Ok((n, _))) = tokio::time::timeout(Duration::from_secs(5), rx.recv_from(&mut buf)).await else { return };
+                    if rand::random::<f64>() < loss {
+                        continue;
+                    }
+                    let (packet, tx, delay) = (buf[..n].to_vec(), tx.clone(), rand::random::<u64>() % jitter_ms.max(1));
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                        tx.send_to(&packet, dest).await.ok();
+                    });
+                }
+            });
+        }
+        (ea, eb)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn audio_survives_loss_and_jitter_through_an_impairment_relay() {
+        let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let (sa, sb) = (std::net::UdpSocket::bind((lo, 0)).unwrap(), std::net::UdpSocket::bind((lo, 0)).unwrap());
+        let (addr_a, addr_b) = (sa.local_addr().unwrap(), sb.local_addr().unwrap());
+        let mut a = LocalMedia::new(lo, addr_a.port(), MediaPolicy::default());
+        let mut b = LocalMedia::new(lo, addr_b.port(), MediaPolicy::default());
+        let (answer, mut at_b) = b.answer(&a.offer(MediaDirection::SendRecv), false).unwrap();
+        let mut at_a = a.answer_received(&answer).unwrap();
+        let (via_a, via_b) = relay(addr_a, addr_b, 0.05, 40).await;
+        (at_a.remote_rtp, at_a.remote_rtcp, at_b.remote_rtp, at_b.remote_rtcp) = (via_a, via_a, via_b, via_b);
+        let (dev_a, _) = device(700.0);
+        let (dev_b, heard_b) = device(1300.0);
+        let (ra, _rxa) = mpsc::unbounded_channel();
+        let (rb, _rxb) = mpsc::unbounded_channel();
+        let ma = MediaSession::start(sa, at_a, dev_a, OpusSettings::default(), ra).unwrap();
+        let mb = MediaSession::start(sb, at_b, dev_b, OpusSettings::default(), rb).unwrap();
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        ma.stop().await;
+        let stats = mb.stop().await.unwrap();
+        let heard = heard_b.lock().unwrap().clone();
+        let (f, level) = tone::dominant(&heard[heard.len() - 48000..], 48000);
+        assert!((f - 700.0).abs() <= 10.0 && level > 0.05, "heard through the relay: {f} Hz at {level}; {stats:?}; {} samples", heard.len());
+        assert!(stats.loss_pct > 0.5 && stats.loss_pct < 15.0, "the relay's 5 % loss is measured: {stats:?}");
+        assert!(stats.jitter_ms > 1.0, "and its jitter: {stats:?}");
+        assert!(stats.mos > 3.0, "{stats:?}");
+    }
+
     async fn call(policy: MediaPolicy) -> (f32, f32, MediaStats, Vec<char>) {
         let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
         let (sa, sb) = (std::net::UdpSocket::bind((lo, 0)).unwrap(), std::net::UdpSocket::bind((lo, 0)).unwrap());

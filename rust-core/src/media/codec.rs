@@ -32,7 +32,9 @@ pub struct OpusSettings {
 
 impl Default for OpusSettings {
     fn default() -> Self {
-        OpusSettings { complexity: 5, bitrate: 32_000, fec: true, dtx: true, loss_percent: 10 }
+        // DTX off: libopus's activity detection takes steady sounds (a tone, music on hold)
+        // for silence and stops sending them; the data saved is not worth gaps in those.
+        OpusSettings { complexity: 5, bitrate: 32_000, fec: true, dtx: false, loss_percent: 10 }
     }
 }
 

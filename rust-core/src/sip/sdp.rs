@@ -324,8 +324,9 @@ impl LocalMedia {
         for (pt, codec) in payloads {
             s += &format!("a=rtpmap:{pt} {}\r\n", codec.rtpmap());
             if *codec == CodecKind::Opus {
-                // RFC 7587 §7: mono, in-band FEC, DTX; 20 ms frames; a bitrate cap for mobile data.
-                s += &format!("a=fmtp:{pt} minptime=10;useinbandfec=1;usedtx=1;stereo=0;sprop-stereo=0;maxaveragebitrate=32000\r\n");
+                // RFC 7587 §7: mono, in-band FEC, 20 ms frames, a bitrate cap for mobile data.
+                // (No usedtx: see `OpusSettings`.)
+                s += &format!("a=fmtp:{pt} minptime=10;useinbandfec=1;stereo=0;sprop-stereo=0;maxaveragebitrate=32000\r\n");
             }
         }
         for (pt, rate) in &dtmf {
