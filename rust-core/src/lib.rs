@@ -5,5 +5,6 @@
 pub mod audio;
 pub mod engine;
 pub mod media;
+pub mod push;
 pub mod signalling;
 pub mod sip;
