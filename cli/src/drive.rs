@@ -49,12 +49,12 @@ enum Command {
         #[serde(default)]
         to_call: Option<String>,
     },
+    /// A push payload as the gateway sent it (design §5, proto/push-payload.schema.json).
+    Push {
+        payload: serde_json::Value,
+    },
     Quit,
 }
-
-/// Commands of the contract that arrive with later work (push: issue 5): answered with a
-/// clear error, never silently ignored.
-const NOT_YET: &[&str] = &["push"];
 
 fn yes() -> bool {
     true
@@ -84,17 +84,25 @@ async fn run(session: &Session, line: &str) -> bool {
     let command: Command = match serde_json::from_str(line) {
         Ok(c) => c,
         Err(e) => {
-            let name = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v["cmd"].as_str().map(str::to_string));
-            let message = match name.as_deref() {
-                Some(n) if NOT_YET.contains(&n) => format!("command {n:?} is not implemented yet"),
-                _ => format!("bad command {line:?}: {e}"),
-            };
+            let message = format!("bad command {line:?}: {e}");
             error(message);
             return true;
         }
     };
     let result = match command {
         Command::Quit => return false,
+        Command::Push { payload } => {
+            use ringside_core::push::hint::HintAction;
+            let hint = session.phone.handle_push(payload.to_string().as_bytes());
+            let (action, reason, diagnostic) = match hint.action {
+                HintAction::Ring => ("ring", None, None),
+                HintAction::AlreadyRinging => ("already_ringing", None, None),
+                HintAction::End { reason, diagnostic } => ("end", Some(reason), diagnostic),
+            };
+            let event = PhoneEvent::PushHint { call: hint.call, action: action.into(), caller: hint.caller, reason, diagnostic };
+            println!("{}", events_out::line(&event));
+            Ok(())
+        }
         Command::Call { target } => session.phone.call(&target).map(|_| ()),
         Command::Answer { call } => session.phone.answer(&call).await,
         Command::Hangup { call } => session.phone.hangup(&call).await,

@@ -109,6 +109,14 @@ mod schema_tests {
             PhoneEvent::Held { call: UUID.into(), by_remote: true },
             PhoneEvent::Resumed { call: UUID.into(), by_remote: false },
             PhoneEvent::Muted { call: UUID.into(), muted: true },
+            PhoneEvent::PushHint { call: UUID.into(), action: "ring".into(), caller: "sip:a@b".into(), reason: None, diagnostic: None },
+            PhoneEvent::PushHint {
+                call: UUID.into(),
+                action: "end".into(),
+                caller: "unknown".into(),
+                reason: Some(EndReason::Failed),
+                diagnostic: Some("bad".into()),
+            },
             PhoneEvent::MediaStats {
                 call: UUID.into(),
                 codec: "PCMU".into(),

@@ -40,7 +40,16 @@ impl Sipp {
         Self::uac_with(name, port, service, remote_port, 0, calls)
     }
 
+    /// One call of scenario `name` with a fixed Call-ID (`-cid_str`): what a push announced.
+    pub fn uac_call_id(name: &str, port: u16, service: &str, remote_port: u16, pause_ms: u64, call_id: &str) -> Sipp {
+        Self::uac_args(name, port, service, remote_port, pause_ms, 1, &["-cid_str", call_id])
+    }
+
     fn uac_with(name: &str, port: u16, service: &str, remote_port: u16, pause_ms: u64, calls: u32) -> Sipp {
+        Self::uac_args(name, port, service, remote_port, pause_ms, calls, &[])
+    }
+
+    fn uac_args(name: &str, port: u16, service: &str, remote_port: u16, pause_ms: u64, calls: u32, extra: &[&str]) -> Sipp {
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new("sipp");
         cmd.arg("-sf").arg(scenario(name)).arg(format!("127.0.0.1:{remote_port}"));
@@ -60,6 +69,7 @@ impl Sipp {
             "-mp",
             &crate::ports::free_port_block(4).to_string(),
         ]);
+        cmd.args(extra);
         if calls > 1 {
             // Runs of calls are for timing: a callee's 180 that overtakes nothing but arrives
             // after its 200 must not abort the call.

@@ -63,6 +63,8 @@ pub struct CallHub {
     calls: Mutex<HashMap<String, LiveCall>>,
     /// Calls we placed because a far end REFERred us (new call → the call that asked).
     referrals: Mutex<HashMap<String, String>>,
+    /// Calls that ended lately, by UUID: a late push for one ends at once with its reason.
+    recently_ended: Mutex<HashMap<String, (crate::signalling::call::EndReason, std::time::Instant)>>,
     cancel_reasons: CancelReasons,
     media: MediaSetup,
     waiting: CallWaiting,
@@ -87,6 +89,7 @@ impl CallHub {
             accounts,
             calls: Mutex::new(HashMap::new()),
             referrals: Mutex::new(HashMap::new()),
+            recently_ended: Mutex::new(HashMap::new()),
             cancel_reasons: stack.cancel_reasons.clone(),
             media,
             waiting,
@@ -140,6 +143,11 @@ impl CallHub {
         while Instant::now() < deadline && self.calls.lock().map(|c| !c.is_empty()).unwrap_or(false) {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
+    }
+
+    /// Every account's key (`user@domain`).
+    pub fn account_keys(&self) -> Vec<String> {
+        self.accounts.iter().map(|a| a.key.clone()).collect()
     }
 
     fn register(&self, uuid: &str, account: usize, remote_uri: &str) -> Option<mpsc::Receiver<CallInput>> {
@@ -260,6 +268,13 @@ impl CallHub {
             CallEvent::Ended { sip_code, .. } => Some(sip_code.filter(|c| *c >= 300).unwrap_or(487)),
             _ => None,
         };
+        if let CallEvent::Ended { reason, .. } = &event {
+            if let Ok(mut ended) = self.recently_ended.lock() {
+                // Two minutes covers any push a gateway may still deliver for the call.
+                ended.retain(|_, (_, at)| at.elapsed() < std::time::Duration::from_secs(120));
+                ended.insert(uuid.to_string(), (*reason, std::time::Instant::now()));
+            }
+        }
         if let Some(code) = progress {
             let asked_by = self.referrals.lock().ok().and_then(|mut r| r.remove(uuid));
             if let Some(original) = asked_by {
@@ -759,6 +774,18 @@ impl CallHub {
         if let Err(e) = result {
             tracing::warn!(error = %e, "call action failed");
         }
+    }
+}
+
+impl crate::push::hint::CallLookup for CallHub {
+    fn is_live(&self, account: &str, call_id: &str) -> bool {
+        let uuid = call_uuid(account, call_id);
+        self.calls.lock().map(|c| c.contains_key(&uuid)).unwrap_or(false)
+    }
+
+    fn ended(&self, account: &str, call_id: &str) -> Option<crate::signalling::call::EndReason> {
+        let uuid = call_uuid(account, call_id);
+        self.recently_ended.lock().ok()?.get(&uuid).filter(|(_, at)| at.elapsed() < std::time::Duration::from_secs(120)).map(|(r, _)| *r)
     }
 }
 

@@ -53,6 +53,14 @@ pub enum PhoneEvent {
         call: String,
         by_remote: bool,
     },
+    /// What a push decided (`handle_push`): `ring`, `already_ringing` or `end` (with why).
+    PushHint {
+        call: String,
+        action: String,
+        caller: String,
+        reason: Option<crate::signalling::call::EndReason>,
+        diagnostic: Option<String>,
+    },
     /// A call's audio quality (every few seconds, and once more at its end).
     MediaStats {
         call: String,

@@ -179,6 +179,25 @@ impl Phone {
     }
 
     /// The shell reports a network change: every account re-registers on a fresh flow.
+    /// A push arrived (design §2): decides at once — no network, no disk, never an error —
+    /// what the shell reports, and for a call to ring, starts waking the phone: every account
+    /// re-registers on a fresh flow, and the INVITE the gateway holds arrives as the same call
+    /// (`call_uuid` of account and Call-ID).
+    pub fn handle_push(&self, envelope: &[u8]) -> crate::push::hint::IncomingCallHint {
+        use crate::push::hint::{decide, HintAction, PushPolicy};
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let parsed = crate::push::payload::parse(envelope);
+        // No storage layer yet (design §6): nothing to be unavailable.
+        let hint = decide(envelope, &parsed, now_ms, &self.calls.account_keys(), true, self.calls.as_ref(), PushPolicy::default());
+        if hint.action == HintAction::Ring {
+            for account in &self.accounts {
+                // try_send: the caller's thread must not wait; a full queue is already waking.
+                let _ = account.try_send(AccountCommand::NetworkChanged);
+            }
+        }
+        hint
+    }
+
     pub async fn network_changed(&self) {
         for account in &self.accounts {
             let _ = account.send(AccountCommand::NetworkChanged).await;
