@@ -21,6 +21,10 @@ pub enum SrtpError {
 pub struct Srtp {
     outbound: Context,
     inbound: Context,
+    /// The shortest SRTP and SRTCP packets the suite can produce: anything shorter is refused
+    /// here, before webrtc-srtp (which underflows on a few-byte SRTCP packet: found by fuzzing).
+    min_rtp: usize,
+    min_rtcp: usize,
 }
 
 fn profile(suite: CryptoSuite) -> ProtectionProfile {
@@ -41,7 +45,14 @@ fn context(key: &SrtpKey, replay: bool) -> Result<Context, SrtpError> {
 impl Srtp {
     /// `local` protects what we send; `remote` checks what we receive.
     pub fn new(local: &SrtpKey, remote: &SrtpKey) -> Result<Srtp, SrtpError> {
-        Ok(Srtp { outbound: context(local, false)?, inbound: context(remote, true)? })
+        let p = profile(remote.suite);
+        let tag = |t: usize| if matches!(p, ProtectionProfile::AeadAes128Gcm | ProtectionProfile::AeadAes256Gcm) { 16 } else { t };
+        Ok(Srtp {
+            outbound: context(local, false)?,
+            inbound: context(remote, true)?,
+            min_rtp: 12 + tag(p.rtp_auth_tag_len()),
+            min_rtcp: 8 + 4 + tag(p.rtcp_auth_tag_len()),
+        })
     }
 
     pub fn protect_rtp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
@@ -49,6 +60,9 @@ impl Srtp {
     }
 
     pub fn unprotect_rtp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
+        if packet.len() < self.min_rtp {
+            return Err(SrtpError::Packet(format!("SRTP packet of {} bytes is too short", packet.len())));
+        }
         self.inbound.decrypt_rtp(packet).map(|b| b.to_vec()).map_err(|e| SrtpError::Packet(e.to_string()))
     }
 
@@ -57,6 +71,9 @@ impl Srtp {
     }
 
     pub fn unprotect_rtcp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
+        if packet.len() < self.min_rtcp {
+            return Err(SrtpError::Packet(format!("SRTCP packet of {} bytes is too short", packet.len())));
+        }
         self.inbound.decrypt_rtcp(packet).map(|b| b.to_vec()).map_err(|e| SrtpError::Packet(e.to_string()))
     }
 }
@@ -85,6 +102,20 @@ mod tests {
             let last = tampered.len() - 1;
             tampered[last] ^= 1;
             assert!(bob.unprotect_rtp(&tampered).is_err(), "{suite:?}: a forged packet is refused");
+        }
+    }
+
+    #[test]
+    fn short_packets_are_refused_not_panicked_on() {
+        // The fuzzer's find: a 5-byte SRTCP packet underflowed inside webrtc-srtp.
+        for suite in CryptoSuite::ALL {
+            let (_, mut bob) = pair(suite);
+            for n in 0..40 {
+                let junk = vec![0x80u8; n];
+                let _ = bob.unprotect_rtcp(&junk);
+                let _ = bob.unprotect_rtp(&junk);
+            }
+            assert!(bob.unprotect_rtcp(&[0x80, 0, 0, 1, 3]).is_err());
         }
     }
 
