@@ -20,9 +20,9 @@ struct ConfigFile {
     /// Codecs, SRTP policy, Opus complexity.
     #[serde(default)]
     media: MediaConfig,
-    /// RFC 8599 push parameters (issue 5).
+    /// RFC 8599 push parameters: provider, prid (the token), param.
     #[serde(default)]
-    push: Option<toml::Value>,
+    push: Option<ringside_core::push::pn_params::PushConfig>,
 }
 
 /// A loaded config with each account's password, looked up in the environment.
@@ -38,7 +38,6 @@ pub fn load(path: &Path, data_dir: Option<PathBuf>) -> Result<Loaded, String> {
         let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
         format!("bad config {}: {}{at}", path.display(), e.message().trim())
     })?;
-    let _ = &file.push;
     let mut accounts = file.accounts;
     if let Some(a) = file.account {
         accounts.insert(0, a);
@@ -55,7 +54,7 @@ pub fn load(path: &Path, data_dir: Option<PathBuf>) -> Result<Loaded, String> {
         }
     }
     let data_dir = data_dir.unwrap_or_else(default_data_dir);
-    Ok(Loaded { phone: PhoneConfig { data_dir, accounts, sip: file.sip, calls: file.calls, media: file.media }, passwords })
+    Ok(Loaded { phone: PhoneConfig { data_dir, accounts, sip: file.sip, calls: file.calls, media: file.media, push: file.push }, passwords })
 }
 
 fn default_data_dir() -> PathBuf {

@@ -59,6 +59,7 @@ pub async fn run() -> ExitCode {
         sip: SipConfig::default(),
         calls: Default::default(),
         media: Default::default(),
+        push: None,
     };
     let (listener, mut events) = events_out::JsonLines::new();
     let secrets = StaticSecrets(vec![("1001@pbx.test".into(), "pw1001".into())]);

@@ -52,3 +52,15 @@ fn a_push_and_its_invite_are_one_call_and_late_pushes_end_with_its_reason() {
     phone.send(r#"{"cmd":"quit"}"#);
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));
 }
+
+#[test]
+fn rfc8599_push_parameters_ride_on_the_registered_contact() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let extra = "[push]\nprovider = \"fcm\"\nprid = \"dGVzdC10b2tlbg\"\nparam = \"ringside-test\"\n";
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), extra), "pw1001", &["register"]);
+    phone.expect_event("registered", 5 * SEC);
+    let contacts = pbx.contacts("1001");
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+    let c = &contacts[0];
+    assert!(c.contains("pn-provider=fcm") && c.contains("pn-prid=dGVzdC10b2tlbg") && c.contains("pn-param=ringside-test"), "{c}");
+}

@@ -24,6 +24,8 @@ use tracing::Instrument;
 #[derive(Debug)]
 pub enum AccountCommand {
     NetworkChanged,
+    /// RFC 8599: the shell's push registration changed (a new token; `None` after logout).
+    PushChanged(Option<crate::push::pn_params::PushConfig>),
     /// Unregister, then report on the channel and end the task.
     Stop(oneshot::Sender<()>),
 }
@@ -38,6 +40,8 @@ pub struct AccountSetup {
     pub registration: RegistrationConfig,
     /// Shared with the call hub: where this account's calls go while registered.
     pub route: Arc<std::sync::Mutex<AccountRoute>>,
+    /// RFC 8599 parameters for our Contact, when the shell registered for pushes.
+    pub push: Option<crate::push::pn_params::PushConfig>,
 }
 
 /// The outcome of one REGISTER transaction.
@@ -117,6 +121,12 @@ impl AccountTask {
                 tokio::select! {
                     cmd = commands.recv() => match cmd {
                         Some(AccountCommand::NetworkChanged) => self.machine.handle(Instant::now().into_std(), RegistrationInput::NetworkChanged),
+                        Some(AccountCommand::PushChanged(push)) => {
+                            if push != self.setup.push {
+                                self.setup.push = push;
+                                self.machine.handle(Instant::now().into_std(), RegistrationInput::ContactChanged);
+                            }
+                        }
                         Some(AccountCommand::Stop(reply)) => {
                             stop_reply = Some(reply);
                             self.machine.handle(Instant::now().into_std(), RegistrationInput::Stop);
@@ -256,7 +266,9 @@ impl AccountTask {
             via: rsipstack::sip::Header::Via(via.into()).value().to_string(),
             authorization: None,
             user_agent: self.stack.config.user_agent.clone(),
-            push_params: None,
+            // RFC 8599 §4.1.1: only while registering; the unregister of a logout drops them
+            // (the binding goes, and no push may follow it).
+            push_params: self.setup.push.as_ref().filter(|_| expires > 0).map(|p| p.contact_params().trim_start_matches(';').to_string()),
             stale_contact: self.bound_contact.clone(),
         };
         params.authorization = self.machine.authorization(&self.creds, &params.request_uri());

@@ -153,4 +153,6 @@ pub struct PhoneConfig {
     pub sip: SipConfig,
     pub calls: CallsConfig,
     pub media: MediaConfig,
+    /// RFC 8599 push registration (the device token), when the shell has one.
+    pub push: Option<crate::push::pn_params::PushConfig>,
 }

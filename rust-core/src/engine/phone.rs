@@ -63,7 +63,16 @@ impl Phone {
                 jitter_seed: instance.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3)),
                 ..Default::default()
             };
-            setups.push(AccountSetup { account: account.clone(), password, target, instance, reg_id: 1 + i as u32, registration, route: Arc::default() });
+            setups.push(AccountSetup {
+                account: account.clone(),
+                password,
+                target,
+                instance,
+                reg_id: 1 + i as u32,
+                registration,
+                route: Arc::default(),
+                push: config.push.clone(),
+            });
         }
         let bind_ip = bind_ip_for(&locator, &setups[0].target).await;
         let stack = SipStack::start(&config.sip, bind_ip, locator).await?;
@@ -196,6 +205,14 @@ impl Phone {
             }
         }
         hint
+    }
+
+    /// The shell's push registration (RFC 8599) changed: every account registers again at
+    /// once with the new Contact parameters (`None`: plain registration, no push).
+    pub async fn set_push(&self, push: Option<crate::push::pn_params::PushConfig>) {
+        for account in &self.accounts {
+            let _ = account.send(AccountCommand::PushChanged(push.clone())).await;
+        }
     }
 
     pub async fn network_changed(&self) {

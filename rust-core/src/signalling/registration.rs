@@ -71,6 +71,8 @@ pub enum RegistrationInput {
     FlowFailed,
     /// The shell reported a network change: the old local address and flow are gone.
     NetworkChanged,
+    /// Our Contact changed on the same flow (RFC 8599: a new push token): register again now.
+    ContactChanged,
     /// Unregister and stop.
     Stop,
 }
@@ -218,6 +220,14 @@ impl RegistrationMachine {
                 }
             }
             RegistrationInput::Stop => self.stop(),
+            RegistrationInput::ContactChanged => {
+                if matches!(self.state, State::Idle | State::Failed | State::Unregistering) {
+                    return;
+                }
+                // The registrar must learn the new Contact before the next call: not at the
+                // refresh, now, with the cached credentials (no new challenge round trip).
+                self.new_attempt();
+            }
             RegistrationInput::NetworkChanged | RegistrationInput::FlowFailed => {
                 if matches!(self.state, State::Idle | State::Failed | State::Unregistering) {
                     return;

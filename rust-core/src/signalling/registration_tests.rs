@@ -300,3 +300,15 @@ fn refresh_delay_leaves_a_transaction_timeout_of_margin() {
     assert_eq!(refresh_delay(60), Duration::from_secs(30));
     assert_eq!(refresh_delay(1), Duration::from_secs(1));
 }
+
+#[test]
+fn rfc8599_a_new_push_token_registers_again_at_once_on_the_same_flow() {
+    let (mut m, t) = machine();
+    registered(&mut m, t);
+    m.handle(t + Duration::from_secs(10), RegistrationInput::ContactChanged);
+    assert_eq!(drain(&mut m), vec![send(600)], "no flow reset, no waiting for the refresh");
+    assert!(m.authorization(&creds(), "sip:pbx").is_some(), "the cached challenge is reused");
+    let (mut idle, t) = machine();
+    idle.handle(t, RegistrationInput::ContactChanged);
+    assert!(drain(&mut idle).is_empty(), "not registering: nothing to update");
+}
