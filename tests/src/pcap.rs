@@ -81,3 +81,18 @@ pub fn read(bytes: &[u8]) -> Vec<SipPacket> {
     }
     out
 }
+
+/// tcpdump writing every UDP datagram to or from `port` on loopback into `path` (packet-
+/// buffered, so the file is complete when the process is stopped).
+pub fn capture_udp(path: &std::path::Path, port: u16) -> crate::process::Owned {
+    crate::process::Owned::spawn(
+        "tcpdump",
+        std::process::Command::new("tcpdump")
+            .args(["-i", "lo", "-U", "-s", "0", "-w"])
+            .arg(path)
+            .args(["udp", "port", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null()),
+    )
+    .expect("tcpdump (scripts/install-deps)")
+}

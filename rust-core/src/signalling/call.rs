@@ -322,18 +322,7 @@ pub struct CallMachine {
 impl CallMachine {
     /// An incoming INVITE: report it and ring.
     pub fn incoming(now: Instant) -> Self {
-        let mut m = CallMachine {
-            direction: Direction::Incoming,
-            state: State::Ringing,
-            started: now,
-            actions: VecDeque::new(),
-            ringing_reported: false,
-            end_after_cancel: None,
-            transfer: None,
-            referred_to: None,
-            session_timer: None,
-            muted: false,
-        };
+        let mut m = Self::new(Direction::Incoming, State::Ringing, now);
         m.actions.push_back(CallAction::Event(CallEvent::Incoming));
         m.actions.push_back(CallAction::SendRinging);
         m
@@ -341,9 +330,13 @@ impl CallMachine {
 
     /// An outgoing INVITE the engine has just sent.
     pub fn outgoing(now: Instant) -> Self {
+        Self::new(Direction::Outgoing, State::Dialing, now)
+    }
+
+    fn new(direction: Direction, state: State, now: Instant) -> Self {
         CallMachine {
-            direction: Direction::Outgoing,
-            state: State::Dialing,
+            direction,
+            state,
             started: now,
             actions: VecDeque::new(),
             ringing_reported: false,

@@ -22,16 +22,7 @@ fn main() {
     let pbx = Pbx::start(PbxOptions { debug: 0, static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
     let dir = tempfile::tempdir().unwrap();
     let capture_path = dir.path().join("sip.pcap");
-    let mut tcpdump = Owned::spawn(
-        "tcpdump",
-        Command::new("tcpdump")
-            .args(["-i", "lo", "-U", "-s", "0", "-w"])
-            .arg(&capture_path)
-            .args(["udp", "port", &pbx.udp_port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )
-    .expect("tcpdump (scripts/install-deps)");
+    let mut tcpdump = ringside_testbed::pcap::capture_udp(&capture_path, pbx.udp_port);
     let mut uas = Owned::spawn(
         "sipp uas",
         Command::new("sipp")

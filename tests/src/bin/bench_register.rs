@@ -7,10 +7,8 @@
 use ringside_testbed::baresip::DeskPhone;
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use ringside_testbed::pcap::{self, SipPacket};
-use ringside_testbed::process::Owned;
 use ringside_testbed::ringside::{config, Ringside};
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn main() {
@@ -18,16 +16,7 @@ fn main() {
     let pbx = Pbx::start(PbxOptions { debug: 0, ..Default::default() });
     let dir = tempfile::tempdir().unwrap();
     let capture_path = dir.path().join("sip.pcap");
-    let mut tcpdump = Owned::spawn(
-        "tcpdump",
-        Command::new("tcpdump")
-            .args(["-i", "lo", "-U", "-s", "0", "-w"])
-            .arg(&capture_path)
-            .args(["udp", "port", &pbx.udp_port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    )
-    .expect("tcpdump (scripts/install-deps)");
+    let mut tcpdump = ringside_testbed::pcap::capture_udp(&capture_path, pbx.udp_port);
     std::thread::sleep(Duration::from_millis(500));
 
     // Both ask for 2 s bindings; Kamailio (min_expires 1) grants them.
