@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use ringside_core::media::dtmf::EventReceiver;
 use ringside_core::media::jitter::JitterBuffer;
-use ringside_core::media::rtp_stream::{is_rtcp, parse_rtp, RtpReceiver};
+use ringside_core::media::rtp_stream::{is_rtcp, parse_rtp, rtcp_layout_fits, RtpReceiver};
 use ringside_core::media::srtp::Srtp;
 use ringside_core::sip::sdp::{CryptoSuite, LocalMedia, MediaPolicy, SrtpKey};
 use std::time::Instant;
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         1 => {
-            if is_rtcp(rest) {
+            if is_rtcp(rest) && rtcp_layout_fits(rest) {
                 let mut buf = rest;
                 if let Ok(packets) = rtcp::packet::unmarshal(&mut buf) {
                     let mut rx = RtpReceiver::new(8000);

@@ -330,6 +330,9 @@ impl Task {
             },
             None => packet.to_vec(),
         };
+        if !crate::media::rtp_stream::rtcp_layout_fits(&clear) {
+            return;
+        }
         let mut buf = &clear[..];
         let Ok(packets) = rtcp::packet::unmarshal(&mut buf) else { return };
         let now = Instant::now().into_std();

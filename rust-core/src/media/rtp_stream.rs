@@ -69,8 +69,44 @@ pub fn is_rtcp(packet: &[u8]) -> bool {
 
 /// A parsed incoming RTP packet.
 pub fn parse_rtp(packet: &[u8]) -> Option<rtp::packet::Packet> {
+    if !rtp_layout_fits(packet) {
+        return None;
+    }
     let mut buf = packet;
     rtp::packet::Packet::unmarshal(&mut buf).ok().filter(|p| p.header.version == 2)
+}
+
+/// RFC 3550 §5.1/§5.3.1: the CSRC list, the header extension and the padding all fit in the
+/// datagram. The `rtp` crate panics on an extension longer than the packet (found by
+/// fuzzing), so nothing reaches it that we have not measured first.
+fn rtp_layout_fits(p: &[u8]) -> bool {
+    if p.len() < 12 || p[0] >> 6 != 2 {
+        return false;
+    }
+    let mut end = 12 + 4 * usize::from(p[0] & 0x0F);
+    if p[0] & 0x10 != 0 {
+        let Some(words) = p.get(end + 2..end + 4) else { return false };
+        end += 4 + 4 * usize::from(u16::from_be_bytes([words[0], words[1]]));
+    }
+    if end > p.len() {
+        return false;
+    }
+    let padding = if p[0] & 0x20 != 0 { usize::from(p[p.len() - 1]) } else { 0 };
+    end + padding <= p.len()
+}
+
+/// RFC 3550 §6.1: every packet of a compound RTCP packet is version 2 and its length field
+/// stays inside the datagram (checked before the `rtcp` crate parses it).
+pub fn rtcp_layout_fits(p: &[u8]) -> bool {
+    let mut at = 0;
+    while at < p.len() {
+        let Some(h) = p.get(at..at + 4) else { return false };
+        if h[0] >> 6 != 2 {
+            return false;
+        }
+        at += 4 + 4 * usize::from(u16::from_be_bytes([h[2], h[3]]));
+    }
+    at == p.len() && !p.is_empty()
 }
 
 pub fn ntp_now() -> u64 {
@@ -232,6 +268,20 @@ mod tests {
         assert!(a.header.marker && !b.header.marker);
         assert_eq!(&a.payload[..], b"abc");
         assert!(!is_rtcp(&s.packet(0, b"x", 160, false)));
+    }
+
+    #[test]
+    fn packets_whose_parts_overrun_the_datagram_are_refused() {
+        // The fuzzer's find: an extension header claiming more words than there are bytes.
+        let mut p = vec![0x90, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xBE, 0xDE, 0, 40];
+        p.extend_from_slice(&[0; 8]);
+        assert!(parse_rtp(&p).is_none());
+        assert!(parse_rtp(&[0x8F; 20]).is_none(), "15 CSRCs do not fit in 20 bytes");
+        let mut s = RtpSender::new(1);
+        assert!(parse_rtp(&s.packet(0, b"ok", 160, false)).is_some());
+        assert!(rtcp_layout_fits(&[0x80, 201, 0, 1, 0, 0, 0, 1]));
+        assert!(!rtcp_layout_fits(&[0x80, 201, 0, 9, 0, 0, 0, 1]));
+        assert!(!rtcp_layout_fits(&[]));
     }
 
     #[test]
