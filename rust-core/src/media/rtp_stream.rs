@@ -80,19 +80,23 @@ pub fn parse_rtp(packet: &[u8]) -> Option<rtp::packet::Packet> {
 /// datagram. The `rtp` crate panics on an extension longer than the packet (found by
 /// fuzzing), so nothing reaches it that we have not measured first.
 fn rtp_layout_fits(p: &[u8]) -> bool {
+    let Some(end) = rtp_header_len(p) else { return false };
+    let padding = if p[0] & 0x20 != 0 { usize::from(p[p.len() - 1]) } else { 0 };
+    end + padding <= p.len()
+}
+
+/// The length of the RTP header (fixed part, CSRCs, extension) when it fits in `p`. SRTP
+/// leaves the header in the clear, so this also guards what reaches webrtc-srtp.
+pub fn rtp_header_len(p: &[u8]) -> Option<usize> {
     if p.len() < 12 || p[0] >> 6 != 2 {
-        return false;
+        return None;
     }
     let mut end = 12 + 4 * usize::from(p[0] & 0x0F);
     if p[0] & 0x10 != 0 {
-        let Some(words) = p.get(end + 2..end + 4) else { return false };
+        let words = p.get(end + 2..end + 4)?;
         end += 4 + 4 * usize::from(u16::from_be_bytes([words[0], words[1]]));
     }
-    if end > p.len() {
-        return false;
-    }
-    let padding = if p[0] & 0x20 != 0 { usize::from(p[p.len() - 1]) } else { 0 };
-    end + padding <= p.len()
+    (end <= p.len()).then_some(end)
 }
 
 /// RFC 3550 §6.1: every packet of a compound RTCP packet is version 2 and its length field

@@ -60,8 +60,8 @@ impl Srtp {
     }
 
     pub fn unprotect_rtp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
-        if packet.len() < self.min_rtp {
-            return Err(SrtpError::Packet(format!("SRTP packet of {} bytes is too short", packet.len())));
+        if packet.len() < self.min_rtp || crate::media::rtp_stream::rtp_header_len(packet).is_none_or(|h| h > packet.len() - (self.min_rtp - 12)) {
+            return Err(SrtpError::Packet(format!("SRTP packet of {} bytes is too short for its header", packet.len())));
         }
         self.inbound.decrypt_rtp(packet).map(|b| b.to_vec()).map_err(|e| SrtpError::Packet(e.to_string()))
     }
@@ -116,6 +116,10 @@ mod tests {
                 let _ = bob.unprotect_rtp(&junk);
             }
             assert!(bob.unprotect_rtcp(&[0x80, 0, 0, 1, 3]).is_err());
+            // An extension header longer than the packet (panicked inside the rtp crate).
+            let mut overrun = vec![0x90u8, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xBE, 0xDE, 0, 0xFF];
+            overrun.extend_from_slice(&[0xFF; 40]);
+            assert!(bob.unprotect_rtp(&overrun).is_err());
         }
     }
 
