@@ -93,10 +93,46 @@ pub fn rtp_header_len(p: &[u8]) -> Option<usize> {
     }
     let mut end = 12 + 4 * usize::from(p[0] & 0x0F);
     if p[0] & 0x10 != 0 {
-        let words = p.get(end + 2..end + 4)?;
-        end += 4 + 4 * usize::from(u16::from_be_bytes([words[0], words[1]]));
+        let head = p.get(end..end + 4)?;
+        let profile = u16::from_be_bytes([head[0], head[1]]);
+        let start = end + 4;
+        end = start + 4 * usize::from(u16::from_be_bytes([head[2], head[3]]));
+        if !extension_elements_fit(profile, p.get(start..end)?) {
+            return None;
+        }
     }
     (end <= p.len()).then_some(end)
+}
+
+/// RFC 8285: each one-byte (0xBEDE) or two-byte (0x100X) header extension element stays
+/// inside the extension block (the `rtp` crate reads them without looking).
+fn extension_elements_fit(profile: u16, block: &[u8]) -> bool {
+    let two_byte = profile & 0xFFF0 == 0x1000;
+    if profile != 0xBEDE && !two_byte {
+        return true; // an opaque RFC 3550 extension: its length alone matters
+    }
+    let mut at = 0;
+    while at < block.len() {
+        let b = block[at];
+        if b == 0 {
+            at += 1;
+            continue;
+        }
+        let (header, len) = if two_byte {
+            let Some(len) = block.get(at + 1) else { return false };
+            (2, usize::from(*len))
+        } else {
+            if b >> 4 == 15 {
+                return true; // RFC 8285 §4.2: id 15 ends the parsing
+            }
+            (1, usize::from(b & 0x0F) + 1)
+        };
+        at += header + len;
+        if at > block.len() {
+            return false;
+        }
+    }
+    true
 }
 
 /// RFC 3550 §6.1: every packet of a compound RTCP packet is version 2 and its length field
@@ -281,6 +317,14 @@ mod tests {
         p.extend_from_slice(&[0; 8]);
         assert!(parse_rtp(&p).is_none());
         assert!(parse_rtp(&[0x8F; 20]).is_none(), "15 CSRCs do not fit in 20 bytes");
+        // RFC 8285 two-byte element claiming 255 bytes inside a 4-byte block.
+        let mut two = vec![0x90, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0x10, 0x00, 0, 1, 0, 0, 0xFF, 0xFF];
+        two.extend_from_slice(&[0xFF; 80]);
+        assert!(parse_rtp(&two).is_none());
+        // A well-formed one-byte extension (id 1, 2 bytes, padding) is fine.
+        let mut one = vec![0x90, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xBE, 0xDE, 0, 1, 0x11, 7, 7, 0];
+        one.extend_from_slice(b"payload");
+        assert!(parse_rtp(&one).is_some());
         let mut s = RtpSender::new(1);
         assert!(parse_rtp(&s.packet(0, b"ok", 160, false)).is_some());
         assert!(rtcp_layout_fits(&[0x80, 201, 0, 1, 0, 0, 0, 1]));
