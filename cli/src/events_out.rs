@@ -44,7 +44,7 @@ mod tests {
 
     #[test]
     fn event_line_has_name_and_timestamp() {
-        let l = line(&PhoneEvent::Registered { account: "1001@d".into(), expires: 600, contact: "sip:1001@h".into() });
+        let l = line(&PhoneEvent::Registered { account: "1001@d".into(), expires: 600, contact: "sip:1001@h".into(), push: None });
         let v: serde_json::Value = serde_json::from_str(&l).unwrap();
         assert_eq!(v["event"], "registered");
         assert_eq!(v["expires"], 600);
@@ -96,7 +96,8 @@ mod schema_tests {
         use ringside_core::signalling::call::EndReason;
         let v = validator();
         let events = [
-            PhoneEvent::Registered { account: "1001@d".into(), expires: 600, contact: "sip:1001@h:5060".into() },
+            PhoneEvent::Registered { account: "1001@d".into(), expires: 600, contact: "sip:1001@h:5060".into(), push: None },
+            PhoneEvent::Registered { account: "1001@d".into(), expires: 600, contact: "sip:1001@h:5060".into(), push: Some(false) },
             PhoneEvent::RegistrationFailed { account: "1001@d".into(), code: 408, reason: "timeout".into(), retry_in_ms: Some(2000) },
             PhoneEvent::RegistrationFailed { account: "1001@d".into(), code: 403, reason: "Forbidden".into(), retry_in_ms: None },
             PhoneEvent::Unregistered { account: "1001@d".into() },

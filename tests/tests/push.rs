@@ -58,7 +58,8 @@ fn rfc8599_push_parameters_ride_on_the_registered_contact() {
     let pbx = Pbx::start(PbxOptions::default());
     let extra = "[push]\nprovider = \"fcm\"\nprid = \"dGVzdC10b2tlbg\"\nparam = \"ringside-test\"\n";
     let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), extra), "pw1001", &["register"]);
-    phone.expect_event("registered", 5 * SEC);
+    let registered = phone.expect_event("registered", 5 * SEC);
+    assert_eq!(registered["push"], false, "our Kamailio registrar sends no Feature-Caps: no push promised");
     let contacts = pbx.contacts("1001");
     assert_eq!(contacts.len(), 1, "{contacts:?}");
     let c = &contacts[0];

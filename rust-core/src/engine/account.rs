@@ -46,7 +46,8 @@ pub struct AccountSetup {
 
 /// The outcome of one REGISTER transaction.
 enum Outcome {
-    Final(RegisterResponse),
+    /// The reduced response, and its `Feature-Caps` values.
+    Final(RegisterResponse, Vec<String>),
     Failed(String),
 }
 
@@ -70,6 +71,8 @@ pub struct AccountTask {
     outcome_rx: mpsc::Receiver<(u32, Outcome)>,
     /// Bumped per REGISTER so a late outcome of an abandoned one is ignored.
     generation: u32,
+    /// The last 2xx's `Feature-Caps` values (RFC 8599: does the registrar push?).
+    feature_caps: Vec<String>,
 }
 
 impl AccountTask {
@@ -95,6 +98,7 @@ impl AccountTask {
             outcome_tx,
             outcome_rx,
             generation: 0,
+            feature_caps: Vec::new(),
             setup,
         }
     }
@@ -141,7 +145,10 @@ impl AccountTask {
                     Some((generation, outcome)) = self.outcome_rx.recv() => {
                         if generation == self.generation {
                             let input = match outcome {
-                                Outcome::Final(resp) => RegistrationInput::Response(resp),
+                                Outcome::Final(resp, feature_caps) => {
+                                    self.feature_caps = feature_caps;
+                                    RegistrationInput::Response(resp)
+                                }
                                 Outcome::Failed(reason) => RegistrationInput::TransportFailed { reason },
                             };
                             self.machine.handle(Instant::now().into_std(), input);
@@ -226,7 +233,9 @@ impl AccountTask {
             RegistrationEvent::Registered { expires } => {
                 let contact = self.last_params.as_ref().map(|p| p.contact_uri()).unwrap_or_default();
                 tracing::info!(expires, %contact, "registered");
-                PhoneEvent::Registered { account, expires, contact }
+                // RFC 8599 §4.1.2: with push configured, say whether the registrar will push.
+                let push = self.setup.push.as_ref().map(|p| crate::push::pn_params::push_confirmed(&self.feature_caps, &p.provider));
+                PhoneEvent::Registered { account, expires, contact, push }
             }
             RegistrationEvent::Failed { code, reason, retry_in, .. } => {
                 tracing::warn!(code, %reason, ?retry_in, "registration failed");
@@ -284,7 +293,10 @@ impl AccountTask {
         tokio::spawn(
             async move {
                 let outcome = match run_transaction(&mut tx).await {
-                    Ok(resp) => Outcome::Final(reduce_response(&resp, &params)),
+                    Ok(resp) => {
+                        let caps = resp.headers.iter().filter(|h| h.name().eq_ignore_ascii_case("feature-caps")).map(|h| h.value().to_string()).collect();
+                        Outcome::Final(reduce_response(&resp, &params), caps)
+                    }
                     Err(reason) => Outcome::Failed(reason),
                 };
                 let _ = outcome_tx.send((generation, outcome)).await;

@@ -11,6 +11,10 @@ pub enum PhoneEvent {
         account: String,
         expires: u32,
         contact: String,
+        /// With push configured (RFC 8599): whether the registrar's `Feature-Caps` says it
+        /// will push (`false`: the phone must stay awake to ring). Absent without push.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        push: Option<bool>,
     },
     /// An attempt failed; `retry_in_ms` is absent when the user must act (wrong password).
     RegistrationFailed {
