@@ -603,7 +603,6 @@ impl CallHub {
     }
 
     async fn carry_out(self: &Arc<Self>, io: &mut CallIo, own: &mpsc::Sender<CallInput>, action: CallAction) {
-        let sdp_header = || Some(vec![Header::ContentType("application/sdp".into())]);
         let CallIo { uuid, dialog, media, reoffer, .. } = io;
         let dialog = &*dialog;
         let result = match action {
@@ -650,37 +649,13 @@ impl CallHub {
                     // We send the refresh, so we are its UAC (RFC 4028 §7.4).
                     headers.push(Header::SessionExpires(format!("{s};refresher=uac").into()));
                 }
-                let (dialog, own) = (dialog.clone(), own.clone());
-                tokio::spawn(async move {
-                    let code = match dialog.reinvite_with_glare_retry(Some(headers), Some(body), 3).await {
-                        Ok(Some(resp)) => {
-                            forward_answer(&answers, &resp).await;
-                            u16::from(resp.status_code)
-                        }
-                        Ok(None) => 408,
-                        Err(_) => 500,
-                    };
-                    own.send(CallInput::SessionRefreshAnswered { code }).await.ok();
-                });
+                spawn_reinvite(dialog, headers, body, answers, own.clone(), 500, |code| CallInput::SessionRefreshAnswered { code });
                 Ok(())
             }
             CallAction::SendReoffer { direction } => {
                 let body = media.offer(direction).into_bytes();
-                let answers = io.answers.clone();
-                let (dialog, own) = (dialog.clone(), own.clone());
-                tokio::spawn(async move {
-                    // RFC 3261 §14.1: a 491 (both sides re-INVITEd at once) is retried after a
-                    // random 2.1–4 s; three tries, then the hold is given up.
-                    let code = match dialog.reinvite_with_glare_retry(sdp_header(), Some(body), 3).await {
-                        Ok(Some(resp)) => {
-                            forward_answer(&answers, &resp).await;
-                            u16::from(resp.status_code)
-                        }
-                        Ok(None) => 408,
-                        Err(_) => 491,
-                    };
-                    own.send(CallInput::ReofferAnswered { code }).await.ok();
-                });
+                let headers = vec![Header::ContentType("application/sdp".into())];
+                spawn_reinvite(dialog, headers, body, io.answers.clone(), own.clone(), 491, |code| CallInput::ReofferAnswered { code });
                 Ok(())
             }
             CallAction::PlaceReferredCall { target, replaces } => {
@@ -879,6 +854,32 @@ impl HeaderList for rsipstack::sip::Response {
     fn header_list(&self) -> &rsipstack::sip::Headers {
         &self.headers
     }
+}
+
+/// Sends a re-INVITE beside the call's loop and reports its final status as `report(code)`:
+/// 408 without an answer, `failed` when the request could not be sent. RFC 3261 §14.1: a
+/// 491 (both sides re-INVITEd at once) is retried after a random 2.1–4 s, three tries.
+fn spawn_reinvite(
+    dialog: &InviteDialog,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+    answers: Option<mpsc::Sender<String>>,
+    own: mpsc::Sender<CallInput>,
+    failed: u16,
+    report: fn(u16) -> CallInput,
+) {
+    let dialog = dialog.clone();
+    tokio::spawn(async move {
+        let code = match dialog.reinvite_with_glare_retry(Some(headers), Some(body), 3).await {
+            Ok(Some(resp)) => {
+                forward_answer(&answers, &resp).await;
+                u16::from(resp.status_code)
+            }
+            Ok(None) => 408,
+            Err(_) => failed,
+        };
+        own.send(report(code)).await.ok();
+    });
 }
 
 /// Hands a 2xx's SDP answer to the call task (which owns the media).
