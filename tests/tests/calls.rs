@@ -178,12 +178,7 @@ fn drive_places_and_hangs_up_a_call_from_json_commands() {
 /// Ringside answering at once on 1001, called through the PBX by sipp scenario `scenario`;
 /// returns once the call is answered.
 fn answered_by_ringside(scenario: &str) -> (Pbx, Ringside, Sipp) {
-    let pbx = Pbx::start(PbxOptions::default());
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["listen", "--answer-after", "0", "--calls", "1"]);
-    phone.expect_event("registered", 5 * SEC);
-    let sipp = Sipp::uac(scenario, free_port(), "1001", pbx.udp_port, 0);
-    phone.expect_event("answered", 5 * SEC);
-    (pbx, phone, sipp)
+    answered_by_ringside_with(scenario, "")
 }
 
 #[test]
@@ -297,11 +292,7 @@ fn call_waiting_busy_policy_declines_the_second_call_with_486() {
 
 #[test]
 fn rfc3261_14_1_hold_refused_with_491_is_retried_after_a_pause() {
-    let uas_port = free_port();
-    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
-    let mut callee = Sipp::uas("uas-glare", uas_port, 1);
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
-    phone.expect_event("registered", 5 * SEC);
+    let (_pbx, mut callee, mut phone) = calling_sipp("uas-glare");
     let call = drive_call(&mut phone, "1009");
     let asked = std::time::Instant::now();
     phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
@@ -400,13 +391,9 @@ fn rfc3515_being_transferred_calls_the_target_and_reports_it_to_the_transferor()
 /// Ringside (drive) on 1001 talking to the sipp transferee on 1009 and to a baresip target
 /// on 1003: the two calls of an attended transfer. Returns (pbx, target, sipp, phone, A, B).
 fn consulting(transferee: &str) -> (Pbx, DeskPhone, Sipp, Ringside, String, String) {
-    let uas_port = free_port();
-    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
-    let sipp = Sipp::uas(transferee, uas_port, 1);
+    let (pbx, sipp, mut phone) = calling_sipp(transferee);
     let target = DeskPhone::start_auto_answer("1003", "pw1003", "pbx.test", pbx.udp_port);
     assert!(target.wait_registered(5 * SEC));
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
-    phone.expect_event("registered", 5 * SEC);
     let a = drive_call(&mut phone, "1009");
     let b = drive_call(&mut phone, "1003");
     (pbx, target, sipp, phone, a, b)
@@ -466,10 +453,16 @@ fn attended_transfer_end_to_end_the_target_takes_the_transferee_over_with_replac
 
 /// Ringside (drive) on 1001 and a sipp callee reached as 1009 through the PBX.
 fn calling_sipp(scenario: &str) -> (Pbx, Sipp, Ringside) {
+    sipp_callee(scenario, &["drive"])
+}
+
+/// A sipp callee serving `scenario` as 1009 through the PBX, and ringside on 1001 running
+/// `args`, registered.
+fn sipp_callee(scenario: &str, args: &[&str]) -> (Pbx, Sipp, Ringside) {
     let uas_port = free_port();
     let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
     let sipp = Sipp::uas(scenario, uas_port, 1);
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", args);
     phone.expect_event("registered", 5 * SEC);
     (pbx, sipp, phone)
 }
@@ -499,10 +492,7 @@ fn rfc3261_9_1_cancel_crossing_the_answer_is_followed_by_ack_and_bye() {
 
 #[test]
 fn call_with_dtmf_sends_the_digits_by_info_once_answered() {
-    let uas_port = free_port();
-    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
-    let mut callee = Sipp::uas("uas-dtmf-info", uas_port, 1);
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["call", "1009", "--dtmf", "12", "--hangup-after", "1"]);
+    let (_pbx, mut callee, mut phone) = sipp_callee("uas-dtmf-info", &["call", "1009", "--dtmf", "12", "--hangup-after", "1"]);
     phone.expect_event("answered", 5 * SEC);
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));
