@@ -9,6 +9,18 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CONFIG: &str = include_str!("../peers/pbx.cfg");
+const GATEWAY_CONFIG: &str = include_str!("../../gateway/kamailio/gateway.cfg");
+
+/// Runs the push gateway's configuration (gateway/kamailio/gateway.cfg) instead of the plain PBX.
+#[derive(Clone, Debug)]
+pub struct GatewaySettings {
+    /// The push sender's base URL (`http://127.0.0.1:PORT`).
+    pub push_url: String,
+    /// How long an INVITE rings before 408/480 (tm fr_inv_timer).
+    pub ring_timeout_ms: u32,
+    /// How long an INVITE for sleeping phones only waits for one to wake.
+    pub wake_timeout_ms: u32,
+}
 
 #[derive(Clone, Debug)]
 pub struct PbxOptions {
@@ -21,6 +33,7 @@ pub struct PbxOptions {
     pub debug: i32,
     /// Extensions routed to a fixed URI instead of a registration (e.g. a sipp UAS).
     pub static_routes: Vec<(String, String)>,
+    pub gateway: Option<GatewaySettings>,
 }
 
 impl Default for PbxOptions {
@@ -34,6 +47,7 @@ impl Default for PbxOptions {
             min_expires: 1,
             debug: 1,
             static_routes: Vec::new(),
+            gateway: None,
         }
     }
 }
@@ -64,7 +78,8 @@ impl Pbx {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let mut pbx = Pbx { udp_port: port, tcp_port: port, tls_port: if options.tls { free_port() } else { 0 }, ca_cert: None, options, dir, process: None };
-        let mut text = CONFIG.to_string();
+        let mut text = if pbx.options.gateway.is_some() { GATEWAY_CONFIG } else { CONFIG }.to_string();
+        let gw = pbx.options.gateway.clone().unwrap_or(GatewaySettings { push_url: String::new(), ring_timeout_ms: 30_000, wake_timeout_ms: 30_000 });
         let mut users: String = pbx.options.users.iter().map(|(u, p)| format!("\t$sht(users=>{u}) = \"{p}\";\n")).collect();
         users.extend(pbx.options.static_routes.iter().map(|(u, uri)| format!("\t$sht(static=>{u}) = \"{uri}\";\n")));
         for (key, value) in [
@@ -79,6 +94,11 @@ impl Pbx {
             ("TLS_CFG", pbx.dir.path().join("tls.cfg").display().to_string()),
             ("CTL_SOCKET", pbx.dir.path().join("ctl.sock").display().to_string()),
             ("USERS", users),
+            ("LISTEN_IP", "127.0.0.1".into()),
+            ("PUSH_URL", gw.push_url.clone()),
+            ("RING_TIMEOUT_MS", gw.ring_timeout_ms.to_string()),
+            ("WAKE_TIMEOUT_MS", gw.wake_timeout_ms.to_string()),
+            ("HOLD_SECONDS", (gw.wake_timeout_ms.max(gw.ring_timeout_ms) / 1000 + 5).to_string()),
         ] {
             text = text.replace(&format!("%%{key}%%"), &value);
         }

@@ -3,10 +3,12 @@
 pub mod baresip;
 pub mod certs;
 pub mod dns;
+pub mod gateway;
 pub mod kamailio;
 pub mod nat;
 pub mod pcap;
 pub mod ports;
 pub mod process;
+pub mod push_cloud;
 pub mod ringside;
 pub mod sipp;

@@ -85,14 +85,27 @@ pub fn read(bytes: &[u8]) -> Vec<SipPacket> {
 /// tcpdump writing every UDP datagram to or from `port` on loopback into `path` (packet-
 /// buffered, so the file is complete when the process is stopped).
 pub fn capture_udp(path: &std::path::Path, port: u16) -> crate::process::Owned {
-    crate::process::Owned::spawn(
+    let mut cmd = std::process::Command::new("tcpdump");
+    // As root, tcpdump would drop to its own user, which cannot write into a private temp dir.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        cmd.args(["-Z", "root"]);
+    }
+    let owned = crate::process::Owned::spawn(
         "tcpdump",
-        std::process::Command::new("tcpdump")
-            .args(["-i", "lo", "-U", "-s", "0", "-w"])
+        cmd.args(["-i", "lo", "-U", "--immediate-mode", "-s", "0", "-w"])
             .arg(path)
             .args(["udp", "port", &port.to_string()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null()),
     )
-    .expect("tcpdump (scripts/install-deps)")
+    .expect("tcpdump (scripts/install-deps)");
+    // tcpdump writes the file header once it captures: wait for it (bounded), so the first
+    // packets the caller sends next are not missed.
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(5) && std::fs::metadata(path).map(|m| m.len() < 24).unwrap_or(true) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    owned
 }
