@@ -53,6 +53,10 @@ enum Command {
     Push {
         payload: serde_json::Value,
     },
+    /// Play the sleeping phone: keep the binding, stop answering requests on the flow, until a
+    /// push (or `{"cmd":"wake"}`) wakes the app.
+    Suspend,
+    Wake,
     Quit,
 }
 
@@ -101,6 +105,15 @@ async fn run(session: &Session, line: &str) -> bool {
             };
             let event = PhoneEvent::PushHint { call: hint.call, action: action.into(), caller: hint.caller, reason, diagnostic };
             println!("{}", events_out::line(&event));
+            Ok(())
+        }
+        Command::Suspend => {
+            session.phone.set_suspended(true);
+            Ok(())
+        }
+        Command::Wake => {
+            session.phone.set_suspended(false);
+            session.phone.network_changed().await;
             Ok(())
         }
         Command::Call { target } => session.phone.call(&target).map(|_| ()),

@@ -33,7 +33,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Stay registered; on SIGINT/SIGTERM unregister and exit 0; SIGUSR1 = the network changed.
-    Register,
+    Register {
+        /// Play the sleeping phone: once registered, keep the binding but answer nothing on
+        /// the flow (push-gateway tests; a SIGUSR1 still re-registers).
+        #[arg(long)]
+        suspended: bool,
+    },
     /// Place a call (after registering); exit 0 if answered, 4 if not.
     Call {
         /// An extension of the account's PBX, or a SIP URI.
@@ -115,7 +120,7 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
-            Command::Register => register(cli.config, cli.data_dir).await,
+            Command::Register { suspended } => register(cli.config, cli.data_dir, suspended).await,
             Command::Demo => demo::run().await,
             Command::Drive => match Session::start(&cli.config, cli.data_dir).await {
                 Ok(session) => drive::drive(session).await,
@@ -138,7 +143,7 @@ fn main() -> ExitCode {
     })
 }
 
-async fn register(config: PathBuf, data_dir: Option<PathBuf>) -> ExitCode {
+async fn register(config: PathBuf, data_dir: Option<PathBuf>, suspended: bool) -> ExitCode {
     let mut session = match Session::start(&config, data_dir).await {
         Ok(s) => s,
         Err(code) => return code,
@@ -150,6 +155,8 @@ async fn register(config: PathBuf, data_dir: Option<PathBuf>) -> ExitCode {
             Next::Event(PhoneEvent::RegistrationFailed { retry_in_ms: None, reason, .. }) => {
                 break fail(EXIT_REGISTRATION, &format!("registration failed: {reason}"));
             }
+            // The sleeping phone: registered once, then silent on its flow.
+            Next::Event(PhoneEvent::Registered { .. }) if suspended => session.phone.set_suspended(true),
             Next::Event(_) => {}
         }
     };

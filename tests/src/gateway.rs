@@ -116,6 +116,7 @@ impl Gateway {
                 ring_timeout_ms: options.ring_timeout_ms,
                 wake_timeout_ms: options.wake_timeout_ms,
             }),
+            debug: std::env::var("RINGSIDE_KAMAILIO_DEBUG").ok().and_then(|d| d.parse().ok()).unwrap_or(1),
             ..PbxOptions::default()
         });
         Gateway { pbx, cloud, sender, sender_port, dir }

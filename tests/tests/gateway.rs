@@ -14,11 +14,26 @@ use std::time::Duration;
 const SEC: Duration = Duration::from_secs(1);
 
 fn fcm_phone(gw: &Gateway, token: &str) -> Ringside {
-    let extra = format!("[push]\nprovider = \"fcm\"\nprid = \"{token}\"\nparam = \"{FCM_PROJECT}\"\n");
+    phone_with(gw, token, "")
+}
+
+/// A phone registered through the gateway for FCM pushes, then asleep (`suspend`).
+fn phone_with(gw: &Gateway, token: &str, more: &str) -> Ringside {
+    let extra = format!("[push]\nprovider = \"fcm\"\nprid = \"{token}\"\nparam = \"{FCM_PROJECT}\"\n{more}");
     let mut phone = Ringside::start(&config("1001", "pbx.test", &gw.pbx.proxy_uri("udp"), &extra), "pw1001", &["drive"]);
     let registered = phone.expect_event("registered", 5 * SEC);
     assert_eq!(registered["push"], true, "the gateway's Feature-Caps promise push: {registered}");
+    phone.send(r#"{"cmd":"suspend"}"#);
     phone
+}
+
+fn quit(mut phone: Ringside) {
+    phone.send(r#"{"cmd":"quit"}"#);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+}
+
+fn stage_names(timeline: &serde_json::Value) -> Vec<String> {
+    timeline["stages"].as_array().map(|a| a.iter().map(|s| s["stage"].as_str().unwrap_or("").to_string()).collect()).unwrap_or_default()
 }
 
 fn push_cmd(payload: &serde_json::Value) -> String {
@@ -45,6 +60,10 @@ fn happy_path_push_wakes_the_phone_it_answers_and_the_desk_is_cancelled_as_answe
     assert_eq!(hint["action"], "ring", "{hint}");
     let incoming = phone.expect_event("incoming", 5 * SEC);
     assert_eq!(incoming["call"], hint["call"]);
+    // The same push again (FCM may deliver twice): the same call, nothing new; and the gateway
+    // pushed this binding once for this call (RFC 8599 bucket).
+    phone.send(&push_cmd(&push.payload));
+    assert_eq!(phone.expect_event("push_hint", SEC)["action"], "already_ringing");
     phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, incoming["call"].as_str().unwrap()));
     phone.expect_event("answered", 5 * SEC);
     assert!(desk.wait_log("session closed", 5 * SEC), "the desk got its CANCEL:\n{}", desk.log());
@@ -59,8 +78,121 @@ fn happy_path_push_wakes_the_phone_it_answers_and_the_desk_is_cancelled_as_answe
     });
     assert!(cancel.header("Reason").is_some_and(|r| r.contains("cause=200")), "answered elsewhere, not missed: {}", cancel.text);
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
+    let timeline = phone.events.iter().find(|e| e["event"] == "push_timeline").cloned().expect("a push-woken call's timeline");
+    assert_eq!(timeline["call"], hint["call"]);
+    let mut stages = stage_names(&timeline);
+    assert_eq!(stages.first().map(String::as_str), Some("push_received"));
+    assert_eq!(stages.last().map(String::as_str), Some("ended"));
+    stages.sort();
+    assert_eq!(stages, ["answered", "ended", "hint_returned", "invite", "push_received", "register_sent", "registered", "ringing"], "{timeline}");
     assert!(caller.passed(5 * SEC), "{}", caller.errors());
+    assert!(gw.cloud.drain(SEC).is_empty(), "one push per binding per call");
     assert!(gw.cloud.problems().is_empty(), "{:?}", gw.cloud.problems());
-    phone.send(r#"{"cmd":"quit"}"#);
-    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    quit(phone);
+}
+
+#[test]
+fn the_desk_answers_before_the_phone_wakes_and_a_cancel_push_ends_it_as_answered_elsewhere() {
+    let gw = Gateway::start(GatewayOptions::default());
+    let desk = DeskPhone::start("1001", "pw1001", "pbx.test", gw.pbx.udp_port);
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let mut phone = fcm_phone(&gw, "tok-late");
+    let call_id = format!("gw-late-{}@test", free_port());
+    let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 500, &call_id);
+    let call_push = gw.cloud.next(5 * SEC).expect("call push");
+    assert!(desk.wait_log("Incoming call", 5 * SEC));
+    assert!(desk.answer(5 * SEC), "{}", desk.log());
+    // The phone was slow to wake (the push was delayed): the gateway already said how it ended.
+    let cancel = gw.cloud.next(5 * SEC).expect("cancel push");
+    assert_eq!((cancel.payload["type"].as_str(), cancel.payload["reason"].as_str()), (Some("cancel"), Some("answered_elsewhere")), "{}", cancel.payload);
+    phone.send(&push_cmd(&call_push.payload));
+    let hint = phone.expect_event("push_hint", SEC);
+    assert_eq!(hint["action"], "ring");
+    phone.send(&push_cmd(&cancel.payload));
+    let end_hint = phone.expect_event("push_hint", SEC);
+    assert_eq!((end_hint["action"].as_str(), end_hint["reason"].as_str(), &end_hint["call"]), (Some("end"), Some("answered_elsewhere"), &hint["call"]));
+    let ended = phone.events.iter().find(|e| e["event"] == "call_ended").cloned().expect("the waking call ended");
+    assert_eq!((ended["reason"].as_str(), &ended["call"]), (Some("answered_elsewhere"), &hint["call"]), "never a missed call");
+    assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    assert!(!phone.events.iter().any(|e| e["event"] == "incoming"), "it never rang");
+    assert!(gw.cloud.problems().is_empty(), "{:?}", gw.cloud.problems());
+    quit(phone);
+}
+
+#[test]
+fn the_caller_gives_up_while_only_the_sleeping_phone_could_ring() {
+    let gw = Gateway::start(GatewayOptions::default());
+    let mut phone = fcm_phone(&gw, "tok-cancel");
+    let call_id = format!("gw-cancel-{}@test", free_port());
+    // Only the phone: the gateway holds the INVITE (t_suspend), says 180, pushes.
+    let mut caller = Sipp::uac_call_id("call-uac-gw-cancel", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
+    let call_push = gw.cloud.next(5 * SEC).expect("call push");
+    assert!(caller.passed(10 * SEC), "CANCEL gets 200 and the held INVITE 487: {}\n{}", caller.errors(), gw.pbx.log());
+    let cancel = gw.cloud.next(5 * SEC).expect("cancel push");
+    assert_eq!(cancel.payload["reason"], "cancelled");
+    phone.send(&push_cmd(&call_push.payload));
+    assert_eq!(phone.expect_event("push_hint", SEC)["action"], "ring");
+    phone.send(&push_cmd(&cancel.payload));
+    phone.expect_event("push_hint", SEC);
+    let ended = phone.events.iter().find(|e| e["event"] == "call_ended").cloned().expect("the waking call ended");
+    assert_eq!(ended["reason"], "cancelled", "a missed call");
+    assert!(gw.cloud.problems().is_empty(), "{:?}", gw.cloud.problems());
+    quit(phone);
+}
+
+#[test]
+fn with_the_push_sender_down_the_desk_still_rings_at_once() {
+    let gw = Gateway::start(GatewayOptions { sender: false, ..Default::default() });
+    let desk = DeskPhone::start_auto_answer("1001", "pw1001", "pbx.test", gw.pbx.udp_port);
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let phone = fcm_phone(&gw, "tok-down");
+    let started = std::time::Instant::now();
+    let mut caller = Sipp::uac("call-uac", free_port(), "1001", gw.pbx.udp_port, 300);
+    assert!(caller.passed(10 * SEC), "the desk answered: {}", caller.errors());
+    assert!(started.elapsed() < 5 * SEC, "no wait on the dead sender: {:?}", started.elapsed());
+    assert!(gw.pbx.log().contains("failed to connect"), "the gateway tried: {}", gw.pbx.log());
+    quit(phone);
+}
+
+#[test]
+fn answered_on_the_lock_screen_before_the_invite_it_is_answered_when_the_invite_arrives() {
+    let gw = Gateway::start(GatewayOptions::default());
+    let mut phone = fcm_phone(&gw, "tok-early");
+    let call_id = format!("gw-early-{}@test", free_port());
+    let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
+    let push = gw.cloud.next(5 * SEC).expect("call push");
+    phone.send(&push_cmd(&push.payload));
+    let hint = phone.expect_event("push_hint", SEC);
+    // The user swipes to answer at once: before the REGISTER's 2xx, before the INVITE.
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, hint["call"].as_str().unwrap()));
+    assert_eq!(phone.expect_event("incoming", 5 * SEC)["call"], hint["call"]);
+    phone.expect_event("answered", 5 * SEC);
+    assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    let timeline = phone.expect_event("push_timeline", 5 * SEC);
+    let stages = stage_names(&timeline);
+    let at = |s: &str| stages.iter().position(|x| x == s).unwrap_or(usize::MAX);
+    assert!(at("answered") < at("invite"), "answered before the INVITE: {stages:?}");
+    quit(phone);
+}
+
+#[test]
+fn registered_but_no_invite_ends_failed_at_the_deadline_and_nothing_woke_means_480() {
+    let gw = Gateway::start(GatewayOptions { wake_timeout_ms: 2500, ..Default::default() });
+    let mut phone = phone_with(&gw, "tok-none", "[calls]\npush_wake_secs = 2\n");
+    // A call nobody woke for: the gateway gives up (480) when its hold ends.
+    let mut caller = Sipp::uac("call-uac-480", free_port(), "1001", gw.pbx.udp_port, 0);
+    assert!(gw.cloud.next(5 * SEC).is_some(), "pushed");
+    assert!(caller.passed(10 * SEC), "480 when no phone woke: {}", caller.errors());
+    // A push whose INVITE never comes (its call is long gone): registered, then failed.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let ghost =
+        serde_json::json!({"type": "call", "call-id": "ghost@test", "from-uri": "sip:caller@127.0.0.1", "to-uri": "sip:1001@pbx.test", "send-time": now});
+    phone.send(&push_cmd(&ghost));
+    assert_eq!(phone.expect_event("push_hint", SEC)["action"], "ring");
+    phone.expect_event("registered", 5 * SEC);
+    let timeline = phone.expect_event("push_timeline", 5 * SEC);
+    assert!(timeline["diagnostic"].as_str().unwrap_or("").contains("no INVITE"), "{timeline}");
+    assert_eq!(stage_names(&timeline), ["push_received", "hint_returned", "register_sent", "registered", "ended"]);
+    assert_eq!(phone.expect_event("call_ended", SEC)["reason"], "failed");
+    quit(phone);
 }

@@ -72,6 +72,11 @@ pub struct CallHub {
     answered: Mutex<HashMap<String, bool>>,
     /// Our Min-SE (RFC 4028), in seconds.
     min_se: u32,
+    /// Calls a push announced: waiting for their INVITE, then their timeline until they end.
+    pub(crate) wakes: super::push_wakes::PushWakes,
+    runtime: tokio::runtime::Handle,
+    /// The app is asleep (QA's sleeping phone): requests go unanswered.
+    suspended: std::sync::atomic::AtomicBool,
 }
 
 impl CallHub {
@@ -95,6 +100,9 @@ impl CallHub {
             waiting,
             answered: Mutex::new(HashMap::new()),
             min_se,
+            wakes: Default::default(),
+            runtime: tokio::runtime::Handle::current(),
+            suspended: Default::default(),
         })
     }
 
@@ -260,6 +268,75 @@ impl CallHub {
         });
     }
 
+    pub fn set_suspended(&self, on: bool) {
+        self.suspended.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_suspended(&self) -> bool {
+        self.suspended.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn remember_ended(&self, uuid: &str, reason: crate::signalling::call::EndReason) {
+        if let Ok(mut ended) = self.recently_ended.lock() {
+            // Two minutes covers any push a gateway may still deliver for the call.
+            ended.retain(|_, (_, at)| at.elapsed() < std::time::Duration::from_secs(120));
+            ended.insert(uuid.to_string(), (reason, std::time::Instant::now()));
+        }
+    }
+
+    /// A push announced a call: wait (bounded) for its INVITE. Returns false for a call
+    /// already waking (a duplicate push).
+    pub fn start_wake(self: &Arc<Self>, hint: &crate::push::hint::IncomingCallHint, deadline: std::time::Duration, pushed_at: std::time::Instant) -> bool {
+        use crate::push::wake::{PushWake, WakeExpect, WakeStage};
+        let account = hint.account.clone().or_else(|| self.accounts.first().map(|a| a.key.clone())).unwrap_or_default();
+        let mut wake =
+            PushWake::new(pushed_at, deadline, WakeExpect { call_id: hint.call_id.clone(), push_id: hint.push_id.clone(), caller: hint.caller.clone() });
+        wake.record(std::time::Instant::now(), WakeStage::HintReturned);
+        if !self.wakes.start(&hint.call, &account, wake) {
+            return false;
+        }
+        let hub = self.clone();
+        let call = hint.call.clone();
+        // handle_push runs on the shell's thread: spawn on the runtime the hub was made in.
+        self.runtime.spawn(async move {
+            while let Some(at) = hub.wakes.deadline(&call) {
+                tokio::time::sleep_until(Instant::from_std(at)).await;
+                if let Some(ended) = hub.wakes.timeout(&call, std::time::Instant::now()) {
+                    hub.wake_ended(ended);
+                    break;
+                }
+            }
+        });
+        true
+    }
+
+    /// A waking call ended before its INVITE: report it as any call's end, with its timeline.
+    pub(crate) fn wake_ended(&self, (call, end, stages): super::push_wakes::Ended) {
+        tracing::info!(%call, reason = ?end.reason, diagnostic = ?end.diagnostic, "push-woken call ended before its INVITE");
+        self.remember_ended(&call, end.reason);
+        self.listener.on_event(PhoneEvent::PushTimeline { call: call.clone(), stages, diagnostic: end.diagnostic });
+        self.listener.on_event(PhoneEvent::CallEnded { call, reason: end.reason, sip_code: None, duration_ms: None });
+    }
+
+    /// Feeds a waking call (answer or hang up from the call screen, a cancel push); false when
+    /// `call` is not waking.
+    pub fn wake_input(&self, call: &str, input: crate::push::wake::WakeInput) -> bool {
+        if !self.wakes.is_waiting(call) {
+            return false;
+        }
+        if let Some(ended) = self.wakes.input(call, std::time::Instant::now(), input) {
+            self.wake_ended(ended);
+        }
+        true
+    }
+
+    /// A REGISTER outcome of `account`, for the calls waking on it.
+    pub fn wake_registration(&self, account: &str, input: crate::push::wake::WakeInput) {
+        for ended in self.wakes.registration(account, std::time::Instant::now(), input) {
+            self.wake_ended(ended);
+        }
+    }
+
     fn emit(&self, uuid: &str, event: CallEvent) {
         self.track(uuid, &event);
         // A call placed for a REFER: its transferor hears how it went (RFC 3515 §2.4.4).
@@ -269,11 +346,13 @@ impl CallHub {
             _ => None,
         };
         if let CallEvent::Ended { reason, .. } = &event {
-            if let Ok(mut ended) = self.recently_ended.lock() {
-                // Two minutes covers any push a gateway may still deliver for the call.
-                ended.retain(|_, (_, at)| at.elapsed() < std::time::Duration::from_secs(120));
-                ended.insert(uuid.to_string(), (*reason, std::time::Instant::now()));
+            self.remember_ended(uuid, *reason);
+            if let Some(stages) = self.wakes.finish(uuid, std::time::Instant::now()) {
+                self.listener.on_event(PhoneEvent::PushTimeline { call: uuid.to_string(), stages, diagnostic: None });
             }
+        }
+        if let CallEvent::Answered = &event {
+            self.wakes.record(uuid, std::time::Instant::now(), crate::push::wake::WakeStage::Answered);
         }
         if let Some(code) = progress {
             let asked_by = self.referrals.lock().ok().and_then(|mut r| r.remove(uuid));
@@ -320,7 +399,18 @@ impl CallHub {
         let call_id = req.call_id_header().map(|h| h.value().to_string()).unwrap_or_default();
         let from = req.from_header().map(|h| h.value().to_string()).unwrap_or_default();
         let (display_name, from_uri) = split_name_addr(&from);
-        let uuid = call_uuid(&account.key, &call_id);
+        // A push-woken call keeps the id the push gave it, even when the PBX changed the Call-ID.
+        let push_id = header(req, "X-Push-ID");
+        let woken = self.wakes.find(&account.key, std::time::Instant::now(), &call_id, push_id.as_deref(), &from_uri);
+        let uuid = woken.clone().unwrap_or_else(|| call_uuid(&account.key, &call_id));
+        if woken.is_none()
+            && self.recently_ended.lock().ok().and_then(|e| e.get(&uuid).map(|(r, _)| *r)) == Some(crate::signalling::call::EndReason::LocalHangup)
+        {
+            // The user hung up on the call screen before the INVITE came: busy here, so the
+            // desk keeps ringing.
+            tokio::spawn(async move { tx.reply(rsipstack::sip::StatusCode::BusyHere).await.ok() });
+            return;
+        }
         let timer = session_timer::negotiate_uas(header(req, "Session-Expires").as_deref(), has_option(req, "Supported", "timer"), self.min_se);
         if timer == UasDecision::TooSmall {
             // RFC 4028 §8.1: ask for a longer interval; the caller retries at once.
@@ -369,6 +459,7 @@ impl CallHub {
             }
         };
         self.attach(&uuid, &dialog);
+        let answered_on_lock_screen = woken.as_deref().is_some_and(|w| self.wakes.claim(w, std::time::Instant::now()));
         self.listener.on_event(PhoneEvent::Incoming {
             call: uuid.clone(),
             call_id: call_id.clone(),
@@ -376,6 +467,7 @@ impl CallHub {
             display_name,
             account: account.key.clone(),
         });
+        self.wakes.record(&uuid, std::time::Instant::now(), crate::push::wake::WakeStage::Ringing);
         let hub = self.clone();
         let mut machine = CallMachine::incoming(Instant::now().into_std());
         let mut accept_headers = Vec::new();
@@ -392,6 +484,9 @@ impl CallHub {
         if let Some(old) = replaced {
             machine.handle(Instant::now().into_std(), CallInput::Answer);
             self.notify_call(&old, CallInput::Replaced);
+        } else if answered_on_lock_screen {
+            // RFC 8599 wake, answer before INVITE: the user already said yes.
+            machine.handle(Instant::now().into_std(), CallInput::Answer);
         } else if self.waiting == CallWaiting::Busy && self.busy() {
             // RFC 3261 §21.4.7 486: the PBX tries the desk or voicemail; the call is still
             // reported, so the log shows it.
@@ -755,7 +850,11 @@ impl CallHub {
 impl crate::push::hint::CallLookup for CallHub {
     fn is_live(&self, account: &str, call_id: &str) -> bool {
         let uuid = call_uuid(account, call_id);
-        self.calls.lock().map(|c| c.contains_key(&uuid)).unwrap_or(false)
+        self.calls.lock().map(|c| c.contains_key(&uuid)).unwrap_or(false) || self.wakes.is_waiting(&uuid)
+    }
+
+    fn is_waking(&self, account: &str, call_id: &str) -> bool {
+        self.wakes.is_waiting(&call_uuid(account, call_id))
     }
 
     fn ended(&self, account: &str, call_id: &str) -> Option<crate::signalling::call::EndReason> {

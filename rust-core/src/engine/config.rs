@@ -110,10 +110,19 @@ pub enum CallWaiting {
 }
 
 /// Call handling settings.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CallsConfig {
     pub waiting: CallWaiting,
+    /// How long a push-woken call waits for its INVITE before it ends `failed`. Below the
+    /// gateway's hold (30 s in gateway.cfg), so the phone gives up first and says why.
+    pub push_wake_secs: u64,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        CallsConfig { waiting: CallWaiting::default(), push_wake_secs: 20 }
+    }
 }
 
 /// Media settings (design §4 `[media]`).

@@ -65,6 +65,15 @@ pub enum PhoneEvent {
         reason: Option<crate::signalling::call::EndReason>,
         diagnostic: Option<String>,
     },
+    /// A push-woken call's stages (push received, hint returned, REGISTER sent, registered,
+    /// INVITE, ringing, answered, ended), in ms after the push; sent as the call ends.
+    PushTimeline {
+        call: String,
+        stages: Vec<super::push_wakes::TimelineStage>,
+        /// Why a call that never got its INVITE ended as it did (the deadline, a failed REGISTER).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        diagnostic: Option<String>,
+    },
     /// A call's audio quality (every few seconds, and once more at its end).
     MediaStats {
         call: String,

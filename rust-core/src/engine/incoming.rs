@@ -26,6 +26,11 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
             if tx.original.method == Method::Ack {
                 continue;
             }
+            if hub.is_suspended() {
+                // A frozen app answers nothing; the sender's retransmissions die out.
+                tracing::debug!(method = %tx.original.method, "suspended: request left unanswered");
+                continue;
+            }
             // rsipstack already parsed the octets (leniently); the gate re-reads them as
             // serialised, which keeps every semantic check though not byte-level framing.
             if let Verdict::Reject { code, why, header, .. } = classify(&tx.original.to_bytes(), false) {

@@ -22,3 +22,4 @@ pub use error::EngineError;
 pub use events::{PhoneEvent, PhoneListener};
 pub use phone::Phone;
 pub use secrets::{SecretStore, StaticSecrets};
+pub mod push_wakes;

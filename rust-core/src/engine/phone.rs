@@ -6,6 +6,7 @@ use super::calls::{CallAccount, CallHub};
 use super::config::{AccountConfig, PhoneConfig};
 use super::dns::Locator;
 use super::error::EngineError;
+use super::events::PhoneEvent;
 use super::events::PhoneListener;
 use super::instance::instance_urn;
 use super::secrets::SecretStore;
@@ -26,6 +27,28 @@ pub struct Phone {
     /// Voicemail subscriptions: stopped (unsubscribed) before the accounts unregister.
     mwi_stop: tokio_util::sync::CancellationToken,
     mwi_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// How long a push-woken call waits for its INVITE.
+    wake_deadline: Duration,
+}
+
+/// Passes account events on, and tells calls waking by push how their REGISTER went.
+struct RegistrationTap {
+    inner: Arc<dyn PhoneListener>,
+    calls: Arc<CallHub>,
+}
+
+impl PhoneListener for RegistrationTap {
+    fn on_event(&self, event: PhoneEvent) {
+        use crate::push::wake::WakeInput;
+        match &event {
+            PhoneEvent::Registered { account, .. } => self.calls.wake_registration(account, WakeInput::Registered),
+            PhoneEvent::RegistrationFailed { account, code, reason, .. } => {
+                self.calls.wake_registration(account, WakeInput::RegisterFailed { reason: format!("{code} {reason}") })
+            }
+            _ => {}
+        }
+        self.inner.on_event(event);
+    }
 }
 
 impl Phone {
@@ -113,11 +136,12 @@ impl Phone {
         let mut accounts = Vec::new();
         for setup in setups {
             let (tx, rx) = mpsc::channel(8);
-            let task = AccountTask::new(stack.clone(), listener.clone(), setup);
+            let tap: Arc<dyn PhoneListener> = Arc::new(RegistrationTap { inner: listener.clone(), calls: calls.clone() });
+            let task = AccountTask::new(stack.clone(), tap, setup);
             tokio::spawn(task.run(rx));
             accounts.push(tx);
         }
-        Ok(Phone { stack, accounts, calls, mwi_stop, mwi_tasks })
+        Ok(Phone { stack, accounts, calls, mwi_stop, mwi_tasks, wake_deadline: Duration::from_secs(config.calls.push_wake_secs.max(1)) })
     }
 
     /// Calls `target` (an extension of the first account's PBX, or a SIP URI); returns the
@@ -128,7 +152,9 @@ impl Phone {
 
     /// Answers a ringing call; any other answered call is put on hold first.
     pub async fn answer(&self, call: &str) -> Result<(), EngineError> {
-        if self.calls.answer(call).await {
+        // A call still waking (answered on the lock screen before its INVITE): kept as an
+        // intent, carried out when the INVITE arrives.
+        if self.calls.answer(call).await || self.calls.wake_input(call, crate::push::wake::WakeInput::Answer) {
             Ok(())
         } else {
             Err(EngineError::NoSuchCall(call.to_string()))
@@ -137,6 +163,9 @@ impl Phone {
 
     /// Declines a ringing call: 486 so the desk keeps ringing, or 603 `everywhere`.
     pub async fn decline(&self, call: &str, everywhere: bool) -> Result<(), EngineError> {
+        if self.calls.wake_input(call, crate::push::wake::WakeInput::Hangup) {
+            return Ok(());
+        }
         self.command(call, CallInput::Decline { everywhere }).await
     }
 
@@ -176,6 +205,9 @@ impl Phone {
     }
 
     pub async fn hangup(&self, call: &str) -> Result<(), EngineError> {
+        if self.calls.wake_input(call, crate::push::wake::WakeInput::Hangup) {
+            return Ok(());
+        }
         self.command(call, CallInput::Hangup).await
     }
 
@@ -194,15 +226,29 @@ impl Phone {
     /// (`call_uuid` of account and Call-ID).
     pub fn handle_push(&self, envelope: &[u8]) -> crate::push::hint::IncomingCallHint {
         use crate::push::hint::{decide, HintAction, PushPolicy};
+        use crate::push::wake::{WakeInput, WakeStage};
+        let pushed_at = std::time::Instant::now();
         let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
         let parsed = crate::push::payload::parse(envelope);
         // No storage layer yet (design §6): nothing to be unavailable.
         let hint = decide(envelope, &parsed, now_ms, &self.calls.account_keys(), true, self.calls.as_ref(), PushPolicy::default());
-        if hint.action == HintAction::Ring {
-            for account in &self.accounts {
-                // try_send: the caller's thread must not wait; a full queue is already waking.
-                let _ = account.try_send(AccountCommand::NetworkChanged);
+        match &hint.action {
+            HintAction::Ring => {
+                self.calls.set_suspended(false);
+                if self.calls.start_wake(&hint, self.wake_deadline, pushed_at) {
+                    for account in &self.accounts {
+                        // try_send: the caller's thread must not wait; a full queue is already
+                        // waking. The account heals its flow and REGISTERs at once.
+                        let _ = account.try_send(AccountCommand::NetworkChanged);
+                    }
+                    self.calls.wakes.record(&hint.call, std::time::Instant::now(), WakeStage::RegisterSent);
+                }
             }
+            // A cancel push for a call still waking: it ends now, with the gateway's reason.
+            HintAction::End { reason, .. } => {
+                self.calls.wake_input(&hint.call, WakeInput::Cancelled { reason: *reason });
+            }
+            HintAction::AlreadyRinging => {}
         }
         hint
     }
@@ -213,6 +259,12 @@ impl Phone {
         for account in &self.accounts {
             let _ = account.send(AccountCommand::PushChanged(push.clone())).await;
         }
+    }
+
+    /// Plays (or ends) the app's sleep: while suspended the binding stays, but requests on the
+    /// flow go unanswered, as when iOS or Android froze the app. A push wakes it.
+    pub fn set_suspended(&self, on: bool) {
+        self.calls.set_suspended(on);
     }
 
     pub async fn network_changed(&self) {

@@ -42,7 +42,12 @@ pub struct IncomingCallHint {
 
 /// What the core knows about calls, read without waiting (an in-memory map).
 pub trait CallLookup {
+    /// Ringing or in progress — including a call still waking (push seen, INVITE not yet).
     fn is_live(&self, account: &str, call_id: &str) -> bool;
+    /// Push seen, INVITE not yet.
+    fn is_waking(&self, _account: &str, _call_id: &str) -> bool {
+        false
+    }
     fn ended(&self, account: &str, call_id: &str) -> Option<EndReason>;
 }
 
@@ -108,6 +113,19 @@ pub fn decide(raw: &[u8], parsed: &Parsed, now_ms: u64, accounts: &[String], sto
         action,
     };
     let end = |reason, diagnostic: Option<String>| hint(HintAction::End { reason, diagnostic });
+    // A `cancel` push: the gateway says the call ended before its INVITE reached us (the desk
+    // answered, the caller gave up). A call whose INVITE did arrive is the SIP CANCEL's to end.
+    if payload.kind == PushType::Cancel {
+        if let Some(call_id) = &payload.call_id {
+            if calls.is_live(&key, call_id) && !calls.is_waking(&key, call_id) {
+                return hint(HintAction::AlreadyRinging);
+            }
+            if let Some(reason) = calls.ended(&key, call_id) {
+                return end(reason, None);
+            }
+        }
+        return end(payload.reason.unwrap_or(EndReason::Cancelled), None);
+    }
     if let Some(call_id) = &payload.call_id {
         if calls.is_live(&key, call_id) {
             return hint(HintAction::AlreadyRinging);
@@ -190,8 +208,24 @@ mod tests {
         ));
         assert!(matches!(run(&push("call", NOW, "sip:9999@elsewhere"), &Calls::default(), true).action, HintAction::End { reason: EndReason::Failed, .. }));
         assert!(matches!(run(&fresh, &Calls::default(), false).action, HintAction::End { reason: EndReason::Failed, .. }), "storage unavailable");
-        let cancel = run(&push("cancel", NOW, "sip:1001@pbx.example"), &Calls::default(), true);
-        assert!(matches!(&cancel.action, HintAction::End { reason: EndReason::Failed, diagnostic: Some(d) } if d.contains("Cancel")), "{cancel:?}");
+        let mwi = run(&push("mwi", NOW, "sip:1001@pbx.example"), &Calls::default(), true);
+        assert!(matches!(&mwi.action, HintAction::End { reason: EndReason::Failed, diagnostic: Some(d) } if d.contains("Mwi")), "{mwi:?}");
+    }
+
+    #[test]
+    fn a_cancel_push_ends_the_call_with_the_gateways_reason() {
+        let cancel =
+            String::from_utf8(push("cancel", NOW, "sip:1001@pbx.example")).unwrap().replace("\"x-push-id\"", "\"reason\":\"answered_elsewhere\",\"x-push-id\"");
+        let h = run(cancel.as_bytes(), &Calls::default(), true);
+        assert_eq!(h.action, HintAction::End { reason: EndReason::AnsweredElsewhere, diagnostic: None });
+        assert_eq!(h.call, call_uuid("1001@pbx.example", "c1@pbx"), "the same call the call push reported");
+        let no_reason = run(&push("cancel", NOW, "sip:1001@pbx.example"), &Calls::default(), true);
+        assert_eq!(no_reason.action, HintAction::End { reason: EndReason::Cancelled, diagnostic: None }, "unknown: the caller gave up");
+        // Its INVITE already rings: SIP's own CANCEL ends it.
+        let ringing = Calls { live: vec!["c1@pbx".into()], ..Default::default() };
+        assert_eq!(run(cancel.as_bytes(), &ringing, true).action, HintAction::AlreadyRinging);
+        let ended = Calls { ended: [("c1@pbx".to_string(), EndReason::LocalHangup)].into(), ..Default::default() };
+        assert_eq!(run(cancel.as_bytes(), &ended, true).action, HintAction::End { reason: EndReason::LocalHangup, diagnostic: None });
     }
 
     #[test]

@@ -3,3 +3,4 @@
 pub mod hint;
 pub mod payload;
 pub mod pn_params;
+pub mod wake;

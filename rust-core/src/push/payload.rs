@@ -25,6 +25,9 @@ pub struct PushPayload {
     pub send_time_ms: u64,
     pub uuid: Option<String>,
     pub push_id: Option<String>,
+    /// For `cancel`: how the call ended before it reached the phone. A missing reason reads as
+    /// `cancelled` (the caller gave up): the safe default for the call log.
+    pub reason: Option<crate::signalling::call::EndReason>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,6 +94,13 @@ pub fn parse(envelope: &[u8]) -> Parsed {
             return malformed(PayloadError::Missing { key: "to-uri" });
         }
     }
+    let reason = match text("reason") {
+        None => None,
+        Some(r) => match end_reason(&r) {
+            Some(reason) => Some(reason),
+            None => return malformed(PayloadError::Invalid { key: "reason", why: format!("{r:?} is not a reason a call ends with") }),
+        },
+    };
     Parsed::Ok(PushPayload {
         kind,
         call_id,
@@ -100,6 +110,18 @@ pub fn parse(envelope: &[u8]) -> Parsed {
         send_time_ms,
         uuid: text("uuid"),
         push_id: text("x-push-id"),
+        reason,
+    })
+}
+
+fn end_reason(name: &str) -> Option<crate::signalling::call::EndReason> {
+    use crate::signalling::call::EndReason::*;
+    Some(match name {
+        "answered_elsewhere" => AnsweredElsewhere,
+        "declined_elsewhere" => DeclinedElsewhere,
+        "cancelled" => Cancelled,
+        "unanswered" => Unanswered,
+        _ => return None,
     })
 }
 
