@@ -57,6 +57,16 @@ enum Command {
     /// push (or `{"cmd":"wake"}`) wakes the app.
     Suspend,
     Wake,
+    /// The shell's push token changed (`prid` absent: push switched off): RFC 8599 says
+    /// register again at once.
+    PushToken {
+        #[serde(default)]
+        provider: Option<String>,
+        #[serde(default)]
+        prid: Option<String>,
+        #[serde(default)]
+        param: Option<String>,
+    },
     Quit,
 }
 
@@ -105,6 +115,11 @@ async fn run(session: &Session, line: &str) -> bool {
             };
             let event = PhoneEvent::PushHint { call: hint.call, action: action.into(), caller: hint.caller, reason, diagnostic };
             println!("{}", events_out::line(&event));
+            Ok(())
+        }
+        Command::PushToken { provider, prid, param } => {
+            let push = prid.map(|prid| ringside_core::push::pn_params::PushConfig { provider: provider.unwrap_or_else(|| "fcm".into()), prid, param });
+            session.phone.set_push(push).await;
             Ok(())
         }
         Command::Suspend => {

@@ -40,11 +40,13 @@ pub struct GatewayOptions {
     pub wake_timeout_ms: u32,
     /// Start the push sender (false: it is down; Kamailio's posts are refused).
     pub sender: bool,
+    /// Also listen on TLS (the phone's flow in the push-to-ring bench).
+    pub tls: bool,
 }
 
 impl Default for GatewayOptions {
     fn default() -> Self {
-        GatewayOptions { ring_timeout_ms: 30_000, wake_timeout_ms: 8_000, sender: true }
+        GatewayOptions { ring_timeout_ms: 30_000, wake_timeout_ms: 8_000, sender: true, tls: false }
     }
 }
 
@@ -116,6 +118,7 @@ impl Gateway {
                 ring_timeout_ms: options.ring_timeout_ms,
                 wake_timeout_ms: options.wake_timeout_ms,
             }),
+            tls: options.tls,
             debug: std::env::var("RINGSIDE_KAMAILIO_DEBUG").ok().and_then(|d| d.parse().ok()).unwrap_or(1),
             ..PbxOptions::default()
         });

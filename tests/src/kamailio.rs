@@ -183,6 +183,19 @@ impl Pbx {
         String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().strip_prefix("Address:").map(|a| a.trim().to_string())).collect()
     }
 
+    /// Changes a user's password at runtime (`kamcmd htable.sets`): the next REGISTER fails.
+    pub fn set_password(&self, user: &str, password: &str) {
+        let out = Command::new("kamcmd")
+            .arg("-s")
+            .arg(format!("unix:{}", self.dir.path().join("ctl.sock").display()))
+            // `s:`: kamcmd would read an all-digit extension as a number, not a key.
+            .args(["htable.sets", "users", &format!("s:{user}"), &format!("s:{password}")])
+            .output()
+            .expect("kamcmd ships with kamailio");
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success() && !said.contains("error"), "kamcmd: {said}");
+    }
+
     pub fn pid(&self) -> u32 {
         self.process.as_ref().map(|p| p.pid()).unwrap_or(0)
     }

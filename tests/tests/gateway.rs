@@ -196,3 +196,61 @@ fn registered_but_no_invite_ends_failed_at_the_deadline_and_nothing_woke_means_4
     assert_eq!(phone.expect_event("call_ended", SEC)["reason"], "failed");
     quit(phone);
 }
+
+#[test]
+fn an_invite_that_beats_its_push_is_the_same_call_and_the_late_push_reports_it_again() {
+    let gw = Gateway::start(GatewayOptions::default());
+    let mut phone = fcm_phone(&gw, "tok-beaten");
+    let call_id = format!("gw-beaten-{}@test", free_port());
+    let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 500, &call_id);
+    let push = gw.cloud.next(5 * SEC).expect("call push");
+    // The app woke for another reason (the user opened it) and registered: the gateway forks.
+    phone.send(r#"{"cmd":"wake"}"#);
+    let incoming = phone.expect_event("incoming", 5 * SEC);
+    // Then the slow push arrives: the same call, already ringing.
+    phone.send(&push_cmd(&push.payload));
+    let hint = phone.expect_event("push_hint", SEC);
+    assert_eq!((hint["action"].as_str(), &hint["call"]), (Some("already_ringing"), &incoming["call"]));
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, incoming["call"].as_str().unwrap()));
+    phone.expect_event("answered", 5 * SEC);
+    assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    quit(phone);
+}
+
+#[test]
+fn a_register_that_fails_after_the_push_ends_the_call_failed_and_the_caller_gets_480() {
+    let gw = Gateway::start(GatewayOptions { wake_timeout_ms: 3000, ..Default::default() });
+    let mut phone = fcm_phone(&gw, "tok-refused");
+    let mut caller = Sipp::uac("call-uac-480", free_port(), "1001", gw.pbx.udp_port, 0);
+    let push = gw.cloud.next(5 * SEC).expect("call push");
+    // The account was changed on the PBX while the phone slept.
+    gw.pbx.set_password("1001", "changed-while-asleep");
+    phone.send(&push_cmd(&push.payload));
+    assert_eq!(phone.expect_event("push_hint", SEC)["action"], "ring");
+    phone.expect_event("registration_failed", 5 * SEC);
+    let timeline = phone.expect_event("push_timeline", SEC);
+    assert!(timeline["diagnostic"].as_str().unwrap_or("").contains("re-registering after the push failed"), "{timeline}");
+    assert_eq!(phone.expect_event("call_ended", SEC)["reason"], "failed", "fails at once, not at the deadline");
+    assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    quit(phone);
+}
+
+#[test]
+fn a_new_token_registers_at_once_and_pushes_follow_it_and_logout_removes_the_binding() {
+    let gw = Gateway::start(GatewayOptions { wake_timeout_ms: 2000, ..Default::default() });
+    let mut phone = fcm_phone(&gw, "tok-old");
+    phone.send(r#"{"cmd":"push_token","provider":"fcm","prid":"tok-new","param":"ringside-test"}"#);
+    phone.expect_event("registered", 5 * SEC);
+    let contacts = gw.pbx.contacts("1001");
+    assert_eq!(contacts.len(), 1, "the old token's binding is gone: {contacts:?}");
+    assert!(contacts[0].contains("pn-prid=tok-new"), "{contacts:?}");
+    let mut caller = Sipp::uac("call-uac-480", free_port(), "1001", gw.pbx.udp_port, 0);
+    let push = gw.cloud.next(5 * SEC).expect("call push");
+    assert_eq!(push.token, "tok-new");
+    assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    assert!(gw.cloud.drain(SEC).iter().all(|d| d.token == "tok-new" && d.payload["type"] != "call"), "nothing to the old token");
+    // Logout: the binding goes (unregistered without pn-prid), so nothing can push it again.
+    phone.send(r#"{"cmd":"quit"}"#);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    assert!(gw.pbx.contacts("1001").is_empty(), "{:?}", gw.pbx.contacts("1001"));
+}

@@ -40,6 +40,8 @@ struct RegistrationTap {
 impl PhoneListener for RegistrationTap {
     fn on_event(&self, event: PhoneEvent) {
         use crate::push::wake::WakeInput;
+        // The registration's own event first: a call it ends reports after it.
+        self.inner.on_event(event.clone());
         match &event {
             PhoneEvent::Registered { account, .. } => self.calls.wake_registration(account, WakeInput::Registered),
             PhoneEvent::RegistrationFailed { account, code, reason, .. } => {
@@ -47,7 +49,6 @@ impl PhoneListener for RegistrationTap {
             }
             _ => {}
         }
-        self.inner.on_event(event);
     }
 }
 
