@@ -12,3 +12,4 @@ pub mod process;
 pub mod push_cloud;
 pub mod ringside;
 pub mod sipp;
+pub mod tcp_relay;

@@ -254,3 +254,27 @@ fn a_new_token_registers_at_once_and_pushes_follow_it_and_logout_removes_the_bin
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));
     assert!(gw.pbx.contacts("1001").is_empty(), "{:?}", gw.pbx.contacts("1001"));
 }
+
+#[test]
+fn a_flow_that_died_silently_while_asleep_is_replaced_when_the_push_wakes_the_phone() {
+    use ringside_testbed::tcp_relay::TcpRelay;
+    let gw = Gateway::start(GatewayOptions::default());
+    // The phone reaches the gateway over TCP through a path that can die without a RST.
+    let relay = TcpRelay::start(format!("127.0.0.1:{}", gw.pbx.tcp_port).parse().unwrap());
+    let extra = format!("[push]\nprovider = \"fcm\"\nprid = \"tok-tcp\"\nparam = \"{FCM_PROJECT}\"\n");
+    let proxy = format!("sip:127.0.0.1:{};transport=tcp", relay.port);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &proxy, &extra), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"suspend"}"#);
+    relay.freeze();
+    let call_id = format!("gw-tcp-{}@test", free_port());
+    let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 500, &call_id);
+    let push = gw.cloud.next(5 * SEC).expect("call push");
+    phone.send(&push_cmd(&push.payload));
+    // The wake does not trust the old flow: a new connection, a REGISTER on it, the INVITE.
+    let incoming = phone.expect_event("incoming", 5 * SEC);
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, incoming["call"].as_str().unwrap()));
+    phone.expect_event("answered", 5 * SEC);
+    assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    quit(phone);
+}
