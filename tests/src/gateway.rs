@@ -42,11 +42,13 @@ pub struct GatewayOptions {
     pub sender: bool,
     /// Also listen on TLS (the phone's flow in the push-to-ring bench).
     pub tls: bool,
+    /// FRONT_PBX mode in front of this PBX URI.
+    pub front_pbx: Option<String>,
 }
 
 impl Default for GatewayOptions {
     fn default() -> Self {
-        GatewayOptions { ring_timeout_ms: 30_000, wake_timeout_ms: 8_000, sender: true, tls: false }
+        GatewayOptions { ring_timeout_ms: 30_000, wake_timeout_ms: 8_000, sender: true, tls: false, front_pbx: None }
     }
 }
 
@@ -117,9 +119,9 @@ impl Gateway {
                 push_url: format!("http://127.0.0.1:{sender_port}"),
                 ring_timeout_ms: options.ring_timeout_ms,
                 wake_timeout_ms: options.wake_timeout_ms,
+                front_pbx: options.front_pbx.clone(),
             }),
             tls: options.tls,
-            debug: std::env::var("RINGSIDE_KAMAILIO_DEBUG").ok().and_then(|d| d.parse().ok()).unwrap_or(1),
             ..PbxOptions::default()
         });
         Gateway { pbx, cloud, sender, sender_port, dir }

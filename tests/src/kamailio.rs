@@ -20,6 +20,9 @@ pub struct GatewaySettings {
     pub ring_timeout_ms: u32,
     /// How long an INVITE for sleeping phones only waits for one to wake.
     pub wake_timeout_ms: u32,
+    /// FRONT_PBX mode: an edge proxy in front of this PBX URI (`sip:127.0.0.1:PORT`), instead
+    /// of the phones' registrar.
+    pub front_pbx: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -45,7 +48,7 @@ impl Default for PbxOptions {
             sha256: false,
             nonce_expire: 300,
             min_expires: 1,
-            debug: 1,
+            debug: std::env::var("RINGSIDE_KAMAILIO_DEBUG").ok().and_then(|d| d.parse().ok()).unwrap_or(1),
             static_routes: Vec::new(),
             gateway: None,
         }
@@ -79,7 +82,12 @@ impl Pbx {
         let port = free_port();
         let mut pbx = Pbx { udp_port: port, tcp_port: port, tls_port: if options.tls { free_port() } else { 0 }, ca_cert: None, options, dir, process: None };
         let mut text = if pbx.options.gateway.is_some() { GATEWAY_CONFIG } else { CONFIG }.to_string();
-        let gw = pbx.options.gateway.clone().unwrap_or(GatewaySettings { push_url: String::new(), ring_timeout_ms: 30_000, wake_timeout_ms: 30_000 });
+        let gw = pbx.options.gateway.clone().unwrap_or(GatewaySettings {
+            push_url: String::new(),
+            ring_timeout_ms: 30_000,
+            wake_timeout_ms: 30_000,
+            front_pbx: None,
+        });
         let mut users: String = pbx.options.users.iter().map(|(u, p)| format!("\t$sht(users=>{u}) = \"{p}\";\n")).collect();
         users.extend(pbx.options.static_routes.iter().map(|(u, uri)| format!("\t$sht(static=>{u}) = \"{uri}\";\n")));
         for (key, value) in [
@@ -98,6 +106,7 @@ impl Pbx {
             ("PUSH_URL", gw.push_url.clone()),
             ("RING_TIMEOUT_MS", gw.ring_timeout_ms.to_string()),
             ("WAKE_TIMEOUT_MS", gw.wake_timeout_ms.to_string()),
+            ("PBX_URI", gw.front_pbx.clone().unwrap_or_default()),
             ("HOLD_SECONDS", (gw.wake_timeout_ms.max(gw.ring_timeout_ms) / 1000 + 5).to_string()),
         ] {
             text = text.replace(&format!("%%{key}%%"), &value);
@@ -126,6 +135,9 @@ impl Pbx {
         cmd.arg("-Y").arg(self.dir.path());
         if self.options.tls {
             cmd.args(["-A", "WITH_TLS"]);
+        }
+        if self.options.gateway.as_ref().is_some_and(|g| g.front_pbx.is_some()) {
+            cmd.args(["-A", "FRONT_PBX"]);
         }
         if self.options.sha256 {
             cmd.args(["-A", "WITH_SHA256"]);

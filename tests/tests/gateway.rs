@@ -5,6 +5,7 @@
 
 use ringside_testbed::baresip::DeskPhone;
 use ringside_testbed::gateway::{Gateway, GatewayOptions, FCM_PROJECT};
+use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use ringside_testbed::pcap;
 use ringside_testbed::ports::free_port;
 use ringside_testbed::ringside::{config, Ringside};
@@ -161,10 +162,13 @@ fn answered_on_the_lock_screen_before_the_invite_it_is_answered_when_the_invite_
     let call_id = format!("gw-early-{}@test", free_port());
     let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
     let push = gw.cloud.next(5 * SEC).expect("call push");
-    phone.send(&push_cmd(&push.payload));
+    // The user swipes to answer at once, before the REGISTER's 2xx and the INVITE: the shell
+    // knows the call's id from the hint (UUIDv5 of account and Call-ID), so both lines go in
+    // one write, ahead of any round trip.
+    let call = ringside_core::engine::calls::call_uuid("1001@pbx.test", &call_id);
+    phone.send(&format!("{}\n{{\"cmd\":\"answer\",\"call\":\"{call}\"}}", push_cmd(&push.payload)));
     let hint = phone.expect_event("push_hint", SEC);
-    // The user swipes to answer at once: before the REGISTER's 2xx, before the INVITE.
-    phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, hint["call"].as_str().unwrap()));
+    assert_eq!(hint["call"], call.as_str());
     assert_eq!(phone.expect_event("incoming", 5 * SEC)["call"], hint["call"]);
     phone.expect_event("answered", 5 * SEC);
     assert!(caller.passed(10 * SEC), "{}", caller.errors());
@@ -275,6 +279,69 @@ fn a_flow_that_died_silently_while_asleep_is_replaced_when_the_push_wakes_the_ph
     let incoming = phone.expect_event("incoming", 5 * SEC);
     phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, incoming["call"].as_str().unwrap()));
     phone.expect_event("answered", 5 * SEC);
+    assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    quit(phone);
+}
+
+/// FRONT_PBX mode: the gateway as an edge proxy in front of an unmodified PBX (here the
+/// project's Kamailio PBX, which only honours Path): the phone's REGISTER goes through to the
+/// PBX, which authenticates it end to end; the PBX forks its calls to desk and phone, the
+/// phone's branch through the gateway, which pushes and holds it.
+fn front(pbx: &Pbx) -> Gateway {
+    Gateway::start(GatewayOptions { front_pbx: Some(format!("sip:127.0.0.1:{}", pbx.udp_port)), ..Default::default() })
+}
+
+#[test]
+fn in_front_of_a_pbx_the_phone_wakes_answers_and_the_pbx_tells_the_desk_it_was_answered_elsewhere() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let gw = front(&pbx);
+    let desk = DeskPhone::start("1001", "pw1001", "pbx.test", pbx.udp_port);
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let mut phone = fcm_phone(&gw, "tok-front");
+    assert!(gw.pbx.contacts("1001").is_empty(), "the gateway keeps no binding (and no password) in front of a PBX");
+    assert_eq!(pbx.contacts("1001").len(), 2, "desk and phone registered at the PBX: {:?}", pbx.contacts("1001"));
+    let call_id = format!("front-{}@test", free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let mut capture = pcap::capture_udp(&dir.path().join("pbx.pcap"), pbx.udp_port);
+    let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", pbx.udp_port, 1000, &call_id);
+    assert!(desk.wait_log("Incoming call", 5 * SEC), "the desk rings at once: {}", desk.log());
+    let push = gw.cloud.next(5 * SEC).unwrap_or_else(|| panic!("no push; gateway:\n{}\npbx:\n{}", gw.pbx.log(), pbx.log()));
+    assert_eq!(push.payload["call-id"], call_id.as_str());
+    phone.send(&push_cmd(&push.payload));
+    let incoming = phone.expect_event("incoming", 5 * SEC);
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, incoming["call"].as_str().unwrap()));
+    phone.expect_event("answered", 5 * SEC);
+    assert!(desk.wait_log("session closed", 5 * SEC), "{}", desk.log());
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
+    assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    std::thread::sleep(Duration::from_millis(200));
+    capture.stop();
+    let packets = pcap::read(&std::fs::read(dir.path().join("pbx.pcap")).unwrap());
+    let cancel = packets.iter().find(|p| p.is_request("CANCEL") && p.src_port == pbx.udp_port).expect("the PBX cancelled the desk");
+    assert!(cancel.header("Reason").is_some_and(|r| r.contains("cause=200")), "{}", cancel.text);
+    quit(phone);
+}
+
+#[test]
+fn in_front_of_a_pbx_a_desk_that_answers_first_ends_the_sleeping_phones_call_as_answered_elsewhere() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let gw = front(&pbx);
+    let desk = DeskPhone::start("1001", "pw1001", "pbx.test", pbx.udp_port);
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let mut phone = fcm_phone(&gw, "tok-front-late");
+    let mut caller = Sipp::uac("call-uac", free_port(), "1001", pbx.udp_port, 500);
+    let call_push = gw.cloud.next(5 * SEC).expect("call push");
+    assert!(desk.wait_log("Incoming call", 5 * SEC));
+    assert!(desk.answer(5 * SEC), "{}", desk.log());
+    // The PBX's CANCEL says cause=200; the gateway turns it into the phone's cancel push.
+    let cancel = gw.cloud.next(5 * SEC).unwrap_or_else(|| panic!("no cancel push; gateway:\n{}", gw.pbx.log()));
+    assert_eq!((cancel.payload["type"].as_str(), cancel.payload["reason"].as_str()), (Some("cancel"), Some("answered_elsewhere")));
+    phone.send(&push_cmd(&call_push.payload));
+    phone.expect_event("push_hint", SEC);
+    phone.send(&push_cmd(&cancel.payload));
+    phone.expect_event("push_hint", SEC);
+    let ended = phone.events.iter().find(|e| e["event"] == "call_ended").cloned().expect("ended");
+    assert_eq!(ended["reason"], "answered_elsewhere");
     assert!(caller.passed(10 * SEC), "{}", caller.errors());
     quit(phone);
 }
