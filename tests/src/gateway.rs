@@ -21,17 +21,7 @@ const CLIENT_EMAIL: &str = "push@ringside-test.iam.gserviceaccount.com";
 /// The `ringside-push` binary: `$RINGSIDE_PUSH_BIN`, else the workspace's debug build.
 pub fn sender_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("RINGSIDE_PUSH_BIN") {
-            return PathBuf::from(p);
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-        let status = Command::new(env!("CARGO")).args(["build", "-q", "-p", "ringside-push-sender"]).current_dir(&root).status().expect("cargo");
-        assert!(status.success(), "building ringside-push failed");
-        target.join("debug/ringside-push")
-    })
-    .clone()
+    BIN.get_or_init(|| crate::ringside::workspace_binary("RINGSIDE_PUSH_BIN", "ringside-push-sender", "ringside-push")).clone()
 }
 
 #[derive(Clone, Debug)]

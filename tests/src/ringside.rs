@@ -12,18 +12,20 @@ use std::time::{Duration, Instant};
 /// The `ringside` binary: `$RINGSIDE_BIN`, else the workspace's debug build (built once if absent).
 pub fn binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("RINGSIDE_BIN") {
-            return PathBuf::from(p);
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-        let bin = target.join("debug/ringside");
-        let status = Command::new(env!("CARGO")).args(["build", "-q", "-p", "ringside-cli"]).current_dir(&root).status().expect("cargo");
-        assert!(status.success(), "building the ringside CLI failed");
-        bin
-    })
-    .clone()
+    BIN.get_or_init(|| workspace_binary("RINGSIDE_BIN", "ringside-cli", "ringside")).clone()
+}
+
+/// A binary of this workspace: the path in `$env` when set (scripts/test builds them first),
+/// else `package` built now into the debug target directory.
+pub fn workspace_binary(env: &str, package: &str, name: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env) {
+        return PathBuf::from(p);
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let status = Command::new(env!("CARGO")).args(["build", "-q", "-p", package]).current_dir(&root).status().expect("cargo");
+    assert!(status.success(), "building {package} failed");
+    target.join("debug").join(name)
 }
 
 pub struct Ringside {

@@ -4,7 +4,7 @@
 //! the bundle id + `.voip`, priority 10, and expiration 0 (a call push is useless later).
 
 use crate::config::{read, ApnsConfig, ConfigError};
-use crate::upstream::{refusal_reason, unix_now, CachedToken, SendError};
+use crate::upstream::{deliver, unix_now, CachedToken, SendError};
 use crate::wake::WakeRequest;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value};
@@ -59,23 +59,15 @@ impl Apns {
         // A VoIP push needs no alert; `aps` stays for the shape Apple documents.
         body.insert("aps".into(), serde_json::json!({}));
         let url = format!("{}/3/device/{}", self.endpoint, req.prid);
-        let response = client
+        let request = client
             .post(url)
             .bearer_auth(token)
             .header("apns-push-type", "voip")
             .header("apns-topic", Self::topic(&req.param))
             .header("apns-priority", "10")
             .header("apns-expiration", "0")
-            .json(&body)
-            .send()
-            .await
-            .map_err(|source| SendError::Http { service: SERVICE, source })?;
-        let status = response.status().as_u16();
-        if status == 200 {
-            return Ok(());
-        }
-        let text = response.text().await.unwrap_or_default();
-        Err(SendError::Refused { service: SERVICE, status, reason: refusal_reason(&text) })
+            .json(&body);
+        deliver(SERVICE, request).await
     }
 }
 

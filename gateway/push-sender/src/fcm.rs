@@ -3,7 +3,7 @@
 //! from a high-priority message; every data value must be a string).
 
 use crate::config::{read, ConfigError, FcmConfig};
-use crate::upstream::{refusal_reason, unix_now, CachedToken, SendError};
+use crate::upstream::{deliver, refusal_reason, unix_now, CachedToken, SendError};
 use crate::wake::WakeRequest;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Deserialize;
@@ -103,19 +103,7 @@ impl Fcm {
     pub async fn send(&self, client: &reqwest::Client, req: &WakeRequest, payload: Map<String, Value>) -> Result<(), SendError> {
         let token = self.access_token(client).await?;
         let url = format!("{}/v1/projects/{}/messages:send", self.endpoint, req.param);
-        let response = client
-            .post(url)
-            .bearer_auth(token)
-            .json(&Self::message(req, payload))
-            .send()
-            .await
-            .map_err(|source| SendError::Http { service: SERVICE, source })?;
-        let status = response.status().as_u16();
-        if status == 200 {
-            return Ok(());
-        }
-        let text = response.text().await.unwrap_or_default();
-        Err(SendError::Refused { service: SERVICE, status, reason: refusal_reason(&text) })
+        deliver(SERVICE, client.post(url).bearer_auth(token).json(&Self::message(req, payload))).await
     }
 }
 

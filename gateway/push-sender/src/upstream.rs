@@ -53,6 +53,17 @@ pub fn refusal_reason(body: &str) -> String {
         .unwrap_or_else(|| body.chars().take(120).collect())
 }
 
+/// Sends a push request: 200 is delivered, anything else a refusal in the service's words.
+pub async fn deliver(service: &'static str, request: reqwest::RequestBuilder) -> Result<(), SendError> {
+    let response = request.send().await.map_err(|source| SendError::Http { service, source })?;
+    let status = response.status().as_u16();
+    if status == 200 {
+        return Ok(());
+    }
+    let text = response.text().await.unwrap_or_default();
+    Err(SendError::Refused { service, status, reason: refusal_reason(&text) })
+}
+
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
