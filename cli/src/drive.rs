@@ -57,6 +57,10 @@ enum Command {
     /// push (or `{"cmd":"wake"}`) wakes the app.
     Suspend,
     Wake,
+    /// Re-emits the `push_timeline` a push-woken call ended with (`error` if none).
+    Timeline {
+        call: String,
+    },
     /// The shell's push token changed (`prid` absent: push switched off): RFC 8599 says
     /// register again at once.
     PushToken {
@@ -122,6 +126,13 @@ async fn run(session: &Session, line: &str) -> bool {
             session.phone.set_push(push).await;
             Ok(())
         }
+        Command::Timeline { call } => match session.phone.push_timeline(&call) {
+            Some(event) => {
+                println!("{}", events_out::line(&event));
+                Ok(())
+            }
+            None => Err(ringside_core::engine::EngineError::NoSuchCall(call)),
+        },
         Command::Suspend => {
             session.phone.set_suspended(true);
             Ok(())

@@ -86,6 +86,9 @@ fn happy_path_push_wakes_the_phone_it_answers_and_the_desk_is_cancelled_as_answe
     assert_eq!(stages.last().map(String::as_str), Some("ended"));
     stages.sort();
     assert_eq!(stages, ["answered", "ended", "hint_returned", "invite", "push_received", "register_sent", "registered", "ringing"], "{timeline}");
+    // Kept with the call after it ended (the call log's timeline).
+    phone.send(&format!(r#"{{"cmd":"timeline","call":"{}"}}"#, hint["call"].as_str().unwrap()));
+    assert_eq!(phone.expect_event("push_timeline", SEC)["stages"], timeline["stages"]);
     assert!(caller.passed(5 * SEC), "{}", caller.errors());
     assert!(gw.cloud.drain(SEC).is_empty(), "one push per binding per call");
     assert!(gw.cloud.problems().is_empty(), "{:?}", gw.cloud.problems());
@@ -343,5 +346,23 @@ fn in_front_of_a_pbx_a_desk_that_answers_first_ends_the_sleeping_phones_call_as_
     let ended = phone.events.iter().find(|e| e["event"] == "call_ended").cloned().expect("ended");
     assert_eq!(ended["reason"], "answered_elsewhere");
     assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    quit(phone);
+}
+
+#[test]
+fn the_desk_answers_while_the_woken_phone_rings_and_the_phone_shows_answered_elsewhere() {
+    let gw = Gateway::start(GatewayOptions::default());
+    let desk = DeskPhone::start("1001", "pw1001", "pbx.test", gw.pbx.udp_port);
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let mut phone = fcm_phone(&gw, "tok-ringing");
+    let mut caller = Sipp::uac("call-uac", free_port(), "1001", gw.pbx.udp_port, 500);
+    let push = gw.cloud.next(5 * SEC).expect("call push");
+    phone.send(&push_cmd(&push.payload));
+    let incoming = phone.expect_event("incoming", 5 * SEC);
+    assert!(desk.answer(5 * SEC), "{}", desk.log());
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!((&ended["call"], ended["reason"].as_str()), (&incoming["call"], Some("answered_elsewhere")), "not a missed call");
+    assert!(caller.passed(10 * SEC), "{}", caller.errors());
+    assert!(gw.cloud.drain(SEC).is_empty(), "its INVITE arrived: no cancel push needed");
     quit(phone);
 }

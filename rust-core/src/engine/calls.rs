@@ -314,6 +314,7 @@ impl CallHub {
     pub(crate) fn wake_ended(&self, (call, end, stages): super::push_wakes::Ended) {
         tracing::info!(%call, reason = ?end.reason, diagnostic = ?end.diagnostic, "push-woken call ended before its INVITE");
         self.remember_ended(&call, end.reason);
+        self.wakes.keep(&call, &stages, end.diagnostic.as_deref());
         self.listener.on_event(PhoneEvent::PushTimeline { call: call.clone(), stages, diagnostic: end.diagnostic });
         self.listener.on_event(PhoneEvent::CallEnded { call, reason: end.reason, sip_code: None, duration_ms: None });
     }
@@ -348,6 +349,7 @@ impl CallHub {
         if let CallEvent::Ended { reason, .. } = &event {
             self.remember_ended(uuid, *reason);
             if let Some(stages) = self.wakes.finish(uuid, std::time::Instant::now()) {
+                self.wakes.keep(uuid, &stages, None);
                 self.listener.on_event(PhoneEvent::PushTimeline { call: uuid.to_string(), stages, diagnostic: None });
             }
         }

@@ -262,6 +262,12 @@ impl Phone {
         }
     }
 
+    /// The timeline a push-woken call ended with (push received … ended, ms after the push),
+    /// as its `push_timeline` event said; `None` for a call no push announced.
+    pub fn push_timeline(&self, call: &str) -> Option<PhoneEvent> {
+        self.calls.wakes.kept(call).map(|(stages, diagnostic)| PhoneEvent::PushTimeline { call: call.to_string(), stages, diagnostic })
+    }
+
     /// Plays (or ends) the app's sleep: while suspended the binding stays, but requests on the
     /// flow go unanswered, as when iOS or Android froze the app. A push wakes it.
     pub fn set_suspended(&self, on: bool) {

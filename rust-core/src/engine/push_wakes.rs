@@ -23,7 +23,12 @@ struct Entry {
 #[derive(Default)]
 pub struct PushWakes {
     entries: Mutex<HashMap<String, Entry>>,
+    /// Timelines of push-woken calls that ended, kept with the call for the call log (the
+    /// store persists them once it lands); the last 64.
+    ended: Mutex<std::collections::VecDeque<(String, Vec<TimelineStage>, Option<String>)>>,
 }
+
+const KEPT_TIMELINES: usize = 64;
 
 /// In time order: the REGISTER's 2xx and the INVITE it lets through race on the wire.
 fn stages(wake: &PushWake) -> Vec<TimelineStage> {
@@ -115,6 +120,21 @@ impl PushWakes {
         self.entries.lock().ok().and_then(|mut e| e.get_mut(call).map(|x| x.wake.invite_matched(now))).unwrap_or(false)
     }
 
+    /// Keeps an ended call's timeline (and why it ended without an INVITE, if it did).
+    pub fn keep(&self, call: &str, stages: &[TimelineStage], diagnostic: Option<&str>) {
+        if let Ok(mut ended) = self.ended.lock() {
+            if ended.len() == KEPT_TIMELINES {
+                ended.pop_front();
+            }
+            ended.push_back((call.to_string(), stages.to_vec(), diagnostic.map(str::to_string)));
+        }
+    }
+
+    /// The timeline a push-woken call ended with.
+    pub fn kept(&self, call: &str) -> Option<(Vec<TimelineStage>, Option<String>)> {
+        self.ended.lock().ok()?.iter().rev().find(|(c, _, _)| c == call).map(|(_, s, d)| (s.clone(), d.clone()))
+    }
+
     /// The call ended: its complete timeline, if it was push-woken.
     pub fn finish(&self, call: &str, now: Instant) -> Option<Vec<TimelineStage>> {
         let mut e = self.entries.lock().ok()?.remove(call)?;
@@ -148,6 +168,9 @@ mod tests {
         assert!(!book.is_waiting("u2") && book.is_waiting("u1"));
         let tl = book.finish("u2", t0 + Duration::from_millis(5)).unwrap();
         assert_eq!(tl.last().map(|s| s.stage), Some(WakeStage::Ended));
+        book.keep("u2", &tl, None);
+        assert_eq!(book.kept("u2").map(|(s, _)| s), Some(tl), "kept with the call after it ended");
+        assert_eq!(book.kept("u1"), None);
     }
 
     #[test]
