@@ -25,11 +25,16 @@ pub struct DeskMedia {
     pub mediaenc: Option<&'static str>,
     /// The tone it sends (ausine).
     pub tone_hz: u32,
+    /// Send this WAV file instead of the tone (aufile), and record what it plays to
+    /// `played.wav` in its directory (for delay measurements: both start with the call's audio).
+    pub source: Option<std::path::PathBuf>,
+    /// Load baresip's echo module: it answers calls itself and sends back what it hears.
+    pub echo: bool,
 }
 
 impl Default for DeskMedia {
     fn default() -> Self {
-        DeskMedia { regint: 600, auto_answer: false, codec: Some("PCMU/8000/1,PCMA/8000/1"), mediaenc: None, tone_hz: 440 }
+        DeskMedia { regint: 600, auto_answer: false, codec: Some("PCMU/8000/1,PCMA/8000/1"), mediaenc: None, tone_hz: 440, source: None, echo: false }
     }
 }
 
@@ -55,7 +60,7 @@ impl DeskPhone {
 
     /// A desk phone with the media it offers and accepts: codecs, SRTP, the tone it sends.
     pub fn start_media(user: &str, password: &str, domain: &str, proxy_port: u16, media: DeskMedia) -> DeskPhone {
-        let DeskMedia { regint, auto_answer, codec, mediaenc, tone_hz } = media;
+        let DeskMedia { regint, auto_answer, codec, mediaenc, tone_hz, source, echo } = media;
         let dir = tempfile::tempdir().unwrap();
         // One block: SIP, the TLS listener baresip opens on SIP + 1, and the control socket.
         let sip_port = free_port_block(3);
@@ -63,8 +68,12 @@ impl DeskPhone {
         let config = format!(
             "sip_listen 127.0.0.1:{sip_port}\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\nmodule srtp.so\nmodule aufile.so\nmodule ausine.so\nmodule sndfile.so\nsnd_path {dir}\n\
              module_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl_port}\n\
-             audio_player aufile,{dir}/desk-heard.wav\naudio_source ausine,{tone_hz}\nausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 1\n",
-            dir = dir.path().display()
+             audio_player aufile,{dir}/{played}\naudio_source {source}\nausrc_srate 48000\nauplay_srate 48000\nausrc_channels {channels}\nauplay_channels 1\n{echo}",
+            dir = dir.path().display(),
+            played = if source.is_some() { "played.wav" } else { "desk-heard.wav" },
+            source = source.as_ref().map(|s| format!("aufile,{}", s.display())).unwrap_or_else(|| format!("ausine,{tone_hz}")),
+            channels = if source.is_some() { 1 } else { 2 },
+            echo = if echo { "module echo.so\n" } else { "" },
         );
         std::fs::write(dir.path().join("config"), config).unwrap();
         std::fs::write(

@@ -128,6 +128,10 @@ impl Ringside {
         self.process.signal(sig);
     }
 
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
     pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
         self.process.wait_exit(limit)
     }

@@ -18,9 +18,14 @@ pub fn scenario(name: &str) -> PathBuf {
 impl Sipp {
     /// Serves `calls` runs of scenario `name` on UDP `port`.
     pub fn uas(name: &str, port: u16, calls: u32) -> Sipp {
+        Self::uas_args(name, port, calls, &[])
+    }
+
+    /// As [`Self::uas`], with more sipp arguments (`-rtp_echo -mp PORT`…).
+    pub fn uas_args(name: &str, port: u16, calls: u32, extra: &[&str]) -> Sipp {
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new("sipp");
-        cmd.arg("-sf").arg(scenario(name)).args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", &calls.to_string()]);
+        cmd.arg("-sf").arg(scenario(name)).args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", &calls.to_string()]).args(extra);
         cmd.args(["-trace_err", "-error_file"]).arg(dir.path().join("errors.log"));
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
         let process = Owned::spawn(&format!("sipp {name}"), &mut cmd).expect("sipp is installed (scripts/install-deps)");
