@@ -61,6 +61,10 @@ enum Command {
     Timeline {
         call: String,
     },
+    /// Emits the call's latest `media_stats` (live or ended).
+    Stats {
+        call: String,
+    },
     /// The shell's push token changed (`prid` absent: push switched off): RFC 8599 says
     /// register again at once.
     PushToken {
@@ -126,6 +130,13 @@ async fn run(session: &Session, line: &str) -> bool {
             session.phone.set_push(push).await;
             Ok(())
         }
+        Command::Stats { call } => match session.phone.stats(&call) {
+            Some(event) => {
+                println!("{}", events_out::line(&event));
+                Ok(())
+            }
+            None => Err(ringside_core::engine::EngineError::NoSuchCall(call)),
+        },
         Command::Timeline { call } => match session.phone.push_timeline(&call) {
             Some(event) => {
                 println!("{}", events_out::line(&event));

@@ -170,6 +170,11 @@ fn drive_places_and_hangs_up_a_call_from_json_commands() {
     let call = drive_call(&mut phone, "1002");
     phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    // The call's quality stays with it after it ended (design §2 stats()).
+    phone.send(&format!(r#"{{"cmd":"stats","call":"{call}"}}"#));
+    let stats = phone.expect_event("media_stats", 2 * SEC);
+    assert_eq!(stats["call"], call.as_str());
+    assert!(stats["packets_sent"].as_u64().unwrap_or(0) > 0, "{stats}");
     phone.send(r#"{"cmd":"quit"}"#);
     phone.expect_event("unregistered", 5 * SEC);
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));

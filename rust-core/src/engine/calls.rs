@@ -77,6 +77,8 @@ pub struct CallHub {
     runtime: tokio::runtime::Handle,
     /// The app is asleep (QA's sleeping phone): requests go unanswered.
     suspended: std::sync::atomic::AtomicBool,
+    /// Latest quality report per call, the last 64 calls.
+    stats: Mutex<std::collections::VecDeque<(String, MediaStats)>>,
 }
 
 impl CallHub {
@@ -103,6 +105,7 @@ impl CallHub {
             wakes: Default::default(),
             runtime: tokio::runtime::Handle::current(),
             suspended: Default::default(),
+            stats: Default::default(),
         })
     }
 
@@ -254,18 +257,25 @@ impl CallHub {
     }
 
     fn emit_stats(&self, uuid: &str, s: MediaStats) {
-        self.listener.on_event(PhoneEvent::MediaStats {
-            call: uuid.to_string(),
-            codec: s.codec,
-            srtp: s.srtp,
-            jitter_ms: s.jitter_ms,
-            loss_pct: s.loss_pct,
-            rtt_ms: s.rtt_ms,
-            mos: s.mos,
-            concealed_pct: s.concealed_pct,
-            packets_sent: s.packets_sent,
-            packets_received: s.packets_received,
-        });
+        self.keep_stats(uuid, &s);
+        self.listener.on_event(stats_event(uuid, s));
+    }
+
+    /// The latest quality report of a call, kept after it ends (the last 64 calls) for the
+    /// call log; the store persists it once it lands.
+    fn keep_stats(&self, uuid: &str, s: &MediaStats) {
+        let Ok(mut kept) = self.stats.lock() else { return };
+        kept.retain(|(c, _)| c != uuid);
+        if kept.len() == 64 {
+            kept.pop_front();
+        }
+        kept.push_back((uuid.to_string(), s.clone()));
+    }
+
+    /// The latest `media_stats` of `call` (live, or among the last 64 ended).
+    pub fn stats(&self, call: &str) -> Option<PhoneEvent> {
+        let kept = self.stats.lock().ok()?;
+        kept.iter().find(|(c, _)| c == call).map(|(c, s)| stats_event(c, s.clone()))
     }
 
     pub fn set_suspended(&self, on: bool) {
@@ -846,6 +856,21 @@ impl CallHub {
         if let Err(e) = result {
             tracing::warn!(error = %e, "call action failed");
         }
+    }
+}
+
+fn stats_event(uuid: &str, s: MediaStats) -> PhoneEvent {
+    PhoneEvent::MediaStats {
+        call: uuid.to_string(),
+        codec: s.codec,
+        srtp: s.srtp,
+        jitter_ms: s.jitter_ms,
+        loss_pct: s.loss_pct,
+        rtt_ms: s.rtt_ms,
+        mos: s.mos,
+        concealed_pct: s.concealed_pct,
+        packets_sent: s.packets_sent,
+        packets_received: s.packets_received,
     }
 }
 

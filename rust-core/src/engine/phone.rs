@@ -262,6 +262,12 @@ impl Phone {
         }
     }
 
+    /// The latest quality report of `call` (`media_stats`), live or among the last 64 ended
+    /// (design §2 `stats()`).
+    pub fn stats(&self, call: &str) -> Option<PhoneEvent> {
+        self.calls.stats(call)
+    }
+
     /// The timeline a push-woken call ended with (push received … ended, ms after the push),
     /// as its `push_timeline` event said; `None` for a call no push announced.
     pub fn push_timeline(&self, call: &str) -> Option<PhoneEvent> {
