@@ -220,7 +220,6 @@ impl Phone {
         }
     }
 
-    /// The shell reports a network change: every account re-registers on a fresh flow.
     /// A push arrived (design §2): decides at once — no network, no disk, never an error —
     /// what the shell reports, and for a call to ring, starts waking the phone: every account
     /// re-registers on a fresh flow, and the INVITE the gateway holds arrives as the same call
@@ -246,8 +245,11 @@ impl Phone {
                 }
             }
             // A cancel push for a call still waking: it ends now, with the gateway's reason.
+            // (Any other push that ends, a garbled duplicate say, leaves the waking call be.)
             HintAction::End { reason, .. } => {
-                self.calls.wake_input(&hint.call, WakeInput::Cancelled { reason: *reason });
+                if matches!(&parsed, crate::push::payload::Parsed::Ok(p) if p.kind == crate::push::payload::PushType::Cancel) {
+                    self.calls.wake_input(&hint.call, WakeInput::Cancelled { reason: *reason });
+                }
             }
             HintAction::AlreadyRinging => {}
         }
@@ -280,6 +282,7 @@ impl Phone {
         self.calls.set_suspended(on);
     }
 
+    /// The shell reports a network change: every account re-registers on a fresh flow.
     pub async fn network_changed(&self) {
         for account in &self.accounts {
             let _ = account.send(AccountCommand::NetworkChanged).await;
