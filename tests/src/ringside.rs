@@ -23,7 +23,17 @@ pub fn workspace_binary(env: &str, package: &str, name: &str) -> PathBuf {
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let status = Command::new(env!("CARGO")).args(["build", "-q", "-p", package]).current_dir(&root).status().expect("cargo");
+    let mut cargo = Command::new(env!("CARGO"));
+    // The test process's own package variables would reach build scripts that track them
+    // (ring tracks CARGO_MANIFEST_DIR) and make every later `cargo test` rebuild the TLS stack.
+    let per_package =
+        |k: &str| ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_EXE_", "CARGO_CRATE_", "CARGO_PRIMARY_", "CARGO_TARGET_TMPDIR"].iter().any(|p| k.starts_with(p));
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(per_package) {
+            cargo.env_remove(key);
+        }
+    }
+    let status = cargo.args(["build", "-q", "-p", package]).current_dir(&root).status().expect("cargo");
     assert!(status.success(), "building {package} failed");
     target.join("debug").join(name)
 }

@@ -471,6 +471,15 @@ impl CallHub {
             }
         };
         self.attach(&uuid, &dialog);
+        if let Some(old) = &replaced {
+            // Before anyone hears of the new call: a shell that answers it at once must not
+            // hold the call it replaces (a hold re-INVITE racing our BYE lets the far end
+            // refuse the BYE as out of order, and the old call never ends there).
+            if let Ok(mut answered) = self.answered.lock() {
+                answered.remove(old);
+            }
+            self.notify_call(old, CallInput::Replaced);
+        }
         let answered_on_lock_screen = woken.as_deref().is_some_and(|w| self.wakes.claim(w, std::time::Instant::now()));
         self.listener.on_event(PhoneEvent::Incoming {
             call: uuid.clone(),
@@ -493,9 +502,8 @@ impl CallHub {
             let interval = std::time::Duration::from_secs(u64::from(expires.seconds));
             machine.handle(Instant::now().into_std(), CallInput::SessionTimerAgreed { interval, we_refresh: timer_refresher_is_us });
         }
-        if let Some(old) = replaced {
+        if replaced.is_some() {
             machine.handle(Instant::now().into_std(), CallInput::Answer);
-            self.notify_call(&old, CallInput::Replaced);
         } else if answered_on_lock_screen {
             // RFC 8599 wake, answer before INVITE: the user already said yes.
             machine.handle(Instant::now().into_std(), CallInput::Answer);
@@ -710,7 +718,7 @@ impl CallHub {
     }
 
     async fn carry_out(self: &Arc<Self>, io: &mut CallIo, own: &mpsc::Sender<CallInput>, action: CallAction) {
-        let CallIo { uuid, dialog, media, reoffer, .. } = io;
+        let CallIo { uuid, dialog, media, reoffer, reinvite, .. } = io;
         let dialog = &*dialog;
         let result = match action {
             CallAction::AnswerReoffer { direction } => {
@@ -756,13 +764,13 @@ impl CallHub {
                     // We send the refresh, so we are its UAC (RFC 4028 §7.4).
                     headers.push(Header::SessionExpires(format!("{s};refresher=uac").into()));
                 }
-                spawn_reinvite(dialog, headers, body, answers, own.clone(), 500, |code| CallInput::SessionRefreshAnswered { code });
+                *reinvite = Some(spawn_reinvite(dialog, headers, body, answers, own.clone(), 500, |code| CallInput::SessionRefreshAnswered { code }));
                 Ok(())
             }
             CallAction::SendReoffer { direction } => {
                 let body = media.offer(direction).into_bytes();
                 let headers = vec![Header::ContentType("application/sdp".into())];
-                spawn_reinvite(dialog, headers, body, io.answers.clone(), own.clone(), 491, |code| CallInput::ReofferAnswered { code });
+                *reinvite = Some(spawn_reinvite(dialog, headers, body, io.answers.clone(), own.clone(), 491, |code| CallInput::ReofferAnswered { code }));
                 Ok(())
             }
             CallAction::PlaceReferredCall { target, replaces } => {
@@ -837,7 +845,12 @@ impl CallHub {
             }
             CallAction::Reject { code } => dialog.reject(Some(rsipstack::sip::StatusCode::from(code)), None),
             CallAction::SendCancel => dialog.cancel().await,
-            CallAction::SendBye => dialog.bye().await,
+            CallAction::SendBye => {
+                if let Some(pending) = reinvite.take().filter(|r| !r.is_finished()) {
+                    tokio::time::timeout(std::time::Duration::from_secs(2), pending).await.ok();
+                }
+                dialog.bye().await
+            }
             CallAction::Event(event) => {
                 match &event {
                     CallEvent::Muted { on } => media.mute(*on).await,
@@ -927,6 +940,10 @@ struct CallIo {
     accept_headers: Vec<Header>,
     /// The agreed session interval (RFC 4028), echoed in refreshes.
     session_expires: Option<u32>,
+    /// Our re-INVITE in flight beside the loop. A BYE waits for it (bounded): sent while the
+    /// re-INVITE still takes its CSeq, the BYE could carry the lower one and arrive second, and
+    /// the far end would refuse it as out of order (RFC 3261 §12.2.2) and never hang up.
+    reinvite: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// A re-INVITE or UPDATE of the far end's, waiting for our answer.
@@ -951,7 +968,7 @@ impl CallIo {
         accept_headers: Vec<Header>,
         session_expires: Option<u32>,
     ) -> Self {
-        CallIo { uuid, call_id, account, dialog, media, answers: None, reoffer: None, accept_headers, session_expires }
+        CallIo { uuid, call_id, account, dialog, media, answers: None, reoffer: None, accept_headers, session_expires, reinvite: None }
     }
 }
 
@@ -993,7 +1010,7 @@ fn spawn_reinvite(
     own: mpsc::Sender<CallInput>,
     failed: u16,
     report: fn(u16) -> CallInput,
-) {
+) -> tokio::task::JoinHandle<()> {
     let dialog = dialog.clone();
     tokio::spawn(async move {
         let code = match dialog.reinvite_with_glare_retry(Some(headers), Some(body), 3).await {
@@ -1005,7 +1022,7 @@ fn spawn_reinvite(
             Err(_) => failed,
         };
         own.send(report(code)).await.ok();
-    });
+    })
 }
 
 /// Hands a 2xx's SDP answer to the call task (which owns the media).
