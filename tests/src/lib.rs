@@ -5,6 +5,7 @@ pub mod certs;
 pub mod dns;
 pub mod gateway;
 pub mod kamailio;
+pub mod linphone;
 pub mod nat;
 pub mod pcap;
 pub mod ports;

@@ -5,6 +5,7 @@
 use ringside_core::media::tone;
 use ringside_testbed::baresip::{DeskMedia, DeskPhone};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
+use ringside_testbed::linphone::{Linphone, LinphoneMedia};
 use ringside_testbed::ringside::{config, Ringside};
 use std::path::Path;
 use std::time::Duration;
@@ -12,9 +13,15 @@ use std::time::Duration;
 const SEC: Duration = Duration::from_secs(1);
 
 fn write_tone(path: &Path, freq: f32, seconds: usize) {
-    let spec = hound::WavSpec { channels: 1, sample_rate: 48000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    write_tone_at(path, freq, seconds, 48000);
+}
+
+/// A tone after [`LEAD`] of silence: its onset in the far end's recording dates the audio.
+fn write_tone_at(path: &Path, freq: f32, seconds: usize, rate: u32) {
+    let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for s in tone::sine(freq, 48000, 48000 * seconds, 12000) {
+    let lead = vec![0i16; (LEAD * rate as f64) as usize];
+    for s in lead.into_iter().chain(tone::sine(freq, rate, rate as usize * seconds, 12000)) {
         w.write_sample(s).unwrap();
     }
     w.finalize().unwrap();
@@ -24,6 +31,18 @@ fn read(path: &Path) -> (Vec<i16>, u32) {
     let r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let rate = r.spec().sample_rate;
     (r.into_samples::<i16>().filter_map(Result::ok).collect(), rate)
+}
+
+/// Seconds of silence before each side's tone.
+const LEAD: f64 = 0.5;
+
+/// One-way delay, file to file: when the tone starts in the far end's recording, less when it
+/// starts in the file played. Both ends start their files and recordings as the call is
+/// answered, so this holds the network, jitter buffer and codec delay, give or take the
+/// milliseconds between the two ends' answer (loopback). None if the tone never shows.
+fn one_way_ms(recording: &[i16], rate: u32) -> Option<f64> {
+    let start = recording.iter().position(|s| s.unsigned_abs() > 2000)?;
+    Some((start as f64 / f64::from(rate) - LEAD) * 1000.0)
 }
 
 /// The middle second of a recording: past the start, clear of the end.
@@ -60,6 +79,7 @@ fn two_way(desk: DeskMedia, media_config: &str) -> serde_json::Value {
     let (desk_heard, desk_rate) = caller.heard();
     let (f, level) = tone::dominant(middle(&desk_heard, desk_rate), desk_rate);
     assert!((f - 1000.0).abs() <= 10.0 && level > 0.02, "the desk heard ringside's 1 kHz: {f} Hz at {level} ({} samples; {listing:?})", desk_heard.len());
+    println!("one-way delay ringside -> baresip: {:?} ms (file to file)", one_way_ms(&desk_heard, desk_rate));
     stats
 }
 
@@ -81,5 +101,57 @@ fn baresip_opus_srtp_optional_both_ways() {
 fn baresip_pcma_plain_rtp_when_srtp_is_off() {
     let desk = DeskMedia { codec: Some("PCMA/8000/1"), mediaenc: None, ..DeskMedia::default() };
     let stats = two_way(desk, "[media]\nsrtp = \"off\"\n");
+    assert_eq!((stats["codec"].as_str(), stats["srtp"].as_bool()), (Some("PCMA"), Some(false)), "{stats}");
+}
+
+/// ringside calls linphonec through the PBX; each sends its own tone (ringside 1 kHz, linphonec
+/// 440 Hz, both from WAV files) and records what it hears.
+fn two_way_linphone(srtp: Option<bool>, media_config: &str) -> serde_json::Value {
+    let pbx = Pbx::start(PbxOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let desk_says = dir.path().join("linphone-says.wav");
+    write_tone_at(&desk_says, 440.0, 8, 8000);
+    let desk = Linphone::start("1003", "pw1003", "pbx.test", pbx.udp_port, &LinphoneMedia { srtp, play: desk_says });
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let (play, record) = (dir.path().join("ringside-says.wav"), dir.path().join("ringside-heard.wav"));
+    write_tone(&play, 1000.0, 5);
+    let args = ["call", "1003", "--hangup-after", "3", "--play", play.to_str().unwrap(), "--record", record.to_str().unwrap()];
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), media_config), "pw1001", &args);
+    phone.expect_event("answered", 5 * SEC);
+    let stats = phone.expect_event("media_stats", 6 * SEC);
+    phone.expect_event("call_ended", 3 * SEC);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    let (heard, rate) = read(&record);
+    let (f, level) = tone::dominant(middle(&heard, rate), rate);
+    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "ringside heard linphonec's 440 Hz: {f} Hz at {level}\n{}", desk.log());
+    // linphonec writes its recording's header as the call is released.
+    assert!(desk.wait_log("CallReleased", 3 * SEC), "linphonec saw the call end\n{}", desk.log());
+    let (desk_heard, desk_rate) = read(&desk.recording());
+    let (f, level) = tone::dominant(middle(&desk_heard, desk_rate), desk_rate);
+    assert!((f - 1000.0).abs() <= 10.0 && level > 0.02, "linphonec heard ringside's 1 kHz: {f} Hz at {level}\n{}", desk.log());
+    let to_desk = one_way_ms(&desk_heard, desk_rate);
+    let from_desk = one_way_ms(&heard, rate);
+    println!("one-way delay file to file: ringside -> linphonec {to_desk:?} ms, linphonec -> ringside {from_desk:?} ms");
+    assert!(to_desk.zip(from_desk).is_some_and(|(a, b)| (0.0..500.0).contains(&a) && (0.0..500.0).contains(&b)), "both directions dated");
+    stats
+}
+
+#[test]
+fn linphonec_opus_srtp_mandatory_both_ways() {
+    let stats = two_way_linphone(Some(true), "[media]\ncodecs = [\"opus\"]\nsrtp = \"mandatory\"\n");
+    assert_eq!((stats["codec"].as_str(), stats["srtp"].as_bool()), (Some("opus"), Some(true)), "{stats}");
+}
+
+#[test]
+fn linphonec_pcmu_optional_srtp_falls_back_to_rtp_as_linphone_ignores_crypto_in_rtp_avp() {
+    // liblinphone (even with SRTP preferred) answers an RTP/AVP offer's a=crypto without one
+    // (no RFC 4568 best effort): `optional` must then carry the call in plain RTP, not fail it.
+    let stats = two_way_linphone(Some(false), "[media]\ncodecs = [\"pcmu\"]\n");
+    assert_eq!((stats["codec"].as_str(), stats["srtp"].as_bool()), (Some("PCMU"), Some(false)), "{stats}");
+}
+
+#[test]
+fn linphonec_pcma_plain_rtp_when_srtp_is_off() {
+    let stats = two_way_linphone(None, "[media]\ncodecs = [\"pcma\"]\nsrtp = \"off\"\n");
     assert_eq!((stats["codec"].as_str(), stats["srtp"].as_bool()), (Some("PCMA"), Some(false)), "{stats}");
 }
