@@ -6,11 +6,14 @@
 //! holds Ringside's own send path and receive path once each: half of it is the one-way
 //! mouth-to-ear delay of two Ringside phones on a zero-delay network.
 //!
-//! A baresip caller, the design's comparison, cannot be measured file to file with baresip 1.0
+//! The peer in the same run is linphonec (liblinphone 5.1) calling the same mirror with the same
+//! file: its file player and recorder start on the same media ticker, so its loop is measured
+//! the same way. The design's baresip↔baresip cannot be measured file to file with baresip 1.0
 //! (see the end of `main`); baresip's echo module rejects calls here (500 after answering).
 //! Usage: bench_mouth_to_ear [SECONDS, default 10]
 
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
+use ringside_testbed::linphone::{Linphone, LinphoneMedia};
 use ringside_testbed::ports::free_port;
 use ringside_testbed::ringside::{config, Ringside};
 use ringside_testbed::sipp::Sipp;
@@ -39,18 +42,19 @@ fn write_bursts(path: &Path, seconds: u32) {
     w.finalize().unwrap();
 }
 
-fn read_mono(path: &Path) -> Vec<f64> {
+/// The first channel of a WAV file and its sample rate.
+fn read_mono(path: &Path) -> (Vec<f64>, u32) {
     let mut r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let spec = r.spec();
     let samples: Vec<f64> = r.samples::<i16>().map(|s| f64::from(s.unwrap_or(0))).collect();
     let ch = usize::from(spec.channels.max(1));
-    assert_eq!(spec.sample_rate, 48000, "{}: {} Hz", path.display(), spec.sample_rate);
-    samples.chunks(ch).map(|c| c[0]).collect()
+    (samples.chunks(ch).map(|c| c[0]).collect(), spec.sample_rate)
 }
 
 /// Burst onsets (seconds): 1 ms RMS windows crossing a third of the loudest, after 300 ms quiet.
-fn onsets(x: &[f64]) -> Vec<f64> {
-    let win = 48;
+fn onsets((x, rate): (Vec<f64>, u32)) -> Vec<f64> {
+    let win = (rate / 1000) as usize;
+    let rate = f64::from(rate);
     let rms: Vec<f64> = x.chunks(win).map(|c| (c.iter().map(|v| v * v).sum::<f64>() / c.len() as f64).sqrt()).collect();
     let peak = rms.iter().cloned().fold(0.0, f64::max);
     let threshold = peak / 3.0;
@@ -58,7 +62,7 @@ fn onsets(x: &[f64]) -> Vec<f64> {
     let mut quiet = 300;
     for (i, r) in rms.iter().enumerate() {
         if *r >= threshold && quiet >= 300 {
-            out.push(i as f64 * win as f64 / RATE);
+            out.push(i as f64 * win as f64 / rate);
             quiet = 0;
         } else if *r < threshold {
             quiet += 1;
@@ -82,10 +86,10 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let bursts = dir.path().join("bursts.wav");
     write_bursts(&bursts, seconds + 4);
-    let sent = onsets(&read_mono(&bursts));
+    let sent = onsets(read_mono(&bursts));
     let (sip_port, media_port) = (free_port(), free_port());
     let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:echo@127.0.0.1:{sip_port}"))], ..PbxOptions::default() });
-    let mut echo = Sipp::uas_args("uas-rtp-echo", sip_port, 1, &["-rtp_echo", "-mp", &media_port.to_string()]);
+    let mut echo = Sipp::uas_args("uas-rtp-echo", sip_port, 2, &["-rtp_echo", "-mp", &media_port.to_string()]);
 
     // Ringside calls the echo.
     let heard = dir.path().join("ringside-heard.wav");
@@ -97,7 +101,23 @@ fn main() {
     }
     phone.expect_event("call_ended", Duration::from_secs(u64::from(seconds) + 10));
     let _ = phone.wait_exit(10 * SEC);
-    let ringside = round_trip_ms(&sent, &onsets(&read_mono(&heard)));
+    let ringside = round_trip_ms(&sent, &onsets(read_mono(&heard)));
+
+    // linphonec calls the same mirror with the same file (Opus, plain RTP).
+    let linphone = Linphone::start("1003", "pw1003", "pbx.test", pbx.udp_port, &LinphoneMedia { srtp: None, play: bursts.clone() });
+    let peer = if linphone.wait_registered(5 * SEC) {
+        let mut linphone = linphone;
+        // Straight to the PBX's address: linphonec's `register` sets no outbound route.
+        linphone.command(&format!("call sip:1009@127.0.0.1:{}", pbx.udp_port));
+        let answered = linphone.wait_log("LinphoneCallStreamsRunning", 10 * SEC);
+        std::thread::sleep(Duration::from_secs(u64::from(seconds) + 1));
+        linphone.command("terminate");
+        let released = linphone.wait_log("LinphoneCallReleased", 5 * SEC);
+        let heard = linphone.recording();
+        (answered && released && heard.exists()).then(|| round_trip_ms(&sent, &onsets(read_mono(&heard)))).flatten()
+    } else {
+        None
+    };
 
     println!("mouth-to-ear, file to file, as a round trip through an RTP mirror (sipp -rtp_echo; Opus, no SRTP, {seconds} s, median over the bursts)");
     let _ = echo.passed(5 * SEC);
@@ -108,6 +128,14 @@ fn main() {
             println!("  limit (Opus 26.5 ms algorithmic + one 20 ms frame): 46.5 ms; target <= limit + 10 ms = 56.5 ms");
             // A file hands over a whole frame at once; a microphone fills it in real time.
             println!("  (a WAV source gives a frame at once: with a microphone add the 20 ms frame fill -> {:.1} ms)", r / 2.0 + 20.0);
+            match peer {
+                Some((p, n)) => println!(
+                    "  linphonec round trip, same mirror & file {p:6.1} ms ({n} bursts); one-way {:.1} ms; ratio ringside/linphonec {:.2}",
+                    p / 2.0,
+                    r / p
+                ),
+                None => println!("  linphonec round trip: not measured (it did not register, call or record)"),
+            }
         }
         None => {
             let kept = dir.keep();
