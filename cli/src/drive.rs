@@ -65,6 +65,11 @@ enum Command {
     Stats {
         call: String,
     },
+    /// Emits `call_log {entries}`: the newest `limit` calls as the database holds them.
+    CallLog {
+        #[serde(default = "twenty")]
+        limit: u32,
+    },
     /// The shell's push token changed (`prid` absent: push switched off): RFC 8599 says
     /// register again at once.
     PushToken {
@@ -80,6 +85,10 @@ enum Command {
 
 fn yes() -> bool {
     true
+}
+
+fn twenty() -> u32 {
+    20
 }
 
 pub async fn drive(mut session: Session) -> ExitCode {
@@ -114,15 +123,8 @@ async fn run(session: &Session, line: &str) -> bool {
     let result = match command {
         Command::Quit => return false,
         Command::Push { payload } => {
-            use ringside_core::push::hint::HintAction;
             let hint = session.phone.handle_push(payload.to_string().as_bytes());
-            let (action, reason, diagnostic) = match hint.action {
-                HintAction::Ring => ("ring", None, None),
-                HintAction::AlreadyRinging => ("already_ringing", None, None),
-                HintAction::End { reason, diagnostic } => ("end", Some(reason), diagnostic),
-            };
-            let event = PhoneEvent::PushHint { call: hint.call, action: action.into(), caller: hint.caller, reason, diagnostic };
-            println!("{}", events_out::line(&event));
+            println!("{}", events_out::line(&PhoneEvent::from_hint(&hint)));
             Ok(())
         }
         Command::PushToken { provider, prid, param } => {
@@ -137,6 +139,7 @@ async fn run(session: &Session, line: &str) -> bool {
             }
             None => Err(ringside_core::engine::EngineError::NoSuchCall(call)),
         },
+        Command::CallLog { limit } => session.phone.call_log(limit).map(|entries| println!("{}", events_out::call_log_line(&entries))),
         Command::Timeline { call } => match session.phone.push_timeline(&call) {
             Some(event) => {
                 println!("{}", events_out::line(&event));

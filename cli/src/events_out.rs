@@ -28,6 +28,12 @@ pub fn line(event: &PhoneEvent) -> String {
     value.to_string()
 }
 
+/// The `call_log` answer of `drive`: the entries as the database holds them.
+pub fn call_log_line(entries: &[ringside_core::store::call_log::CallLogEntry]) -> String {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    serde_json::json!({"event": "call_log", "entries": entries, "t": t}).to_string()
+}
+
 impl PhoneListener for JsonLines {
     fn on_event(&self, event: PhoneEvent) {
         if let Ok(mut out) = self.out.lock() {
@@ -140,5 +146,39 @@ mod schema_tests {
             let value: serde_json::Value = serde_json::from_str(&line(&e)).unwrap();
             assert!(v.is_valid(&value), "{value}");
         }
+    }
+
+    #[test]
+    fn the_call_log_answer_matches_the_schema() {
+        use ringside_core::signalling::call::EndReason;
+        use ringside_core::store::{call_log, open_in_memory};
+        let mut db = open_in_memory().unwrap();
+        let stats = PhoneEvent::MediaStats {
+            call: UUID.into(),
+            codec: "opus".into(),
+            srtp: true,
+            jitter_ms: 1.0,
+            loss_pct: 0.0,
+            rtt_ms: Some(3.0),
+            mos: 4.4,
+            concealed_pct: 0.0,
+            packets_sent: 5,
+            packets_received: 5,
+        };
+        let events = [
+            PhoneEvent::PushHint { call: UUID.into(), action: "ring".into(), caller: "sip:a@b".into(), reason: None, diagnostic: None },
+            PhoneEvent::Incoming { call: UUID.into(), call_id: "c@h".into(), from: "sip:a@b".into(), display_name: None, account: "1001@d".into() },
+            PhoneEvent::Answered { call: UUID.into() },
+            stats,
+            PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::RemoteHangup, sip_code: None, duration_ms: Some(10) },
+            PhoneEvent::Calling { call: "c0c88527-b8be-5422-88ac-3ba4c43ae418".into(), target: "1002".into() },
+        ];
+        for (i, e) in events.iter().enumerate() {
+            call_log::apply(&mut db, e, 1000 + i as i64).unwrap();
+        }
+        let entries = call_log::recent(&db, 10).unwrap();
+        assert_eq!(entries.len(), 2);
+        let value: serde_json::Value = serde_json::from_str(&call_log_line(&entries)).unwrap();
+        assert!(validator().is_valid(&value), "{value}");
     }
 }

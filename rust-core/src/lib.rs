@@ -8,3 +8,4 @@ pub mod media;
 pub mod push;
 pub mod signalling;
 pub mod sip;
+pub mod store;

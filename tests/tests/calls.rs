@@ -217,6 +217,14 @@ fn drive_holds_resumes_and_sends_dtmf_to_a_baresip_callee() {
     assert_eq!(phone.expect_event("muted", 5 * SEC)["muted"], false);
     phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    // The call log (SQLite in the data directory) has the call with its last quality report.
+    phone.send(r#"{"cmd":"call_log"}"#);
+    let log = phone.expect_event("call_log", 5 * SEC);
+    let entry = &log["entries"][0];
+    assert_eq!((entry["call"].as_str(), entry["direction"].as_str(), entry["peer"].as_str()), (Some(call.as_str()), Some("out"), Some("1002")), "{log}");
+    assert_eq!((entry["reason"].as_str(), entry["missed"].as_bool()), (Some("local_hangup"), Some(false)), "{log}");
+    assert!(entry["answered_ms"].is_i64() && entry["duration_ms"].as_i64().is_some_and(|d| d > 0), "{log}");
+    assert_eq!(entry["quality"]["codec"], "PCMU", "{log}");
     phone.send(r#"{"cmd":"quit"}"#);
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));
 }

@@ -89,6 +89,17 @@ fn happy_path_push_wakes_the_phone_it_answers_and_the_desk_is_cancelled_as_answe
     // Kept with the call after it ended (the call log's timeline).
     phone.send(&format!(r#"{{"cmd":"timeline","call":"{}"}}"#, hint["call"].as_str().unwrap()));
     assert_eq!(phone.expect_event("push_timeline", SEC)["stages"], timeline["stages"]);
+    // And persisted: one call-log entry for push and INVITE, push-woken, with its timeline.
+    phone.send(r#"{"cmd":"call_log"}"#);
+    let log = phone.expect_event("call_log", SEC);
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(
+        (&entries[0]["call"], entries[0]["push_woken"].as_bool(), entries[0]["call_id"].as_str()),
+        (&hint["call"], Some(true), Some(call_id.as_str())),
+        "{log}"
+    );
+    assert_eq!(entries[0]["push_timeline"], timeline["stages"], "{log}");
     assert!(caller.passed(5 * SEC), "{}", caller.errors());
     assert!(gw.cloud.drain(SEC).is_empty(), "one push per binding per call");
     assert!(gw.cloud.problems().is_empty(), "{:?}", gw.cloud.problems());
@@ -140,6 +151,12 @@ fn the_caller_gives_up_while_only_the_sleeping_phone_could_ring() {
     phone.expect_event("push_hint", SEC);
     let ended = phone.events.iter().find(|e| e["event"] == "call_ended").cloned().expect("the waking call ended");
     assert_eq!(ended["reason"], "cancelled", "a missed call");
+    // The history shows it missed, from the caller, woken by push.
+    phone.send(r#"{"cmd":"call_log"}"#);
+    let log = phone.expect_event("call_log", SEC);
+    let entry = &log["entries"][0];
+    assert_eq!((entry["missed"].as_bool(), entry["push_woken"].as_bool(), entry["reason"].as_str()), (Some(true), Some(true), Some("cancelled")), "{log}");
+    assert!(entry["peer"].as_str().is_some_and(|p| p.contains("sipp") || p.starts_with("sip:")), "{log}");
     assert!(gw.cloud.problems().is_empty(), "{:?}", gw.cloud.problems());
     quit(phone);
 }

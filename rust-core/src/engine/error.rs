@@ -16,6 +16,8 @@ pub enum EngineError {
     InvalidTarget(String),
     #[error("no call {0}")]
     NoSuchCall(String),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl From<rsipstack::Error> for EngineError {

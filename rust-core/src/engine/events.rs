@@ -128,6 +128,19 @@ pub enum PhoneEvent {
     },
 }
 
+impl PhoneEvent {
+    /// The `push_hint` event reporting what `handle_push` decided.
+    pub fn from_hint(hint: &crate::push::hint::IncomingCallHint) -> PhoneEvent {
+        use crate::push::hint::HintAction;
+        let (action, reason, diagnostic) = match &hint.action {
+            HintAction::Ring => ("ring", None, None),
+            HintAction::AlreadyRinging => ("already_ringing", None, None),
+            HintAction::End { reason, diagnostic } => ("end", Some(*reason), diagnostic.clone()),
+        };
+        PhoneEvent::PushHint { call: hint.call.clone(), action: action.into(), caller: hint.caller.clone(), reason, diagnostic }
+    }
+}
+
 /// Receives the core's events; shells adapt it once (Kotlin Flow, Swift AsyncStream, JSON lines).
 pub trait PhoneListener: Send + Sync {
     fn on_event(&self, event: PhoneEvent);

@@ -1,6 +1,7 @@
 //! The engine: tokio tasks that move bytes and timers for our state machines, over rsipstack's
 //! transports and transactions. Its `Phone` is the public Rust API every shell drives.
 mod account;
+pub mod call_log_writer;
 mod call_media;
 pub mod calls;
 pub mod cancel_reasons;

@@ -29,6 +29,8 @@ pub struct Phone {
     mwi_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// How long a push-woken call waits for its INVITE.
     wake_deadline: Duration,
+    /// The call log in the data directory's database.
+    call_log: Arc<super::call_log_writer::CallLogWriter>,
 }
 
 /// Passes account events on, and tells calls waking by push how their REGISTER went.
@@ -98,6 +100,9 @@ impl Phone {
                 push: config.push.clone(),
             });
         }
+        // Every event the shell sees is first queued for the call log.
+        let call_log = super::call_log_writer::CallLogWriter::start(&config.data_dir).map_err(EngineError::Store)?;
+        let listener: Arc<dyn PhoneListener> = Arc::new(super::call_log_writer::CallLogTap { inner: listener, writer: call_log.clone() });
         let bind_ip = bind_ip_for(&locator, &setups[0].target).await;
         let stack = SipStack::start(&config.sip, bind_ip, locator).await?;
         let call_accounts = setups
@@ -142,7 +147,7 @@ impl Phone {
             tokio::spawn(task.run(rx));
             accounts.push(tx);
         }
-        Ok(Phone { stack, accounts, calls, mwi_stop, mwi_tasks, wake_deadline: Duration::from_secs(config.calls.push_wake_secs.max(1)) })
+        Ok(Phone { stack, accounts, calls, mwi_stop, mwi_tasks, wake_deadline: Duration::from_secs(config.calls.push_wake_secs.max(1)), call_log })
     }
 
     /// Calls `target` (an extension of the first account's PBX, or a SIP URI); returns the
@@ -230,7 +235,7 @@ impl Phone {
         let pushed_at = std::time::Instant::now();
         let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
         let parsed = crate::push::payload::parse(envelope);
-        // No storage layer yet (design §6): nothing to be unavailable.
+        // The call log's writer queues in memory: storage is always there to take the push.
         let hint = decide(envelope, &parsed, now_ms, &self.calls.account_keys(), true, self.calls.as_ref(), PushPolicy::default());
         match &hint.action {
             HintAction::Ring => {
@@ -253,6 +258,17 @@ impl Phone {
             }
             HintAction::AlreadyRinging => {}
         }
+        // The call log learns of the push as the shell does (a channel send, no disk here). A
+        // readable push for a call that was never waking (the caller gave up, the desk answered
+        // before we woke) ends here: it is logged ended, so a missed call shows as missed.
+        let readable = matches!(&parsed, crate::push::payload::Parsed::Ok(_));
+        let woke = self.calls.wakes.kept(&hint.call).is_some() || self.calls.wakes.is_waiting(&hint.call);
+        if readable {
+            self.call_log.record(&PhoneEvent::from_hint(&hint));
+            if let (HintAction::End { reason, .. }, false) = (&hint.action, woke) {
+                self.call_log.record(&PhoneEvent::CallEnded { call: hint.call.clone(), reason: *reason, sip_code: None, duration_ms: None });
+            }
+        }
         hint
     }
 
@@ -268,6 +284,17 @@ impl Phone {
     /// (design §2 `stats()`).
     pub fn stats(&self, call: &str) -> Option<PhoneEvent> {
         self.calls.stats(call)
+    }
+
+    /// The newest `limit` entries of the call log (design §6), newest first: every call with
+    /// its end reason, last quality report and push timeline, as persisted.
+    pub fn call_log(&self, limit: u32) -> Result<Vec<crate::store::call_log::CallLogEntry>, EngineError> {
+        self.call_log.recent(limit).map_err(EngineError::Store)
+    }
+
+    /// One call's persisted entry.
+    pub fn call_log_entry(&self, call: &str) -> Result<Option<crate::store::call_log::CallLogEntry>, EngineError> {
+        self.call_log.get(call).map_err(EngineError::Store)
     }
 
     /// The timeline a push-woken call ended with (push received … ended, ms after the push),

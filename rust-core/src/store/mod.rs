@@ -1,0 +1,51 @@
+//! The local SQLite cache (design §6): one database file per data directory, WAL, numbered
+//! migrations tracked in `PRAGMA user_version`. Input: the core's events and the shells'
+//! queries; output: rows that survive a crash. Secrets never enter it.
+
+pub mod call_log;
+mod migrations;
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+/// Why the store could not do what was asked; the database keeps what it had.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration { version: u32, name: &'static str, source: rusqlite::Error },
+    #[error("the database {path} is from a newer Ringside (schema {found}, this build knows {known})")]
+    TooNew { path: PathBuf, found: u32, known: u32 },
+    #[error("{what}: {source}")]
+    Query { what: &'static str, source: rusqlite::Error },
+}
+
+/// The database's file name inside the data directory.
+pub const FILE_NAME: &str = "ringside.db";
+
+/// Opens (creating if needed) the database at `path` and brings its schema up to date.
+///
+/// WAL lets the shells read while the core writes; `synchronous = FULL` makes a committed
+/// call-log entry survive a power cut, not only a crash (a few writes per call: cheap).
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).ok();
+    }
+    let mut conn = Connection::open(path).map_err(open_err)?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+    conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+    // Another process (a shell's widget, a second CLI) may hold the write lock briefly.
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
+    migrations::run(&mut conn, path)?;
+    Ok(conn)
+}
+
+/// An in-memory database with the current schema (tests, tools).
+pub fn open_in_memory() -> Result<Connection, StoreError> {
+    let mut conn = Connection::open_in_memory().map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+    migrations::run(&mut conn, Path::new(":memory:"))?;
+    Ok(conn)
+}
