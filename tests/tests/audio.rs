@@ -38,8 +38,9 @@ const LEAD: f64 = 0.5;
 
 /// One-way delay, file to file: when the tone starts in the far end's recording, less when it
 /// starts in the file played. Both ends start their files and recordings as the call is
-/// answered, so this holds the network, jitter buffer and codec delay, give or take the
-/// milliseconds between the two ends' answer (loopback). None if the tone never shows.
+/// answered, so this holds the network, jitter buffer and codec delay, give or take the skew
+/// between the two ends' start (up to a few tens of ms). None if the tone never shows. The
+/// bench (mouth-to-ear) measures without that skew, through a mirror.
 fn one_way_ms(recording: &[i16], rate: u32) -> Option<f64> {
     let start = recording.iter().position(|s| s.unsigned_abs() > 2000)?;
     Some((start as f64 / f64::from(rate) - LEAD) * 1000.0)
@@ -132,7 +133,10 @@ fn two_way_linphone(srtp: Option<bool>, media_config: &str) -> serde_json::Value
     let to_desk = one_way_ms(&desk_heard, desk_rate);
     let from_desk = one_way_ms(&heard, rate);
     println!("one-way delay file to file: ringside -> linphonec {to_desk:?} ms, linphonec -> ringside {from_desk:?} ms");
-    assert!(to_desk.zip(from_desk).is_some_and(|(a, b)| (0.0..500.0).contains(&a) && (0.0..500.0).contains(&b)), "both directions dated");
+    // The two ends start their files within a few tens of ms of each other (linphonec as it
+    // sends its 200, ringside as the 200 arrives), so a direction can read slightly negative:
+    // only a tone that never arrives, or arrives half a second late, fails here.
+    assert!(to_desk.zip(from_desk).is_some_and(|(a, b)| a.abs() < 500.0 && b.abs() < 500.0), "both directions dated");
     stats
 }
 
