@@ -40,3 +40,16 @@ impl AudioDeviceFactory for NullDevice {
         Box::new(NullDevice)
     }
 }
+
+/// The device the core drives itself on this platform: Oboe on Android; elsewhere (the iOS
+/// shell feeds its own audio, the CLI opens files) silence.
+pub fn platform_devices() -> std::sync::Arc<dyn AudioDeviceFactory> {
+    #[cfg(target_os = "android")]
+    {
+        std::sync::Arc::new(oboe_device::OboeFactory)
+    }
+    #[cfg(not(target_os = "android"))]
+    {
+        std::sync::Arc::new(NullDevice)
+    }
+}

@@ -74,6 +74,11 @@ fn account_key(uri: &str) -> Option<String> {
     Some(format!("{user}@{}", host.to_ascii_lowercase()))
 }
 
+/// The id of a push that names no call: the envelope itself, so a repeat maps to one call.
+pub fn push_uuid(raw: &[u8]) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, raw).to_string()
+}
+
 pub fn decide(raw: &[u8], parsed: &Parsed, now_ms: u64, accounts: &[String], storage_ok: bool, calls: &dyn CallLookup, policy: PushPolicy) -> IncomingCallHint {
     let payload = match parsed {
         Parsed::Ok(p) => p,
@@ -81,7 +86,7 @@ pub fn decide(raw: &[u8], parsed: &Parsed, now_ms: u64, accounts: &[String], sto
             let call = match call_id {
                 Some(c) => call_uuid(accounts.first().map(String::as_str).unwrap_or(""), c),
                 // Nothing to name it by: the envelope itself, so a repeat maps to one call.
-                None => uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, raw).to_string(),
+                None => push_uuid(raw),
             };
             return IncomingCallHint {
                 call,
@@ -101,7 +106,7 @@ pub fn decide(raw: &[u8], parsed: &Parsed, now_ms: u64, accounts: &[String], sto
     let call = match (&payload.call_id, &payload.uuid) {
         (Some(c), _) => call_uuid(&key, c),
         (None, Some(u)) => u.clone(),
-        (None, None) => uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, raw).to_string(),
+        (None, None) => push_uuid(raw),
     };
     let hint = |action| IncomingCallHint {
         call: call.clone(),
