@@ -103,6 +103,15 @@ impl Ringside {
         }
     }
 
+    /// The first `name` event at or after index `since` of [`Self::events`], waiting (bounded)
+    /// if none came yet: for events that may race the one a test waited for.
+    pub fn expect_event_since(&mut self, name: &str, since: usize, limit: Duration) -> Value {
+        match self.events.iter().skip(since).find(|e| e["event"] == name) {
+            Some(e) => e.clone(),
+            None => self.expect_event(name, limit),
+        }
+    }
+
     /// Like [`Self::wait_event`], panicking with the process's stderr when the event does not come.
     pub fn expect_event(&mut self, name: &str, limit: Duration) -> Value {
         match self.wait_event(name, limit) {

@@ -211,9 +211,10 @@ fn registered_but_no_invite_ends_failed_at_the_deadline_and_nothing_woke_means_4
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
     let ghost =
         serde_json::json!({"type": "call", "call-id": "ghost@test", "from-uri": "sip:caller@127.0.0.1", "to-uri": "sip:1001@pbx.test", "send-time": now});
+    let pushed_at = phone.events.len();
     phone.send(&push_cmd(&ghost));
     assert_eq!(phone.expect_event("push_hint", SEC)["action"], "ring");
-    phone.expect_event("registered", 5 * SEC);
+    phone.expect_event_since("registered", pushed_at, 5 * SEC);
     let timeline = phone.expect_event("push_timeline", 5 * SEC);
     assert!(timeline["diagnostic"].as_str().unwrap_or("").contains("no INVITE"), "{timeline}");
     assert_eq!(stage_names(&timeline), ["push_received", "hint_returned", "register_sent", "registered", "ended"]);
