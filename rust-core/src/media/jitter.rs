@@ -4,8 +4,10 @@
 //! replay arrival traces on a virtual clock. The target delay follows the recent spread of
 //! network delay (a high percentile over a sliding window, which forgets a spike in a few
 //! seconds); the buffer starts playing once it holds that much, conceals what is missing
-//! (asking for FEC when the next packet is here), drops late and duplicate packets, and
-//! drops a frame when it holds well over its target for a while (clock drift, a spike past).
+//! (asking for FEC when the next packet is here), drops late and duplicate packets, drops a
+//! frame when it holds well over its target for a while (a spike past), and stretches by a
+//! frame when the target rose since it started (so a raised target buys delay before the next
+//! late packet, not after it). Clock drift between the ends is taken out of the delay spread.
 
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
@@ -50,7 +52,14 @@ impl JitterStats {
     }
 }
 
-const WINDOW: usize = 250; // 5 s of packets
+/// 10 s of packets: long enough to remember the last spike of a network that spikes every few
+/// seconds (LTE), short enough to forget one that is over.
+const WINDOW: usize = 500;
+/// At most one stretch (a concealed frame that adds delay) per half second.
+const GROW_TICKS: u32 = 25;
+/// The most clock drift we correct for: 2 % (0.4 ms per 20 ms packet); real clocks are within
+/// 0.01 %, but a sender's ptime may be off.
+const MAX_DRIFT_MS_PER_PACKET: f64 = 0.4;
 const MIN_TARGET_MS: u32 = 20;
 const MAX_TARGET_MS: u32 = 400;
 /// Frames over target, held for this many ticks, before one is dropped.
@@ -74,6 +83,10 @@ pub struct JitterBuffer {
     learned: u64,
     lowered_at: u64,
     scratch: Vec<f64>,
+    /// Ticks since the last stretch, and the delay the target has grown by since playout
+    /// started that no stretch or underrun has bought yet.
+    since_grow: u32,
+    grow_owed_ms: u32,
     stats: JitterStats,
     buffered_sum_ms: f64,
 }
@@ -94,6 +107,8 @@ impl JitterBuffer {
             learned: 0,
             lowered_at: 0,
             scratch: Vec::with_capacity(WINDOW + 1),
+            since_grow: 0,
+            grow_owed_ms: 0,
             stats: JitterStats::default(),
             buffered_sum_ms: 0.0,
         }
@@ -152,6 +167,15 @@ impl JitterBuffer {
         }
         self.control_level();
         let next = self.next.unwrap_or(next);
+        self.since_grow += 1;
+        if self.grow_owed_ms >= self.frame_ms && self.since_grow >= GROW_TICKS && self.level_ms() + self.frame_ms < self.target_ms {
+            // Stretch: conceal one frame without moving on, so the buffer holds a frame more.
+            self.since_grow = 0;
+            self.grow_owed_ms -= self.frame_ms;
+            self.stats.concealed += 1;
+            self.buffered_sum_ms += f64::from(self.target_ms);
+            return Playout::Conceal;
+        }
         if self.packets.is_empty() && !self.overdue(now, next) {
             // Underrun: nothing newer is here either and the frame may still come (within the
             // delay spread we have seen): late, not lost. Conceal and wait for it; the delay
@@ -223,7 +247,8 @@ impl JitterBuffer {
     }
 
     /// Each packet's delay relative to the first one's (arrival minus send time implied by its
-    /// sequence number); the target is the 99th percentile of the window above its minimum.
+    /// sequence number); the target is the 99th percentile of the window above its minimum,
+    /// once the window's drift (the slope of its delay floor) is taken out.
     fn learn(&mut self, now: Instant, ext: u64) {
         let (t0, s0) = *self.base.get_or_insert((now, ext));
         self.recent.push_back((now, ext));
@@ -247,7 +272,8 @@ impl JitterBuffer {
         let (_, p99, _) = self.scratch.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
         let p99 = *p99;
         self.latest_rel_ms = p99;
-        let spread = (p99 - min).max(0.0) as u32;
+        let spread = if n >= 50 { self.drift_free_spread(k, &rel) } else { (p99 - min).max(0.0) };
+        let spread = spread as u32;
         // The spread rounded up to whole frames (a couple of ms of scheduling slack included).
         let target = (spread + 2).div_ceil(self.frame_ms) * self.frame_ms;
         // Until a second of packets tells us better, keep a cautious 40 ms.
@@ -256,12 +282,37 @@ impl JitterBuffer {
         // forgets them with the window is caught out by the next one.
         let target = target.clamp(floor, MAX_TARGET_MS);
         if target >= self.target_ms {
+            if self.started {
+                self.grow_owed_ms += target - self.target_ms;
+            }
             self.target_ms = target;
             self.lowered_at = self.learned;
         } else if self.learned - self.lowered_at >= 100 {
             self.target_ms = (self.target_ms - self.frame_ms).max(target);
+            self.grow_owed_ms = self.grow_owed_ms.saturating_sub(self.frame_ms);
             self.lowered_at = self.learned;
         }
+    }
+}
+
+impl JitterBuffer {
+    /// The window's delay spread (its `k`-th smallest relative delay above the least) after
+    /// removing a linear drift: a sender whose clock runs fast or slow makes relative delays
+    /// climb or sink steadily, which is not jitter and must not grow the buffer. The slope is
+    /// that of the delay floor (the least delay of each half of the window), which jitter
+    /// barely moves.
+    fn drift_free_spread(&mut self, k: usize, rel: &impl Fn(&(Instant, u64)) -> f64) -> f64 {
+        let n = self.recent.len();
+        let half = n / 2;
+        let floor1 = self.recent.iter().take(half).map(rel).fold(f64::INFINITY, f64::min);
+        let floor2 = self.recent.iter().skip(half).map(rel).fold(f64::INFINITY, f64::min);
+        let slope = ((floor2 - floor1) / half as f64).clamp(-MAX_DRIFT_MS_PER_PACKET, MAX_DRIFT_MS_PER_PACKET);
+        let mid = self.recent[half].1 as f64;
+        self.scratch.clear();
+        self.scratch.extend(self.recent.iter().map(|r| rel(r) - slope * (r.1 as f64 - mid)));
+        let min = self.scratch.iter().copied().fold(f64::INFINITY, f64::min);
+        let (_, pk, _) = self.scratch.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
+        (*pk - min).max(0.0)
     }
 }
 
