@@ -33,6 +33,12 @@ fn read(path: &Path) -> (Vec<i16>, u32) {
     (r.into_samples::<i16>().filter_map(Result::ok).collect(), rate)
 }
 
+/// The recording's middle second carries a `hz` tone (within 10 Hz, above 2 % of full scale).
+fn assert_hears(pcm: &[i16], rate: u32, hz: f32, what: &str, log: &str) {
+    let (f, level) = tone::dominant(middle(pcm, rate), rate);
+    assert!((f - hz).abs() <= 10.0 && level > 0.02, "{what}: {f} Hz at {level} ({} samples)\n{log}", pcm.len());
+}
+
 /// Seconds of silence before each side's tone.
 const LEAD: f64 = 0.5;
 
@@ -72,14 +78,12 @@ fn two_way(desk: DeskMedia, media_config: &str) -> serde_json::Value {
     phone.expect_event("call_ended", 3 * SEC);
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));
     let (heard, rate) = read(&record);
-    let (f, level) = tone::dominant(middle(&heard, rate), rate);
-    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "ringside heard the desk's 440 Hz: {f} Hz at {level}");
+    assert_hears(&heard, rate, 440.0, "ringside heard the desk's 440 Hz", "");
     // baresip writes its recording as the call ends.
     std::thread::sleep(Duration::from_millis(500));
     let listing: Vec<_> = std::fs::read_dir(caller.dir()).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
     let (desk_heard, desk_rate) = caller.heard();
-    let (f, level) = tone::dominant(middle(&desk_heard, desk_rate), desk_rate);
-    assert!((f - 1000.0).abs() <= 10.0 && level > 0.02, "the desk heard ringside's 1 kHz: {f} Hz at {level} ({} samples; {listing:?})", desk_heard.len());
+    assert_hears(&desk_heard, desk_rate, 1000.0, "the desk heard ringside's 1 kHz", &format!("{listing:?}"));
     println!("one-way delay ringside -> baresip: {:?} ms (file to file)", one_way_ms(&desk_heard, desk_rate));
     stats
 }
@@ -123,13 +127,11 @@ fn two_way_linphone(srtp: Option<bool>, media_config: &str) -> serde_json::Value
     phone.expect_event("call_ended", 3 * SEC);
     assert_eq!(phone.wait_exit(5 * SEC), Some(0));
     let (heard, rate) = read(&record);
-    let (f, level) = tone::dominant(middle(&heard, rate), rate);
-    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "ringside heard linphonec's 440 Hz: {f} Hz at {level}\n{}", desk.log());
+    assert_hears(&heard, rate, 440.0, "ringside heard linphonec's 440 Hz", &desk.log());
     // linphonec writes its recording's header as the call is released.
     assert!(desk.wait_log("CallReleased", 3 * SEC), "linphonec saw the call end\n{}", desk.log());
     let (desk_heard, desk_rate) = read(&desk.recording());
-    let (f, level) = tone::dominant(middle(&desk_heard, desk_rate), desk_rate);
-    assert!((f - 1000.0).abs() <= 10.0 && level > 0.02, "linphonec heard ringside's 1 kHz: {f} Hz at {level}\n{}", desk.log());
+    assert_hears(&desk_heard, desk_rate, 1000.0, "linphonec heard ringside's 1 kHz", &desk.log());
     let to_desk = one_way_ms(&desk_heard, desk_rate);
     let from_desk = one_way_ms(&heard, rate);
     println!("one-way delay file to file: ringside -> linphonec {to_desk:?} ms, linphonec -> ringside {from_desk:?} ms");
