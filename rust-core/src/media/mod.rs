@@ -9,3 +9,6 @@ pub mod rtp_stream;
 pub mod srtp;
 pub mod tone;
 pub mod traces;
+
+#[cfg(test)]
+mod simulated_link_tests;
