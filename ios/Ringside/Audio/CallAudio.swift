@@ -17,9 +17,17 @@ final class CallAudio {
     private let handle: UInt64
     /// The core's format: 48 kHz, mono, interleaved Int16.
     private let coreFormat = AVAudioFormat(commonFormat: .pcmFormatInt16, sampleRate: 48_000, channels: 1, interleaved: true)!
+    /// What the mixer takes: 48 kHz mono Float32 (AVAudioEngine's standard format).
+    private let playFormat = AVAudioFormat(standardFormatWithSampleRate: 48_000, channels: 1)!
     private var source: AVAudioSourceNode?
     private var converter: AVAudioConverter?
     private var converted: AVAudioPCMBuffer?
+    /// Int16 scratch for the render block, allocated once (the render thread must not).
+    private let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: 8192)
+
+    deinit {
+        scratch.deallocate()
+    }
 
     /// `bridge` is the one handed to `Phone.start`; kept alive by the caller for the app's life.
     init(bridge: AudioBridge) {
@@ -63,16 +71,21 @@ final class CallAudio {
             guard status != .error, let samples = converted.int16ChannelData?[0] else { return }
             _ = ringside_audio_push(handle, samples, Int(converted.frameLength))
         }
-        let source = AVAudioSourceNode(format: coreFormat) { _, _, frameCount, audioBufferList -> OSStatus in
+        let scratch = self.scratch
+        let source = AVAudioSourceNode(format: playFormat) { _, _, frameCount, audioBufferList -> OSStatus in
+            let n = min(Int(frameCount), 8192)
+            ringside_audio_pull(handle, scratch, n)
             for buffer in UnsafeMutableAudioBufferListPointer(audioBufferList) {
-                guard let data = buffer.mData?.assumingMemoryBound(to: Int16.self) else { continue }
-                ringside_audio_pull(handle, data, Int(frameCount))
+                guard let data = buffer.mData?.assumingMemoryBound(to: Float.self) else { continue }
+                for i in 0..<n {
+                    data[i] = Float(scratch[i]) / 32768
+                }
             }
             return noErr
         }
         self.source = source
         engine.attach(source)
-        engine.connect(source, to: engine.mainMixerNode, format: coreFormat)
+        engine.connect(source, to: engine.mainMixerNode, format: playFormat)
         engine.prepare()
         try engine.start()
     }
