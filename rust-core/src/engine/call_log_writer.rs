@@ -17,7 +17,7 @@ enum Work {
 }
 
 pub struct CallLogWriter {
-    work: Mutex<mpsc::Sender<Work>>,
+    work: mpsc::Sender<Work>,
     /// Reads go through their own connection (WAL: they never wait for the writer).
     reader: Mutex<Connection>,
 }
@@ -53,7 +53,7 @@ impl CallLogWriter {
                 }
             })
             .map_err(|e| StoreError::Open { path: path.clone(), source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)) })?;
-        Ok(Arc::new(CallLogWriter { work: Mutex::new(tx), reader: Mutex::new(reader) }))
+        Ok(Arc::new(CallLogWriter { work: tx, reader: Mutex::new(reader) }))
     }
 
     /// Queues `event` for the log if it changes it.
@@ -62,15 +62,13 @@ impl CallLogWriter {
             return;
         }
         let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        if let Ok(work) = self.work.lock() {
-            work.send(Work::Event(event.clone(), now_ms)).ok();
-        }
+        self.work.send(Work::Event(event.clone(), now_ms)).ok();
     }
 
     /// Waits (at most 2 s) until every event recorded so far is committed.
     pub fn flush(&self) {
         let (done, wait) = mpsc::channel();
-        if self.work.lock().map(|w| w.send(Work::Flush(done)).is_ok()).unwrap_or(false) {
+        if self.work.send(Work::Flush(done)).is_ok() {
             wait.recv_timeout(Duration::from_secs(2)).ok();
         }
     }
