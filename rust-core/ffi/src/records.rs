@@ -5,7 +5,7 @@ use ringside_core::signalling::call::EndReason;
 
 /// Design §2's name of an end reason (`answered_elsewhere`…), as events and the log say it.
 pub(crate) fn end_reason(r: EndReason) -> String {
-    serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "failed".into())
+    r.as_str().to_string()
 }
 
 /// What to do with a push, decided before `handle_push` returns.
@@ -55,8 +55,7 @@ pub struct TimelineStage {
 
 impl From<ringside_core::engine::push_wakes::TimelineStage> for TimelineStage {
     fn from(s: ringside_core::engine::push_wakes::TimelineStage) -> Self {
-        let stage = serde_json::to_value(s.stage).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        TimelineStage { stage, ms: s.ms }
+        TimelineStage { stage: s.stage.as_str().to_string(), ms: s.ms }
     }
 }
 

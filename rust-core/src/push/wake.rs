@@ -26,6 +26,22 @@ pub enum WakeStage {
     Ended,
 }
 
+impl WakeStage {
+    /// The stage's name as the `push_timeline` event spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WakeStage::PushReceived => "push_received",
+            WakeStage::HintReturned => "hint_returned",
+            WakeStage::RegisterSent => "register_sent",
+            WakeStage::Registered => "registered",
+            WakeStage::Invite => "invite",
+            WakeStage::Ringing => "ringing",
+            WakeStage::Answered => "answered",
+            WakeStage::Ended => "ended",
+        }
+    }
+}
+
 /// What the push said, to recognise its INVITE by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WakeExpect {
@@ -186,6 +202,14 @@ impl PushWake {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stage_names_are_the_ones_events_serialise() {
+        use super::WakeStage::*;
+        for s in [PushReceived, HintReturned, RegisterSent, Registered, Invite, Ringing, Answered, Ended] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str(), "{s:?}");
+        }
+    }
+
     use super::*;
 
     const S: Duration = Duration::from_secs(1);

@@ -58,6 +58,23 @@ pub enum EndReason {
     Failed,
 }
 
+impl EndReason {
+    /// The reason's name as events, the call log and the shells spell it (`answered_elsewhere`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::LocalHangup => "local_hangup",
+            EndReason::RemoteHangup => "remote_hangup",
+            EndReason::AnsweredElsewhere => "answered_elsewhere",
+            EndReason::DeclinedElsewhere => "declined_elsewhere",
+            EndReason::Cancelled => "cancelled",
+            EndReason::Busy => "busy",
+            EndReason::Declined => "declined",
+            EndReason::Unanswered => "unanswered",
+            EndReason::Failed => "failed",
+        }
+    }
+}
+
 /// The `Reason` header of a CANCEL (RFC 3326), reduced to its SIP cause.
 pub fn cancel_reason(reason_header: Option<&str>) -> EndReason {
     let cause = reason_header.and_then(|value| {

@@ -393,3 +393,11 @@ fn mute_is_reported_once_per_change_and_kept_across_hold() {
     m.handle(t, CallInput::Mute { on: false });
     assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Muted { on: false })]);
 }
+
+#[test]
+fn end_reason_names_are_the_ones_events_serialise() {
+    use EndReason::*;
+    for r in [LocalHangup, RemoteHangup, AnsweredElsewhere, DeclinedElsewhere, Cancelled, Busy, Declined, Unanswered, Failed] {
+        assert_eq!(serde_json::to_value(r).unwrap(), r.as_str(), "{r:?}");
+    }
+}

@@ -99,7 +99,7 @@ pub fn apply(conn: &mut Connection, event: &PhoneEvent, now_ms: i64) -> Result<(
         }
         PhoneEvent::CallEnded { call, reason, sip_code, duration_ms } => {
             // A call ends once: a late duplicate (a push after the end) does not rewrite it.
-            let reason = serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(str::to_string));
+            let reason = reason.as_str();
             tx.execute(
                 "UPDATE call_log SET ended_ms = ?2, reason = ?3, sip_code = ?4, duration_ms = ?5 WHERE call_uuid = ?1 AND ended_ms IS NULL",
                 params![call, now_ms, reason, sip_code, duration_ms.map(|d| d as i64)],
