@@ -1,6 +1,8 @@
 //! A NAT box on loopback: phones send to its inside port; it forwards each phone's datagrams to
 //! the upstream server from a mapping socket of its own (a new public port per phone, as a home
-//! router does) and relays whatever reaches that mapping back to the phone.
+//! router does) and relays whatever reaches that mapping back to the phone. A test can hold
+//! the requests of one method on their way to the phone (`hold`), to force an order the wire
+//! alone does not promise, and let them through later (`release`).
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
@@ -12,6 +14,15 @@ pub struct UdpNat {
     pub inside_port: u16,
     stop: Arc<AtomicBool>,
     mappings: Arc<Mutex<HashMap<SocketAddr, u16>>>,
+    held: Arc<Mutex<Held>>,
+}
+
+/// Datagrams toward a phone that start with `method` wait here while it is set.
+#[derive(Default)]
+struct Held {
+    method: Option<String>,
+    queue: Vec<(Vec<u8>, SocketAddr)>,
+    reply_to: Option<UdpSocket>,
 }
 
 impl UdpNat {
@@ -21,7 +32,9 @@ impl UdpNat {
         let inside_port = inside.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let mappings: Arc<Mutex<HashMap<SocketAddr, u16>>> = Arc::default();
-        let (stop2, maps2) = (stop.clone(), mappings.clone());
+        let held: Arc<Mutex<Held>> = Arc::default();
+        held.lock().unwrap().reply_to = Some(inside.try_clone().unwrap());
+        let (stop2, maps2, held2) = (stop.clone(), mappings.clone(), held.clone());
         std::thread::spawn(move || {
             let mut outside: HashMap<SocketAddr, UdpSocket> = HashMap::new();
             let mut buf = [0u8; 65536];
@@ -35,12 +48,18 @@ impl UdpNat {
                     let back = sock.try_clone().unwrap();
                     let reply_to = inside.try_clone().unwrap();
                     let stop3 = stop2.clone();
+                    let held3 = held2.clone();
                     back.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
                     std::thread::spawn(move || {
                         let mut buf = [0u8; 65536];
                         while !stop3.load(Ordering::Relaxed) {
                             if let Ok((len, _)) = back.recv_from(&mut buf) {
-                                let _ = reply_to.send_to(&buf[..len], phone);
+                                let mut held = held3.lock().unwrap();
+                                if held.method.as_ref().is_some_and(|m| buf[..len].starts_with(m.as_bytes())) {
+                                    held.queue.push((buf[..len].to_vec(), phone));
+                                } else {
+                                    let _ = reply_to.send_to(&buf[..len], phone);
+                                }
                             }
                         }
                     });
@@ -49,7 +68,30 @@ impl UdpNat {
                 let _ = mapping.send_to(&buf[..len], upstream);
             }
         });
-        UdpNat { inside_port, stop, mappings }
+        UdpNat { inside_port, stop, mappings, held }
+    }
+
+    /// From now on, requests of `method` (`INVITE`) toward the phones wait in the box,
+    /// retransmissions included, until [`UdpNat::release`].
+    pub fn hold(&self, method: &str) {
+        self.held.lock().unwrap().method = Some(format!("{method} "));
+    }
+
+    /// How many datagrams wait.
+    pub fn held(&self) -> usize {
+        self.held.lock().unwrap().queue.len()
+    }
+
+    /// Delivers what was held, in order, and stops holding.
+    pub fn release(&self) {
+        let mut held = self.held.lock().unwrap();
+        held.method = None;
+        let queue = std::mem::take(&mut held.queue);
+        if let Some(sock) = &held.reply_to {
+            for (datagram, phone) in queue {
+                let _ = sock.send_to(&datagram, phone);
+            }
+        }
     }
 
     /// The public port the NAT gave `phone`, once it has sent something.

@@ -6,6 +6,7 @@
 use ringside_testbed::baresip::DeskPhone;
 use ringside_testbed::gateway::{Gateway, GatewayOptions, FCM_PROJECT};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
+use ringside_testbed::nat::UdpNat;
 use ringside_testbed::pcap;
 use ringside_testbed::ports::free_port;
 use ringside_testbed::ringside::{config, Ringside};
@@ -178,25 +179,50 @@ fn with_the_push_sender_down_the_desk_still_rings_at_once() {
 #[test]
 fn answered_on_the_lock_screen_before_the_invite_it_is_answered_when_the_invite_arrives() {
     let gw = Gateway::start(GatewayOptions::default());
-    let mut phone = fcm_phone(&gw, "tok-early");
+    // The phone reaches the gateway through a NAT box that can hold the forked INVITE: on
+    // loopback the gateway forks it within a millisecond of the wake REGISTER, faster than any
+    // person answers, so the order this test proves must be made, not hoped for.
+    let nat = UdpNat::start(format!("127.0.0.1:{}", gw.pbx.udp_port).parse().unwrap());
+    let extra = format!("[push]\nprovider = \"fcm\"\nprid = \"tok-early\"\nparam = \"{FCM_PROJECT}\"\n");
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &format!("sip:127.0.0.1:{}", nat.inside_port), &extra), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"suspend"}"#);
+    nat.hold("INVITE");
     let call_id = format!("gw-early-{}@test", free_port());
     let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
     let push = gw.cloud.next(5 * SEC).expect("call push");
-    // The user swipes to answer at once, before the REGISTER's 2xx and the INVITE: the shell
-    // knows the call's id from the hint (UUIDv5 of account and Call-ID), so both lines go in
-    // one write, ahead of any round trip.
-    let call = ringside_core::engine::calls::call_uuid("1001@pbx.test", &call_id);
-    phone.send(&format!("{}\n{{\"cmd\":\"answer\",\"call\":\"{call}\"}}", push_cmd(&push.payload)));
+    // The user swipes to answer on the lock screen while the network is slow: the shell knows
+    // the call's id from the hint (UUIDv5 of account and Call-ID).
+    phone.send(&push_cmd(&push.payload));
     let hint = phone.expect_event("push_hint", SEC);
-    assert_eq!(hint["call"], call.as_str());
-    assert_eq!(phone.expect_event("incoming", 5 * SEC)["call"], hint["call"]);
+    let call = hint["call"].as_str().unwrap().to_string();
+    assert_eq!(call, ringside_core::engine::calls::call_uuid("1001@pbx.test", &call_id));
+    let pushed_at = phone.events.len();
+    phone.send(&format!("{{\"cmd\":\"answer\",\"call\":\"{call}\"}}\n{{\"cmd\":\"timeline\",\"call\":\"{call}\"}}"));
+    // drive carries out its lines in order: once the timeline answers, the answer is stored.
+    let so_far = stage_names(&phone.expect_event_since("push_timeline", pushed_at, 5 * SEC));
+    let after_first = phone.events.len();
+    assert!(so_far.contains(&"answered".to_string()) && !so_far.contains(&"invite".to_string()), "the intent is kept: {so_far:?}");
+    assert!(wait_until(10 * SEC, || nat.held() > 0), "the gateway forked the INVITE to the woken phone");
+    nat.release();
+    assert_eq!(phone.expect_event("incoming", 5 * SEC)["call"], call.as_str());
     phone.expect_event("answered", 5 * SEC);
     assert!(caller.passed(10 * SEC), "{}", caller.errors());
-    let timeline = phone.expect_event("push_timeline", 5 * SEC);
-    let stages = stage_names(&timeline);
+    let stages = stage_names(&phone.expect_event_since("push_timeline", after_first, 5 * SEC));
     let at = |s: &str| stages.iter().position(|x| x == s).unwrap_or(usize::MAX);
-    assert!(at("answered") < at("invite"), "answered before the INVITE: {stages:?}");
+    assert!(at("answered") < at("invite") && at("invite") < usize::MAX, "answered before the INVITE: {stages:?}");
     quit(phone);
+}
+
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    done()
 }
 
 #[test]

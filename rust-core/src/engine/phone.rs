@@ -297,10 +297,12 @@ impl Phone {
         self.call_log.get(call).map_err(EngineError::Store)
     }
 
-    /// The timeline a push-woken call ended with (push received … ended, ms after the push),
-    /// as its `push_timeline` event said; `None` for a call no push announced.
+    /// The timeline of a push-woken call (push received … ended, ms after the push): the one
+    /// it ended with, as its `push_timeline` event said, or, while it still wakes or rings, the
+    /// stages so far; `None` for a call no push announced.
     pub fn push_timeline(&self, call: &str) -> Option<PhoneEvent> {
-        self.calls.wakes.kept(call).map(|(stages, diagnostic)| PhoneEvent::PushTimeline { call: call.to_string(), stages, diagnostic })
+        let (stages, diagnostic) = self.calls.wakes.kept(call).or_else(|| self.calls.wakes.live(call).map(|s| (s, None)))?;
+        Some(PhoneEvent::PushTimeline { call: call.to_string(), stages, diagnostic })
     }
 
     /// Plays (or ends) the app's sleep: while suspended the binding stays, but requests on the

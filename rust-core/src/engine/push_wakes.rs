@@ -135,6 +135,12 @@ impl PushWakes {
         self.ended.lock().ok()?.iter().rev().find(|(c, _, _)| c == call).map(|(_, s, d)| (s.clone(), d.clone()))
     }
 
+    /// The timeline so far of a call still waking or ringing: what QA (and a shell's
+    /// diagnostics screen) reads while the wake is under way.
+    pub fn live(&self, call: &str) -> Option<Vec<TimelineStage>> {
+        self.entries.lock().ok()?.get(call).map(|e| stages(&e.wake))
+    }
+
     /// The call ended: its complete timeline, if it was push-woken.
     pub fn finish(&self, call: &str, now: Instant) -> Option<Vec<TimelineStage>> {
         let mut e = self.entries.lock().ok()?.remove(call)?;
@@ -162,6 +168,7 @@ mod tests {
         assert!(book.start("u2", "a", wake(t0, "c2", "sip:200@pbx")));
         assert!(!book.start("u1", "a", wake(t0, "c1", "sip:100@pbx")), "a duplicate push is one wake");
         assert_eq!(book.find("a", t0, "c2", None, "sip:100@pbx").as_deref(), Some("u2"));
+        assert_eq!(book.live("u1").map(|s| s.len()), Some(1), "a waking call's timeline so far: the push");
         assert_eq!(book.find("a", t0, "zz", None, "sip:100@pbx").as_deref(), Some("u1"));
         assert_eq!(book.find("other-account", t0, "c2", None, ""), None);
         assert!(!book.claim("u2", t0));
