@@ -47,13 +47,7 @@ pub struct CallAccount {
     pub route: Arc<Mutex<AccountRoute>>,
 }
 
-/// Namespace of call UUIDs: UUIDv5(account, Call-ID), so a push and its INVITE, or two
-/// deliveries of one INVITE, are one call (design §2).
-const CALL_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5f6b2c1e_7a0d_4f7e_9c53_0b1f3d2a9e61);
-
-pub fn call_uuid(account_key: &str, call_id: &str) -> String {
-    uuid::Uuid::new_v5(&CALL_NAMESPACE, format!("{account_key}\n{call_id}").as_bytes()).to_string()
-}
+pub use crate::vocab::call_uuid;
 
 pub struct CallHub {
     dialogs: Arc<DialogLayer>,
@@ -1083,13 +1077,6 @@ async fn sleep_until(deadline: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn call_uuid_is_stable_per_account_and_call_id() {
-        assert_eq!(call_uuid("1001@pbx", "abc"), call_uuid("1001@pbx", "abc"));
-        assert_ne!(call_uuid("1001@pbx", "abc"), call_uuid("1002@pbx", "abc"));
-        assert_ne!(call_uuid("1001@pbx", "abc"), call_uuid("1001@pbx", "abd"));
-    }
 
     #[test]
     fn refer_notify_sipfrag_is_read_by_header_name() {

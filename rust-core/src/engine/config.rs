@@ -34,7 +34,7 @@ pub struct AccountConfig {
 impl AccountConfig {
     /// Stable key of this account (`user@domain`), used for secrets and instance IDs.
     pub fn key(&self) -> String {
-        format!("{}@{}", self.username, self.domain)
+        crate::vocab::account_key(&self.username, &self.domain)
     }
 }
 

@@ -12,8 +12,9 @@
 //! A payload that cannot be read is reported and ended `failed`, with the reason.
 
 use super::payload::{Parsed, PushType};
-use crate::engine::calls::call_uuid;
 use crate::signalling::call::EndReason;
+use crate::vocab::call_uuid;
+pub use crate::vocab::push_uuid;
 
 /// What the shell does now: always report the call; then ring, or end it at once.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -72,11 +73,6 @@ fn account_key(uri: &str) -> Option<String> {
     let (user, host) = aor.split_once('@')?;
     let host = host.split(':').next()?;
     Some(format!("{user}@{}", host.to_ascii_lowercase()))
-}
-
-/// The id of a push that names no call: the envelope itself, so a repeat maps to one call.
-pub fn push_uuid(raw: &[u8]) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, raw).to_string()
 }
 
 pub fn decide(raw: &[u8], parsed: &Parsed, now_ms: u64, accounts: &[String], storage_ok: bool, calls: &dyn CallLookup, policy: PushPolicy) -> IncomingCallHint {

@@ -6,6 +6,7 @@
 //! deadline from `poll_timeout`. No sockets, no clock of its own.
 
 use super::session_timer::{SessionTimer, TimerAction};
+pub use crate::vocab::{EndReason, MediaDirection};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -13,66 +14,6 @@ use std::time::{Duration, Instant};
 pub enum Direction {
     Incoming,
     Outgoing,
-}
-
-/// An SDP media direction (RFC 3264 §5.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaDirection {
-    SendRecv,
-    SendOnly,
-    RecvOnly,
-    Inactive,
-}
-
-impl MediaDirection {
-    /// The answer to an offer with this direction (RFC 3264 §6.1).
-    pub fn answer(self) -> MediaDirection {
-        match self {
-            MediaDirection::SendOnly => MediaDirection::RecvOnly,
-            MediaDirection::RecvOnly => MediaDirection::SendOnly,
-            other => other,
-        }
-    }
-
-    /// Whether a far end offering this is putting us on hold.
-    pub fn is_hold(self) -> bool {
-        matches!(self, MediaDirection::SendOnly | MediaDirection::Inactive)
-    }
-}
-
-/// Why a call ended (design §2). `AnsweredElsewhere` is never a missed call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EndReason {
-    LocalHangup,
-    RemoteHangup,
-    /// CANCEL with `Reason: SIP;cause=200` — the desk phone (or another device) answered.
-    AnsweredElsewhere,
-    /// CANCEL with cause 600/603 — declined on another device.
-    DeclinedElsewhere,
-    /// The caller gave up: a missed call.
-    Cancelled,
-    Busy,
-    Declined,
-    Unanswered,
-    Failed,
-}
-
-impl EndReason {
-    /// The reason's name as events, the call log and the shells spell it (`answered_elsewhere`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndReason::LocalHangup => "local_hangup",
-            EndReason::RemoteHangup => "remote_hangup",
-            EndReason::AnsweredElsewhere => "answered_elsewhere",
-            EndReason::DeclinedElsewhere => "declined_elsewhere",
-            EndReason::Cancelled => "cancelled",
-            EndReason::Busy => "busy",
-            EndReason::Declined => "declined",
-            EndReason::Unanswered => "unanswered",
-            EndReason::Failed => "failed",
-        }
-    }
 }
 
 /// The `Reason` header of a CANCEL (RFC 3326), reduced to its SIP cause.

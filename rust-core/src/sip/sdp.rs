@@ -6,72 +6,29 @@
 //! knows SDES encrypts and one that does not still talks; `mandatory` offers RTP/SAVP and
 //! refuses a plain answer; `off` offers and accepts plain RTP only.
 
-use crate::signalling::call::MediaDirection;
+pub use crate::vocab::{CodecKind, MediaDirection, SrtpPolicy};
 use base64::Engine;
 use std::io::Cursor;
 use std::net::{IpAddr, SocketAddr};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CodecKind {
-    Opus,
-    Pcmu,
-    Pcma,
-}
-
-impl CodecKind {
-    /// Static payload types for G.711; ours for Opus (any dynamic value would do).
-    pub fn payload_type(self) -> u8 {
-        match self {
-            CodecKind::Opus => 111,
-            CodecKind::Pcmu => 0,
-            CodecKind::Pcma => 8,
-        }
-    }
-
-    /// RTP clock rate (RFC 7587: Opus is always 48000 on the wire).
-    pub fn clock_rate(self) -> u32 {
-        match self {
-            CodecKind::Opus => 48000,
-            CodecKind::Pcmu | CodecKind::Pcma => 8000,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            CodecKind::Opus => "opus",
-            CodecKind::Pcmu => "PCMU",
-            CodecKind::Pcma => "PCMA",
-        }
-    }
-
-    fn rtpmap(self) -> String {
-        match self {
-            CodecKind::Opus => "opus/48000/2".into(),
-            other => format!("{}/8000", other.name()),
-        }
-    }
-
-    fn from_rtpmap(encoding: &str) -> Option<CodecKind> {
-        let mut parts = encoding.split('/');
-        let name = parts.next()?.trim();
-        let rate: u32 = parts.next()?.trim().parse().ok()?;
-        match (name.to_ascii_lowercase().as_str(), rate) {
-            ("opus", 48000) => Some(CodecKind::Opus),
-            ("pcmu", 8000) => Some(CodecKind::Pcmu),
-            ("pcma", 8000) => Some(CodecKind::Pcma),
-            _ => None,
-        }
+/// `a=rtpmap`'s encoding of a codec (RFC 3551; RFC 7587 for Opus).
+fn rtpmap(codec: CodecKind) -> String {
+    match codec {
+        CodecKind::Opus => "opus/48000/2".into(),
+        other => format!("{}/8000", other.name()),
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SrtpPolicy {
-    Off,
-    #[default]
-    Optional,
-    Mandatory,
+fn codec_from_rtpmap(encoding: &str) -> Option<CodecKind> {
+    let mut parts = encoding.split('/');
+    let name = parts.next()?.trim();
+    let rate: u32 = parts.next()?.trim().parse().ok()?;
+    match (name.to_ascii_lowercase().as_str(), rate) {
+        ("opus", 48000) => Some(CodecKind::Opus),
+        ("pcmu", 8000) => Some(CodecKind::Pcmu),
+        ("pcma", 8000) => Some(CodecKind::Pcma),
+        _ => None,
+    }
 }
 
 /// SDES crypto suites we speak (RFC 4568, RFC 7714), in our order of preference.
@@ -322,7 +279,7 @@ impl LocalMedia {
             ip = self.ip
         );
         for (pt, codec) in payloads {
-            s += &format!("a=rtpmap:{pt} {}\r\n", codec.rtpmap());
+            s += &format!("a=rtpmap:{pt} {}\r\n", rtpmap(*codec));
             if *codec == CodecKind::Opus {
                 // RFC 7587 §7: mono, in-band FEC, 20 ms frames, a bitrate cap for mobile data.
                 // (No usedtx: see `OpusSettings`.)
@@ -391,7 +348,7 @@ impl RemoteAudio {
                     }
                 }
                 Some((_, enc)) => {
-                    if let Some(c) = CodecKind::from_rtpmap(enc) {
+                    if let Some(c) = codec_from_rtpmap(enc) {
                         codecs.push((pt, c));
                     }
                 }
