@@ -122,9 +122,9 @@ async fn run(session: &Session, line: &str) -> bool {
     };
     let result = match command {
         Command::Quit => return false,
+        // The hint comes back as the `push_hint` event, like every other event.
         Command::Push { payload } => {
-            let hint = session.phone.handle_push(payload.to_string().as_bytes());
-            println!("{}", events_out::line(&PhoneEvent::from_hint(&hint)));
+            session.phone.handle_push(payload.to_string().as_bytes());
             Ok(())
         }
         Command::PushToken { provider, prid, param } => {

@@ -109,7 +109,7 @@ mod schema_tests {
             PhoneEvent::Unregistered { account: "1001@d".into() },
             PhoneEvent::Error { message: "x".into() },
             PhoneEvent::Mwi { account: "1001@d".into(), new: 2, old: 8 },
-            PhoneEvent::Calling { call: UUID.into(), target: "1002".into() },
+            PhoneEvent::Calling { call: UUID.into(), target: "1002".into(), account: "1001@pbx.example.com".into() },
             PhoneEvent::Incoming { call: UUID.into(), call_id: "c@h".into(), from: "sip:a@b".into(), display_name: None, account: "1001@d".into() },
             PhoneEvent::Ringing { call: UUID.into() },
             PhoneEvent::Answered { call: UUID.into() },
@@ -171,7 +171,7 @@ mod schema_tests {
             PhoneEvent::Answered { call: UUID.into() },
             stats,
             PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::RemoteHangup, sip_code: None, duration_ms: Some(10) },
-            PhoneEvent::Calling { call: "c0c88527-b8be-5422-88ac-3ba4c43ae418".into(), target: "1002".into() },
+            PhoneEvent::Calling { call: "c0c88527-b8be-5422-88ac-3ba4c43ae418".into(), target: "1002".into(), account: "1001@pbx.example.com".into() },
         ];
         for (i, e) in events.iter().enumerate() {
             call_log::apply(&mut db, e, 1000 + i as i64).unwrap();

@@ -1,13 +1,13 @@
 //! The settings a shell hands the core: records mirroring the engine's config, with every
 //! optional field defaulted, converted to `PhoneConfig` in one place.
 
+use crate::enums::{Codec, PushProvider, SrtpPolicy};
 use crate::error::PhoneError;
 use ringside_core::engine::config::{AccountConfig, CallWaiting, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
-use ringside_core::sip::sdp::{CodecKind, SrtpPolicy};
 
 /// One SIP account: the four values of the PBX's *SIP Identifiers* tab. The password is not
 /// here: the core asks the shell's [`crate::SecretStore`] (Keystore, Keychain) for it.
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Account {
     /// SIP username (the extension).
     pub username: String,
@@ -26,14 +26,34 @@ pub struct Account {
     pub voicemail: Option<String>,
 }
 
-/// The device's push token (RFC 8599): FCM on Android (`provider` `fcm`, `param` the project
-/// id), APNs VoIP on iOS (`apns`, `param` `TEAMID.bundle.id.voip`).
+/// The device's push token (RFC 8599): FCM on Android (`param` the project id), APNs VoIP on
+/// iOS (`param` `TEAMID.bundle.id.voip`).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct PushToken {
-    pub provider: String,
+    pub provider: PushProvider,
     pub prid: String,
     #[uniffi(default = None)]
     pub param: Option<String>,
+}
+
+/// The company directory: a CardDAV address book (RFC 6352). The password comes from the
+/// [`crate::SecretStore`] (`SecretKind::Directory`, keyed by `username`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DirectorySettings {
+    /// `https://dav.example.com/addressbooks/alice/company/`
+    pub url: String,
+    pub username: String,
+}
+
+/// The voicemail-to-e-mail mailbox (IMAP). The password comes from the [`crate::SecretStore`]
+/// (`SecretKind::Voicemail`, keyed by `username`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct VoicemailSettings {
+    /// `imaps://mail.example.com:993`
+    pub imap_url: String,
+    pub username: String,
+    #[uniffi(default = "INBOX")]
+    pub folder: String,
 }
 
 /// Everything the phone needs to start.
@@ -42,12 +62,11 @@ pub struct PhoneSettings {
     /// The app's private directory: the database and the instance id live here.
     pub data_dir: String,
     pub accounts: Vec<Account>,
-    /// `opus`, `pcmu`, `pcma` in order of preference; empty: the default order.
+    /// In order of preference; empty: Opus, PCMU, PCMA.
     #[uniffi(default = [])]
-    pub codecs: Vec<String>,
-    /// `off`, `optional` (the default) or `mandatory`.
-    #[uniffi(default = "optional")]
-    pub srtp: String,
+    pub codecs: Vec<Codec>,
+    /// `Optional` is what a business phone wants: SRTP offered, plain RTP accepted.
+    pub srtp: SrtpPolicy,
     /// A second call while one is answered: rings (false) or is declined 486 (true).
     #[uniffi(default = false)]
     pub busy_when_in_call: bool,
@@ -58,11 +77,48 @@ pub struct PhoneSettings {
     pub push: Option<PushToken>,
     #[uniffi(default = None)]
     pub user_agent: Option<String>,
+    /// An extra trusted CA (PEM file) for a PBX with its own certificate; system roots stay.
+    #[uniffi(default = None)]
+    pub tls_ca_file: Option<String>,
+    /// The region numbers without a country code belong to (`FR`), for caller ID.
+    #[uniffi(default = None)]
+    pub default_region: Option<String>,
+    #[uniffi(default = None)]
+    pub directory: Option<DirectorySettings>,
+    #[uniffi(default = None)]
+    pub voicemail: Option<VoicemailSettings>,
 }
 
 impl From<PushToken> for ringside_core::push::pn_params::PushConfig {
     fn from(t: PushToken) -> Self {
-        ringside_core::push::pn_params::PushConfig { provider: t.provider, prid: t.prid, param: t.param }
+        ringside_core::push::pn_params::PushConfig { provider: t.provider.pn_provider().into(), prid: t.prid, param: t.param }
+    }
+}
+
+impl From<Account> for AccountConfig {
+    fn from(a: Account) -> Self {
+        AccountConfig {
+            username: a.username,
+            domain: a.domain,
+            proxy: a.proxy,
+            password_env: None,
+            display_name: a.display_name,
+            auth_username: a.auth_username,
+            voicemail: a.voicemail,
+        }
+    }
+}
+
+impl From<&AccountConfig> for Account {
+    fn from(a: &AccountConfig) -> Self {
+        Account {
+            username: a.username.clone(),
+            domain: a.domain.clone(),
+            proxy: a.proxy.clone(),
+            display_name: a.display_name.clone(),
+            auth_username: a.auth_username.clone(),
+            voicemail: a.voicemail.clone(),
+        }
     }
 }
 
@@ -70,43 +126,16 @@ impl TryFrom<PhoneSettings> for PhoneConfig {
     type Error = PhoneError;
 
     fn try_from(s: PhoneSettings) -> Result<Self, PhoneError> {
-        let invalid = |reason: String| PhoneError::InvalidInput { reason };
         let mut media = MediaConfig::default();
         if !s.codecs.is_empty() {
-            media.codecs = s
-                .codecs
-                .iter()
-                .map(|c| match c.to_ascii_lowercase().as_str() {
-                    "opus" => Ok(CodecKind::Opus),
-                    "pcmu" => Ok(CodecKind::Pcmu),
-                    "pcma" => Ok(CodecKind::Pcma),
-                    other => Err(invalid(format!("unknown codec {other:?} (opus, pcmu, pcma)"))),
-                })
-                .collect::<Result<_, _>>()?;
+            media.codecs = s.codecs.iter().map(|c| (*c).into()).collect();
         }
-        media.srtp = match s.srtp.to_ascii_lowercase().as_str() {
-            "off" => SrtpPolicy::Off,
-            "optional" => SrtpPolicy::Optional,
-            "mandatory" => SrtpPolicy::Mandatory,
-            other => return Err(invalid(format!("unknown SRTP policy {other:?} (off, optional, mandatory)"))),
-        };
-        let mut sip = SipConfig { dns_servers: s.dns_servers, ..SipConfig::default() };
+        media.srtp = s.srtp.into();
+        let mut sip = SipConfig { dns_servers: s.dns_servers, tls_ca_file: s.tls_ca_file.map(Into::into), ..SipConfig::default() };
         if let Some(ua) = s.user_agent {
             sip.user_agent = ua;
         }
-        let accounts = s
-            .accounts
-            .into_iter()
-            .map(|a| AccountConfig {
-                username: a.username,
-                domain: a.domain,
-                proxy: a.proxy,
-                password_env: None,
-                display_name: a.display_name,
-                auth_username: a.auth_username,
-                voicemail: a.voicemail,
-            })
-            .collect();
+        let accounts = s.accounts.into_iter().map(Into::into).collect();
         let calls = CallsConfig { waiting: if s.busy_when_in_call { CallWaiting::Busy } else { CallWaiting::Ring }, ..CallsConfig::default() };
         Ok(PhoneConfig { data_dir: s.data_dir.into(), accounts, sip, calls, media, push: s.push.map(Into::into) })
     }
@@ -115,6 +144,7 @@ impl TryFrom<PhoneSettings> for PhoneConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ringside_core::vocab::CodecKind;
 
     fn settings() -> PhoneSettings {
         PhoneSettings {
@@ -127,12 +157,16 @@ mod tests {
                 auth_username: None,
                 voicemail: None,
             }],
-            codecs: vec!["PCMA".into(), "opus".into()],
-            srtp: "mandatory".into(),
+            codecs: vec![Codec::Pcma, Codec::Opus],
+            srtp: SrtpPolicy::Mandatory,
             busy_when_in_call: true,
             dns_servers: vec![],
-            push: Some(PushToken { provider: "fcm".into(), prid: "tok".into(), param: Some("proj".into()) }),
+            push: Some(PushToken { provider: PushProvider::Fcm, prid: "tok".into(), param: Some("proj".into()) }),
             user_agent: None,
+            tls_ca_file: Some("/data/app/pbx-ca.pem".into()),
+            default_region: Some("FR".into()),
+            directory: None,
+            voicemail: None,
         }
     }
 
@@ -140,16 +174,10 @@ mod tests {
     fn settings_become_the_engine_config() {
         let c = PhoneConfig::try_from(settings()).unwrap();
         assert_eq!(c.media.codecs, vec![CodecKind::Pcma, CodecKind::Opus]);
-        assert_eq!((c.media.srtp, c.calls.waiting), (SrtpPolicy::Mandatory, CallWaiting::Busy));
+        assert_eq!((c.media.srtp, c.calls.waiting), (ringside_core::vocab::SrtpPolicy::Mandatory, CallWaiting::Busy));
         assert_eq!((c.accounts[0].key(), c.accounts[0].proxy.as_deref()), ("1001@pbx.example.com".into(), Some("pabx.axivox.com")));
-        assert_eq!(c.push.unwrap().prid, "tok");
-    }
-
-    #[test]
-    fn a_wrong_setting_is_named() {
-        let err = PhoneConfig::try_from(PhoneSettings { srtp: "sometimes".into(), ..settings() }).unwrap_err();
-        assert!(matches!(err, PhoneError::InvalidInput { reason } if reason.contains("sometimes")));
-        let err = PhoneConfig::try_from(PhoneSettings { codecs: vec!["g729".into()], ..settings() }).unwrap_err();
-        assert!(matches!(err, PhoneError::InvalidInput { reason } if reason.contains("g729")));
+        let push = c.push.unwrap();
+        assert_eq!((push.provider.as_str(), push.prid.as_str()), ("fcm", "tok"));
+        assert_eq!(c.sip.tls_ca_file.as_deref(), Some(std::path::Path::new("/data/app/pbx-ca.pem")));
     }
 }

@@ -1,163 +1,140 @@
-//! What the core tells the shell (events, as the CLI's JSON lines carry them: design §4) and
-//! what it asks of it (the password), as traits the shell implements.
+//! What the core tells the shell and asks of it, as traits the shell implements: one listener
+//! per subscription (registrations, calls, MWI, history, the raw event stream), the password
+//! store and the log sink. Listeners are called on the core's threads: hop to the main thread
+//! before touching UI, and never call back into the phone and wait from there.
 
-use crate::records::{end_reason, TimelineStage};
+use crate::enums::{EndReason, HintAction, SecretKind, SyncSource};
+use crate::records::{AccountInfo, CallInfo, History, MediaStats, PushTimeline};
 use ringside_core::engine::PhoneEvent;
 use std::sync::Arc;
 
-/// One event of the core; every call event carries the call's stable id.
+/// What a sync achieved.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SyncReport {
+    pub added: u32,
+    pub updated: u32,
+    pub removed: u32,
+    /// One sentence per entry that could not be read (the rest went in).
+    pub skipped: Vec<String>,
+}
+
+/// The events that have no subscription of their own.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum Event {
-    Registered {
-        account: String,
-        expires: u32,
-        contact: String,
-        push: Option<bool>,
-    },
-    RegistrationFailed {
-        account: String,
-        code: u16,
-        reason: String,
-        retry_in_ms: Option<u64>,
-    },
-    Unregistered {
-        account: String,
-    },
-    Incoming {
-        call: String,
-        call_id: String,
-        from: String,
-        display_name: Option<String>,
-        account: String,
-    },
-    Calling {
-        call: String,
-        target: String,
-    },
-    Ringing {
-        call: String,
-    },
-    Answered {
-        call: String,
-    },
-    Held {
-        call: String,
-        by_remote: bool,
-    },
-    Resumed {
-        call: String,
-        by_remote: bool,
-    },
-    Muted {
-        call: String,
-        muted: bool,
-    },
+    /// What a push decided, as `handle_push` returned it.
     PushHint {
         call: String,
-        action: String,
+        action: HintAction,
         caller: String,
-        reason: Option<String>,
-        diagnostic: Option<String>,
     },
+    /// A push-woken call's stages, sent as it ends.
     PushTimeline {
         call: String,
-        stages: Vec<TimelineStage>,
-        diagnostic: Option<String>,
+        timeline: PushTimeline,
     },
-    MediaStats {
+    /// A DTMF digit from the far end.
+    Dtmf {
         call: String,
-        codec: String,
-        srtp: bool,
-        jitter_ms: f32,
-        loss_pct: f32,
-        rtt_ms: Option<f32>,
-        mos: f32,
-        concealed_pct: f32,
+        digit: String,
     },
+    /// The far end reached the transfer target; our leg ends next.
     Transferred {
         call: String,
         target: String,
     },
+    /// The transfer did not go through; the call goes on.
     TransferFailed {
         call: String,
         target: String,
         sip_code: u16,
     },
-    Dtmf {
+    /// A call's audio quality, every few seconds and once more at its end.
+    MediaStats {
         call: String,
-        digit: String,
+        stats: MediaStats,
     },
-    /// `reason` is one of design §2's end reasons (`answered_elsewhere` is never missed).
-    CallEnded {
-        call: String,
-        reason: String,
-        sip_code: Option<u16>,
-        duration_ms: Option<u64>,
+    SyncProgress {
+        source: SyncSource,
+        done: u32,
+        total: Option<u32>,
     },
-    Mwi {
-        account: String,
-        new_messages: u32,
-        old_messages: u32,
+    SyncFinished {
+        source: SyncSource,
+        report: SyncReport,
+    },
+    SyncFailed {
+        source: SyncSource,
+        message: String,
     },
     Error {
         message: String,
     },
 }
 
-impl From<PhoneEvent> for Event {
-    fn from(e: PhoneEvent) -> Self {
-        match e {
-            PhoneEvent::Registered { account, expires, contact, push } => Event::Registered { account, expires, contact, push },
-            PhoneEvent::RegistrationFailed { account, code, reason, retry_in_ms } => Event::RegistrationFailed { account, code, reason, retry_in_ms },
-            PhoneEvent::Unregistered { account } => Event::Unregistered { account },
-            PhoneEvent::Incoming { call, call_id, from, display_name, account } => Event::Incoming { call, call_id, from, display_name, account },
-            PhoneEvent::Calling { call, target } => Event::Calling { call, target },
-            PhoneEvent::Ringing { call } => Event::Ringing { call },
-            PhoneEvent::Answered { call } => Event::Answered { call },
-            PhoneEvent::Held { call, by_remote } => Event::Held { call, by_remote },
-            PhoneEvent::Resumed { call, by_remote } => Event::Resumed { call, by_remote },
-            PhoneEvent::Muted { call, muted } => Event::Muted { call, muted },
+impl Event {
+    /// The shell's view of an engine event; `None` for what a subscription carries instead
+    /// (registrations, call states, MWI).
+    pub(crate) fn from_engine(e: &PhoneEvent) -> Option<Event> {
+        Some(match e {
             PhoneEvent::PushHint { call, action, caller, reason, diagnostic } => {
-                Event::PushHint { call, action, caller, reason: reason.map(end_reason), diagnostic }
+                let action = match (action.as_str(), reason) {
+                    ("ring", _) => HintAction::Ring,
+                    ("already_ringing", _) => HintAction::AlreadyRinging,
+                    (_, reason) => HintAction::End { reason: reason.map(Into::into).unwrap_or(EndReason::Failed), diagnostic: diagnostic.clone() },
+                };
+                Event::PushHint { call: call.clone(), action, caller: caller.clone() }
             }
-            PhoneEvent::PushTimeline { call, stages, diagnostic } => {
-                Event::PushTimeline { call, stages: stages.into_iter().map(Into::into).collect(), diagnostic }
-            }
-            PhoneEvent::MediaStats { call, codec, srtp, jitter_ms, loss_pct, rtt_ms, mos, concealed_pct, .. } => {
-                Event::MediaStats { call, codec, srtp, jitter_ms, loss_pct, rtt_ms, mos, concealed_pct }
-            }
-            PhoneEvent::Transferred { call, target } => Event::Transferred { call, target },
-            PhoneEvent::TransferFailed { call, target, sip_code } => Event::TransferFailed { call, target, sip_code },
-            PhoneEvent::Dtmf { call, digit } => Event::Dtmf { call, digit },
-            PhoneEvent::CallEnded { call, reason, sip_code, duration_ms } => Event::CallEnded { call, reason: end_reason(reason), sip_code, duration_ms },
-            PhoneEvent::Mwi { account, new, old } => Event::Mwi { account, new_messages: new, old_messages: old },
-            PhoneEvent::Error { message } => Event::Error { message },
-        }
+            PhoneEvent::PushTimeline { call, stages, diagnostic } => Event::PushTimeline {
+                call: call.clone(),
+                timeline: PushTimeline { stages: stages.iter().cloned().map(Into::into).collect(), diagnostic: diagnostic.clone() },
+            },
+            PhoneEvent::Dtmf { call, digit } => Event::Dtmf { call: call.clone(), digit: digit.clone() },
+            PhoneEvent::Transferred { call, target } => Event::Transferred { call: call.clone(), target: target.clone() },
+            PhoneEvent::TransferFailed { call, target, sip_code } => Event::TransferFailed { call: call.clone(), target: target.clone(), sip_code: *sip_code },
+            PhoneEvent::MediaStats { call, .. } => Event::MediaStats { call: call.clone(), stats: MediaStats::from_event(e)? },
+            PhoneEvent::Error { message } => Event::Error { message: message.clone() },
+            _ => return None,
+        })
     }
 }
 
-/// Receives the core's events, on the core's threads: hop to the main thread before touching
-/// UI, and never call back into the phone and wait from here.
+/// The raw event stream.
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
     fn on_event(&self, event: Event);
 }
 
-/// Where the shell keeps passwords (Android Keystore, iOS Keychain): asked when the phone
-/// starts, never written to disk by the core.
+/// Every account and its registration: at once, then on each change.
 #[uniffi::export(with_foreign)]
-pub trait SecretStore: Send + Sync {
-    /// The SIP password of the account `username@domain`, if the user gave one.
-    fn password(&self, account: String) -> Option<String>;
+pub trait RegistrationListener: Send + Sync {
+    fn on_registrations(&self, accounts: Vec<AccountInfo>);
 }
 
-/// The engine's listener, forwarding to the shell's.
-pub(crate) struct ToShell(pub Arc<dyn EventListener>);
+/// Every live call: at once, then on each change (an ended call shows `Ended` once).
+#[uniffi::export(with_foreign)]
+pub trait CallsListener: Send + Sync {
+    fn on_calls(&self, calls: Vec<CallInfo>);
+}
 
-impl ringside_core::engine::PhoneListener for ToShell {
-    fn on_event(&self, event: PhoneEvent) {
-        self.0.on_event(event.into());
-    }
+/// Voicemail waiting (RFC 3842) per account: the current counts at once, then each change.
+#[uniffi::export(with_foreign)]
+pub trait MwiListener: Send + Sync {
+    fn on_mwi(&self, account: String, new_messages: u32, old_messages: u32);
+}
+
+/// The newest 200 calls of the history and the unseen missed count: at once, then each change.
+#[uniffi::export(with_foreign)]
+pub trait HistoryListener: Send + Sync {
+    fn on_history(&self, history: History);
+}
+
+/// Where the shell keeps passwords (Android Keystore, iOS Keychain): asked when needed, never
+/// written to disk by the core.
+#[uniffi::export(with_foreign)]
+pub trait SecretStore: Send + Sync {
+    /// The password of `account` (`user@domain` for SIP; the username for the directory and
+    /// the voicemail mailbox), if the user gave one.
+    fn password(&self, kind: SecretKind, account: String) -> Option<String>;
 }
 
 /// The engine's secret store, asking the shell's.
@@ -165,20 +142,31 @@ pub(crate) struct SecretsFromShell(pub Arc<dyn SecretStore>);
 
 impl ringside_core::engine::SecretStore for SecretsFromShell {
     fn password(&self, account_key: &str) -> Option<String> {
-        self.0.password(account_key.to_string())
+        self.0.password(SecretKind::Sip, account_key.to_string())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ringside_core::signalling::call::EndReason;
 
     #[test]
-    fn events_keep_their_fields_and_end_reasons_read_as_the_cli_writes_them() {
-        let e: Event = PhoneEvent::CallEnded { call: "c".into(), reason: EndReason::AnsweredElsewhere, sip_code: Some(487), duration_ms: None }.into();
-        assert_eq!(e, Event::CallEnded { call: "c".into(), reason: "answered_elsewhere".into(), sip_code: Some(487), duration_ms: None });
-        let e: Event = PhoneEvent::Mwi { account: "a".into(), new: 2, old: 5 }.into();
-        assert_eq!(e, Event::Mwi { account: "a".into(), new_messages: 2, old_messages: 5 });
+    fn push_hints_cross_as_typed_actions() {
+        let hint = PhoneEvent::PushHint {
+            call: "c".into(),
+            action: "end".into(),
+            caller: "sip:1002@pbx".into(),
+            reason: Some(ringside_core::vocab::EndReason::AnsweredElsewhere),
+            diagnostic: None,
+        };
+        assert_eq!(
+            Event::from_engine(&hint),
+            Some(Event::PushHint {
+                call: "c".into(),
+                action: HintAction::End { reason: EndReason::AnsweredElsewhere, diagnostic: None },
+                caller: "sip:1002@pbx".into()
+            })
+        );
+        assert_eq!(Event::from_engine(&PhoneEvent::Answered { call: "c".into() }), None, "call states go to subscribe_calls");
     }
 }

@@ -6,14 +6,23 @@ uniffi::setup_scaffolding!();
 
 mod audio;
 mod config;
+mod enums;
 mod error;
 mod events;
+mod log_sink;
 mod phone;
 mod records;
+mod subscription;
 
 pub use audio::AudioBridge;
-pub use config::{Account, PhoneSettings, PushToken};
+pub use config::{Account, DirectorySettings, PhoneSettings, PushToken, VoicemailSettings};
+pub use enums::{
+    CallDirection, CallState, Codec, ContactSource, EndReason, HintAction, LogLevel, MediaDirection, PushProvider, RegistrationState, SecretKind, SrtpPolicy,
+    SyncSource, WakeStage,
+};
 pub use error::PhoneError;
-pub use events::{Event, EventListener, SecretStore};
-pub use phone::Phone;
-pub use records::{CallLogEntry, CallQuality, HintAction, IncomingCallHint, TimelineStage};
+pub use events::{CallsListener, Event, EventListener, HistoryListener, MwiListener, RegistrationListener, SecretStore, SyncReport};
+pub use log_sink::LogSink;
+pub use phone::{parse_provisioning, start_phone, Phone, Provisioning};
+pub use records::{AccountInfo, CallInfo, CallLogEntry, History, IncomingCallHint, MediaStats, PushTimeline, TimelineStage};
+pub use subscription::Subscription;

@@ -3,6 +3,7 @@
 //! every decision is the machine's.
 
 use super::calls::AccountRoute;
+use super::clock::sleep_until;
 use super::config::AccountConfig;
 use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
@@ -326,12 +327,5 @@ async fn run_transaction(tx: &mut Transaction) -> Result<rsipstack::sip::Respons
         Ok(Some(resp)) => Ok(resp),
         Ok(None) => Err("transaction ended without a final response".into()),
         Err(_) => Err("no final response within 64 s".into()),
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
     }
 }

@@ -61,7 +61,7 @@ impl CallLogWriter {
         if !call_log::records(event) {
             return;
         }
-        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        let now_ms = super::clock::wall_ms();
         self.work.send(Work::Event(event.clone(), now_ms)).ok();
     }
 
@@ -116,7 +116,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let writer = CallLogWriter::start(dir.path()).unwrap();
         let tap = CallLogTap { inner: Arc::new(Nothing), writer: writer.clone() };
-        tap.on_event(PhoneEvent::Calling { call: "c".into(), target: "1003".into() });
+        tap.on_event(PhoneEvent::Calling { call: "c".into(), target: "1003".into(), account: "1001@pbx".into() });
         tap.on_event(PhoneEvent::Answered { call: "c".into() });
         let e = writer.get("c").unwrap().unwrap();
         assert!(e.answered_ms.is_some() && e.ended_ms.is_none());

@@ -4,6 +4,7 @@
 
 use super::call_media::{CallMedia, MediaSetup};
 use super::cancel_reasons::CancelReasons;
+use super::clock::sleep_until;
 use super::config::CallWaiting;
 use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
@@ -565,7 +566,7 @@ impl CallHub {
             }
         };
         self.attach(&uuid, &dialog);
-        self.listener.on_event(PhoneEvent::Calling { call: uuid.clone(), target: target.to_string() });
+        self.listener.on_event(PhoneEvent::Calling { call: uuid.clone(), target: target.to_string(), account: account.key.clone() });
         let span = tracing::info_span!("call", %call_id, direction = "out");
         let io = CallIo::new(uuid.clone(), call_id, index, dialog, media, Vec::new(), None);
         tokio::spawn(self.clone().run_call(io, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome), reports).instrument(span));
@@ -1064,13 +1065,6 @@ fn split_name_addr(value: &str) -> (Option<String>, String) {
             ((!name.is_empty()).then(|| name.to_string()), value[lt + 1..gt].to_string())
         }
         _ => (None, value.split(';').next().unwrap_or("").trim().to_string()),
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
     }
 }
 

@@ -40,6 +40,8 @@ pub enum PhoneEvent {
     Calling {
         call: String,
         target: String,
+        /// The account placing it (`user@domain`).
+        account: String,
     },
     /// Our outgoing call rings at the far end.
     Ringing {

@@ -6,6 +6,7 @@
 //! also takes the first NOTIFY that may overtake the SUBSCRIBE's 200 (RFC 6665 §4.1.2.4).
 
 use super::calls::AccountRoute;
+use super::clock::sleep_until;
 use super::register_request::{reduce_binding_response, ResponseHeaders};
 use super::sip_stack::SipStack;
 use crate::signalling::registration::{ChallengeHeader, RegistrationAction, RegistrationConfig, RegistrationEvent, RegistrationInput, RegistrationMachine};
@@ -204,12 +205,5 @@ impl Subscriber {
         }
         text.push_str("Content-Length: 0\r\n\r\n");
         Request::try_from(text.as_str()).map_err(|e| format!("building SUBSCRIBE: {e}"))
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
     }
 }

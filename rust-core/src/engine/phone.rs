@@ -31,27 +31,10 @@ pub struct Phone {
     wake_deadline: Duration,
     /// The call log in the data directory's database.
     call_log: Arc<super::call_log_writer::CallLogWriter>,
-}
-
-/// Passes account events on, and tells calls waking by push how their REGISTER went.
-struct RegistrationTap {
-    inner: Arc<dyn PhoneListener>,
-    calls: Arc<CallHub>,
-}
-
-impl PhoneListener for RegistrationTap {
-    fn on_event(&self, event: PhoneEvent) {
-        use crate::push::wake::WakeInput;
-        // The registration's own event first: a call it ends reports after it.
-        self.inner.on_event(event.clone());
-        match &event {
-            PhoneEvent::Registered { account, .. } => self.calls.wake_registration(account, WakeInput::Registered),
-            PhoneEvent::RegistrationFailed { account, code, reason, .. } => {
-                self.calls.wake_registration(account, WakeInput::RegisterFailed { reason: format!("{code} {reason}") })
-            }
-            _ => {}
-        }
-    }
+    /// Where every event goes out (state, shell, push flow).
+    bus: Arc<super::event_bus::EventBus>,
+    /// Account keys, in the order of `accounts`.
+    account_keys: Vec<String>,
 }
 
 impl Phone {
@@ -100,9 +83,12 @@ impl Phone {
                 push: config.push.clone(),
             });
         }
-        // Every event the shell sees is first queued for the call log.
+        // Every event the shell sees is first queued for the call log (by the bus).
         let call_log = super::call_log_writer::CallLogWriter::start(&config.data_dir).map_err(EngineError::Store)?;
-        let listener: Arc<dyn PhoneListener> = Arc::new(super::call_log_writer::CallLogTap { inner: listener, writer: call_log.clone() });
+        let account_keys: Vec<String> = setups.iter().map(|s| s.account.key()).collect();
+        let state = Arc::new(super::phone_state::PhoneState::new(&account_keys));
+        let (bus, mut wake_outcomes) = super::event_bus::EventBus::new(state, Some(call_log.clone()), listener);
+        let listener: Arc<dyn PhoneListener> = bus.clone();
         let bind_ip = bind_ip_for(&locator, &setups[0].target).await;
         let stack = SipStack::start(&config.sip, bind_ip, locator).await?;
         let call_accounts = setups
@@ -120,6 +106,13 @@ impl Phone {
         let media = super::call_media::MediaSetup { ip: bind_ip, policy: config.media.policy(), opus: config.media.opus(), devices: audio };
         let calls = CallHub::new(&stack, listener.clone(), call_accounts, media, config.calls.waiting, config.sip.min_session_expires);
         super::incoming::serve(stack.clone(), calls.clone());
+        // The push flow hears how each REGISTER went on its own channel.
+        let waking = calls.clone();
+        tokio::spawn(async move {
+            while let Some((account, input)) = wake_outcomes.recv().await {
+                waking.wake_registration(&account, input);
+            }
+        });
         let mwi_stop = tokio_util::sync::CancellationToken::new();
         let mut mwi_tasks = Vec::new();
         for setup in setups.iter().filter(|s| s.account.voicemail.is_some()) {
@@ -142,18 +135,57 @@ impl Phone {
         let mut accounts = Vec::new();
         for setup in setups {
             let (tx, rx) = mpsc::channel(8);
-            let tap: Arc<dyn PhoneListener> = Arc::new(RegistrationTap { inner: listener.clone(), calls: calls.clone() });
-            let task = AccountTask::new(stack.clone(), tap, setup);
+            let task = AccountTask::new(stack.clone(), listener.clone(), setup);
             tokio::spawn(task.run(rx));
             accounts.push(tx);
         }
-        Ok(Phone { stack, accounts, calls, mwi_stop, mwi_tasks, wake_deadline: Duration::from_secs(config.calls.push_wake_secs.max(1)), call_log })
+        Ok(Phone {
+            stack,
+            accounts,
+            calls,
+            mwi_stop,
+            mwi_tasks,
+            wake_deadline: Duration::from_secs(config.calls.push_wake_secs.max(1)),
+            call_log,
+            bus,
+            account_keys,
+        })
     }
 
     /// Calls `target` (an extension of the first account's PBX, or a SIP URI); returns the
     /// call's id, which every later event of the call carries.
     pub fn call(&self, target: &str) -> Result<String, EngineError> {
         self.calls.place_call(0, target)
+    }
+
+    /// Calls `target` from the account `account` (its key, `user@domain`).
+    pub fn call_from(&self, account: &str, target: &str) -> Result<String, EngineError> {
+        let index = self
+            .account_keys
+            .iter()
+            .position(|k| k == account)
+            .ok_or_else(|| EngineError::Config { field: "account", reason: format!("no account {account}") })?;
+        self.calls.place_call(index, target)
+    }
+
+    /// The keys (`user@domain`) of the configured accounts, in order.
+    pub fn account_keys(&self) -> &[String] {
+        &self.account_keys
+    }
+
+    /// Each account's registration state now, then every change.
+    pub fn watch_registrations(&self) -> tokio::sync::watch::Receiver<super::phone_state::Registrations> {
+        self.bus.state().registrations()
+    }
+
+    /// The live calls now, then every change.
+    pub fn watch_calls(&self) -> tokio::sync::watch::Receiver<Vec<super::phone_state::CallInfo>> {
+        self.bus.state().calls()
+    }
+
+    /// Message-waiting counts per account now, then every change.
+    pub fn watch_mwi(&self) -> tokio::sync::watch::Receiver<super::phone_state::Mwi> {
+        self.bus.state().mwi()
     }
 
     /// Answers a ringing call; any other answered call is put on hold first.
@@ -233,7 +265,7 @@ impl Phone {
         use crate::push::hint::{decide, HintAction, PushPolicy};
         use crate::push::wake::{WakeInput, WakeStage};
         let pushed_at = std::time::Instant::now();
-        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let now_ms = super::clock::wall_ms().max(0) as u64;
         let parsed = crate::push::payload::parse(envelope);
         // The call log's writer queues in memory: storage is always there to take the push.
         let hint = decide(envelope, &parsed, now_ms, &self.calls.account_keys(), true, self.calls.as_ref(), PushPolicy::default());
@@ -261,6 +293,8 @@ impl Phone {
         // The call log learns of the push as the shell does (a channel send, no disk here). A
         // readable push for a call that was never waking (the caller gave up, the desk answered
         // before we woke) ends here: it is logged ended, so a missed call shows as missed.
+        // The shell hears the decision as an event too (a listener that shows every push).
+        self.bus.on_event(PhoneEvent::from_hint(&hint));
         let readable = matches!(&parsed, crate::push::payload::Parsed::Ok(_));
         let woke = self.calls.wakes.kept(&hint.call).is_some() || self.calls.wakes.is_waiting(&hint.call);
         if readable {

@@ -87,7 +87,7 @@ pub fn apply(conn: &mut Connection, event: &PhoneEvent, now_ms: i64) -> Result<(
             )
             .map_err(fail)?;
         }
-        PhoneEvent::Calling { call, target } => {
+        PhoneEvent::Calling { call, target, .. } => {
             tx.execute(
                 "INSERT INTO call_log (call_uuid, direction, peer, started_ms) VALUES (?1, 'out', ?2, ?3) ON CONFLICT (call_uuid) DO NOTHING",
                 params![call, target, now_ms],
@@ -279,7 +279,7 @@ mod tests {
     #[test]
     fn calls_a_crash_left_open_end_failed() {
         let mut c = db();
-        apply(&mut c, &PhoneEvent::Calling { call: "o".into(), target: "1003".into() }, 10).unwrap();
+        apply(&mut c, &PhoneEvent::Calling { call: "o".into(), target: "1003".into(), account: "1001@pbx".into() }, 10).unwrap();
         apply(&mut c, &PhoneEvent::Answered { call: "o".into() }, 20).unwrap();
         assert_eq!(close_interrupted(&c).unwrap(), 1);
         let e = get(&c, "o").unwrap().unwrap();
