@@ -6,6 +6,7 @@ pub mod dtmf;
 pub mod g711;
 pub mod jitter;
 pub mod latch;
+pub mod pipeline;
 pub mod quality;
 pub mod rtcp_reports;
 pub mod rtp_stream;

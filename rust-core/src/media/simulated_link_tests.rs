@@ -37,7 +37,7 @@ fn through(kind: CodecKind, network: Network, seed: u64) -> Heard {
     for (i, frame) in source.chunks(FRAME).enumerate() {
         encoder.encode(frame, &mut payload).unwrap();
         let packet = sender.packet(kind.payload_type(), &payload, encoder.timestamp_step(), i == 0);
-        wire.insert(i as u16, tx_srtp.protect_rtp(&packet).unwrap());
+        wire.insert(i as u16, tx_srtp.protect_rtp(&packet).unwrap().to_vec());
     }
     let arrivals = trace(network, SECONDS, seed);
     let t0 = Instant::now();
