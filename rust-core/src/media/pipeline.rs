@@ -239,7 +239,7 @@ impl MediaPipeline {
         self.stats()
     }
 
-    /// Authenticated packets SRTP refused (forged, replayed, or keyed for someone else).
+    /// Packets SRTP/SRTCP refused (forged, replayed, or keyed for someone else).
     pub fn refused(&self) -> u64 {
         self.refused
     }
