@@ -24,7 +24,7 @@ use super::latch::{Latch, Verdict};
 use super::quality;
 use super::rtcp_reports::{self, FIRST_REPORT, REPORT_INTERVAL};
 use super::rtp_stream::{is_rtcp, read_rtp, RtpReceiver, RtpSender};
-use super::srtp::Srtp;
+use super::srtp::{Srtp, SrtpError};
 use crate::signalling::call::MediaDirection;
 use crate::sip::sdp::{CodecKind, Negotiated};
 use bytes::Bytes;
@@ -315,30 +315,21 @@ impl MediaPipeline {
 
     /// Protects and queues `self.packet`.
     fn send_rtp(&mut self, now: Instant) {
-        let bytes = match self.stream.srtp.as_mut() {
-            Some(srtp) => match srtp.protect_rtp(&self.packet) {
-                Ok(b) => b,
-                Err(e) => {
-                    if let Some(held_back) = self.protect_log.allow(now) {
-                        tracing::warn!(error = %e, held_back, "SRTP protect failed");
-                    }
-                    return;
+        let bytes = match on_the_wire(self.stream.srtp.as_mut(), &self.packet, Srtp::protect_rtp) {
+            Ok(b) => b,
+            Err(e) => {
+                if let Some(held_back) = self.protect_log.allow(now) {
+                    tracing::warn!(error = %e, held_back, "SRTP protect failed");
                 }
-            },
-            None => Bytes::copy_from_slice(&self.packet),
+                return;
+            }
         };
         self.stream.sent += 1;
         self.output.push_back(PipelineOutput::Datagram { port: Port::Rtp, to: self.latch.remote(), bytes });
     }
 
     fn send_rtcp(&mut self, raw: &[u8]) {
-        let bytes = match self.stream.srtp.as_mut() {
-            Some(srtp) => match srtp.protect_rtcp(raw) {
-                Ok(b) => b,
-                Err(_) => return,
-            },
-            None => Bytes::copy_from_slice(raw),
-        };
+        let Ok(bytes) = on_the_wire(self.stream.srtp.as_mut(), raw, Srtp::protect_rtcp) else { return };
         // RTCP on its own port goes to the SDP's RTCP address; muxed, it follows the latch.
         let (port, to) = if self.rtcp_port && !self.negotiated.rtcp_mux { (Port::Rtcp, self.negotiated.remote_rtcp) } else { (Port::Rtp, self.latch.remote()) };
         self.output.push_back(PipelineOutput::Datagram { port, to, bytes });
@@ -351,22 +342,12 @@ impl MediaPipeline {
             return;
         }
         let s = &mut self.stream;
-        let clear;
-        let packet = match s.srtp.as_mut() {
-            Some(srtp) => match srtp.unprotect_rtp(datagram) {
-                Ok(p) => {
-                    clear = p;
-                    &clear[..]
-                }
-                // Forged, replayed or not for us: never played, never latched onto.
-                Err(_) => {
-                    self.refused += 1;
-                    return;
-                }
-            },
-            None => datagram,
+        let Ok(clear) = in_the_clear(s.srtp.as_mut(), datagram, Srtp::unprotect_rtp) else {
+            // Forged, replayed or not for us: never played, never latched onto.
+            self.refused += 1;
+            return;
         };
-        let Some(rtp) = read_rtp(packet) else { return };
+        let Some(rtp) = read_rtp(clear.as_deref().unwrap_or(datagram)) else { return };
         match self.latch.on_packet(from, rtp.ssrc, rtp.sequence_number, s.srtp.is_some()) {
             Verdict::Refuse => return,
             Verdict::Accept => {}
@@ -405,21 +386,11 @@ impl MediaPipeline {
     /// A datagram that arrived on our RTCP port (or was told apart on the RTP port).
     pub fn receive_rtcp(&mut self, now: Instant, datagram: &[u8]) {
         let s = &mut self.stream;
-        let clear;
-        let packet = match s.srtp.as_mut() {
-            Some(srtp) => match srtp.unprotect_rtcp(datagram) {
-                Ok(p) => {
-                    clear = p;
-                    &clear[..]
-                }
-                Err(_) => {
-                    self.refused += 1;
-                    return;
-                }
-            },
-            None => datagram,
+        let Ok(clear) = in_the_clear(s.srtp.as_mut(), datagram, Srtp::unprotect_rtcp) else {
+            self.refused += 1;
+            return;
         };
-        rtcp_reports::on_rtcp(&mut s.receiver, now, packet);
+        rtcp_reports::on_rtcp(&mut s.receiver, now, clear.as_deref().unwrap_or(datagram));
     }
 
     /// The next 20 ms to play (960 samples at 48 kHz).
@@ -474,6 +445,20 @@ impl MediaPipeline {
             remote: self.latch.remote().to_string(),
         }
     }
+}
+
+/// What goes on the wire for `clear`: SRTP-protected by `protect`, or as it is over plain RTP.
+fn on_the_wire(srtp: Option<&mut Srtp>, clear: &[u8], protect: fn(&mut Srtp, &[u8]) -> Result<Bytes, SrtpError>) -> Result<Bytes, SrtpError> {
+    match srtp {
+        Some(srtp) => protect(srtp, clear),
+        None => Ok(Bytes::copy_from_slice(clear)),
+    }
+}
+
+/// What arrived, checked and decrypted by `unprotect`; `None` over plain RTP (use it as it
+/// came, no copy).
+fn in_the_clear(srtp: Option<&mut Srtp>, datagram: &[u8], unprotect: fn(&mut Srtp, &[u8]) -> Result<Bytes, SrtpError>) -> Result<Option<Bytes>, SrtpError> {
+    srtp.map(|srtp| unprotect(srtp, datagram)).transpose()
 }
 
 #[cfg(test)]
