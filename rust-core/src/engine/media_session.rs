@@ -115,7 +115,7 @@ impl Driver {
                     Some(MediaCommand::Mute(on)) => self.pipeline.mute(on),
                     Some(MediaCommand::Dtmf(d)) => self.pipeline.send_dtmf(d.encode_utf8(&mut [0; 4])),
                     Some(MediaCommand::Stop(reply)) => {
-                        let stats = self.pipeline.stop();
+                        let stats = self.pipeline.stop(now());
                         self.flush().await;
                         reply.send(stats).ok();
                         return;

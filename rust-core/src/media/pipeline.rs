@@ -232,8 +232,8 @@ impl MediaPipeline {
     }
 
     /// Ends the stream: the last SR and a BYE (RFC 3550 §6.6) are queued; the final statistics.
-    pub fn stop(&mut self) -> MediaStats {
-        if let Some(raw) = rtcp_reports::goodbye(&self.stream.sender) {
+    pub fn stop(&mut self, now: Instant) -> MediaStats {
+        if let Some(raw) = rtcp_reports::goodbye(&self.stream.sender, now) {
             self.send_rtcp(&raw);
         }
         self.stats()

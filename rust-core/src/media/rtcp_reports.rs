@@ -16,15 +16,15 @@ pub const REPORT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// RFC 3550 §6.4.1: a sender report carrying our report block about the far end's stream.
 pub fn sender_report(sender: &RtpSender, receiver: &mut RtpReceiver, now: Instant) -> Option<Vec<u8>> {
-    let mut sr = sender.sender_report(sender.timestamp());
+    let mut sr = sender.sender_report(now, sender.timestamp());
     sr.reports = receiver.report_block(now).into_iter().collect();
     sr.marshal().ok().map(|b| b.to_vec())
 }
 
 /// RFC 3550 §6.6: a stream ends with a last SR and a BYE for our SSRC, in one compound packet.
-pub fn goodbye(sender: &RtpSender) -> Option<Vec<u8>> {
+pub fn goodbye(sender: &RtpSender, now: Instant) -> Option<Vec<u8>> {
     let bye = rtcp::goodbye::Goodbye { sources: vec![sender.ssrc], reason: Default::default() };
-    let sr = sender.sender_report(sender.timestamp());
+    let sr = sender.sender_report(now, sender.timestamp());
     let (Ok(a), Ok(b)) = (sr.marshal(), bye.marshal()) else { return None };
     Some([&a[..], &b[..]].concat())
 }
@@ -42,7 +42,7 @@ pub fn on_rtcp(receiver: &mut RtpReceiver, now: Instant, packet: &[u8]) {
             receiver.on_sender_report(now, sr);
         } else if let Some(rr) = p.as_any().downcast_ref::<rtcp::receiver_report::ReceiverReport>() {
             for r in &rr.reports {
-                receiver.on_report_block(r);
+                receiver.on_report_block(now, r);
             }
         }
     }
@@ -68,7 +68,7 @@ mod tests {
 
     #[test]
     fn rfc3550_goodbye_is_a_compound_sr_then_bye() {
-        let bye = goodbye(&RtpSender::new(5)).unwrap();
+        let bye = goodbye(&RtpSender::new(5), Instant::now()).unwrap();
         let mut buf = &bye[..];
         let packets = rtcp::packet::unmarshal(&mut buf).unwrap();
         assert_eq!(packets.len(), 2);

@@ -9,6 +9,7 @@ use webrtc_util::Unmarshal;
 
 pub struct RtpSender {
     pub ssrc: u32,
+    clock: NtpClock,
     seq: u16,
     timestamp: u32,
     pub packets: u32,
@@ -18,7 +19,7 @@ pub struct RtpSender {
 impl RtpSender {
     pub fn new(ssrc: u32) -> Self {
         let ssrc = if ssrc == 0 { rand::random() } else { ssrc };
-        RtpSender { ssrc, seq: rand::random(), timestamp: rand::random(), packets: 0, octets: 0 }
+        RtpSender { ssrc, clock: NtpClock::new(), seq: rand::random(), timestamp: rand::random(), packets: 0, octets: 0 }
     }
 
     /// The next packet: `payload` of type `pt`, the timestamp then advancing by `step`.
@@ -65,10 +66,10 @@ impl RtpSender {
         self.timestamp = self.timestamp.wrapping_add(step);
     }
 
-    pub fn sender_report(&self, ts_now: u32) -> rtcp::sender_report::SenderReport {
+    pub fn sender_report(&self, now: Instant, ts_now: u32) -> rtcp::sender_report::SenderReport {
         rtcp::sender_report::SenderReport {
             ssrc: self.ssrc,
-            ntp_time: ntp_now(),
+            ntp_time: self.clock.at(now),
             rtp_time: ts_now,
             packet_count: self.packets,
             octet_count: self.octets,
@@ -209,6 +210,32 @@ pub fn rtcp_layout_fits(p: &[u8]) -> bool {
     at == p.len() && !p.is_empty()
 }
 
+/// NTP time (RFC 3550 §4) read off the caller's monotonic `now`: the wall clock is read once,
+/// at the start, so reports follow a virtual clock in tests and do not jump with the wall
+/// clock (a round trip is a difference of two of these).
+#[derive(Debug, Clone, Copy)]
+pub struct NtpClock {
+    origin: Instant,
+    ntp: u64,
+}
+
+impl NtpClock {
+    pub fn new() -> NtpClock {
+        NtpClock { origin: Instant::now(), ntp: ntp_now() }
+    }
+
+    pub fn at(&self, now: Instant) -> u64 {
+        let d = now.saturating_duration_since(self.origin);
+        self.ntp.wrapping_add((d.as_secs() << 32) | ((u64::from(d.subsec_nanos()) << 32) / 1_000_000_000))
+    }
+}
+
+impl Default for NtpClock {
+    fn default() -> Self {
+        NtpClock::new()
+    }
+}
+
 pub fn ntp_now() -> u64 {
     let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + Duration::from_secs(2_208_988_800);
     (d.as_secs() << 32) | ((u64::from(d.subsec_nanos()) << 32) / 1_000_000_000)
@@ -231,6 +258,7 @@ pub struct RtpReceiver {
     last_sr: Option<(u32, Instant)>,
     pub rtt: Option<Duration>,
     t0: Instant,
+    clock: NtpClock,
 }
 
 impl RtpReceiver {
@@ -248,13 +276,14 @@ impl RtpReceiver {
             last_sr: None,
             rtt: None,
             t0: Instant::now(),
+            clock: NtpClock::new(),
         }
     }
 
     pub fn on_rtp(&mut self, now: Instant, header: &rtp::header::Header) {
         if self.remote_ssrc != Some(header.ssrc) {
             // A new source (a transfer, a PBX re-anchoring media): start its statistics afresh.
-            *self = RtpReceiver { t0: self.t0, last_sr: None, rtt: self.rtt, ..RtpReceiver::new(self.clock_rate) };
+            *self = RtpReceiver { t0: self.t0, clock: self.clock, last_sr: None, rtt: self.rtt, ..RtpReceiver::new(self.clock_rate) };
             self.remote_ssrc = Some(header.ssrc);
             self.base_seq = u64::from(header.sequence_number);
         }
@@ -308,16 +337,16 @@ impl RtpReceiver {
     pub fn on_sender_report(&mut self, now: Instant, sr: &rtcp::sender_report::SenderReport) {
         self.last_sr = Some((((sr.ntp_time >> 16) & 0xFFFF_FFFF) as u32, now));
         for r in &sr.reports {
-            self.on_report_block(r);
+            self.on_report_block(now, r);
         }
     }
 
     /// RFC 3550 §6.4.1: RTT = now − LSR − DLSR, all in 1/65536 s.
-    pub fn on_report_block(&mut self, r: &ReceptionReport) {
+    pub fn on_report_block(&mut self, now: Instant, r: &ReceptionReport) {
         if r.last_sender_report == 0 {
             return;
         }
-        let now = ((ntp_now() >> 16) & 0xFFFF_FFFF) as u32;
+        let now = ((self.clock.at(now) >> 16) & 0xFFFF_FFFF) as u32;
         let rtt = now.wrapping_sub(r.last_sender_report).wrapping_sub(r.delay);
         if rtt < 65536 * 10 {
             self.rtt = Some(Duration::from_secs_f64(f64::from(rtt) / 65536.0));

@@ -34,6 +34,8 @@ struct Side {
     heard: Vec<i16>,
     digits: Vec<char>,
     latched: Vec<SocketAddr>,
+    /// Statistics reports put out.
+    reports: usize,
     rtp_sent: usize,
     /// Every RTP datagram it sent, as it left.
     sent_log: Vec<Bytes>,
@@ -91,6 +93,7 @@ impl Sim {
             heard: Vec::new(),
             digits: Vec::new(),
             latched: Vec::new(),
+            reports: 0,
             rtp_sent: 0,
             sent_log: Vec::new(),
         };
@@ -147,7 +150,7 @@ impl Sim {
                 PipelineOutput::Datagram { to, bytes, .. } => self.send(k, now, to, bytes),
                 PipelineOutput::Dtmf(d) => self.sides[k].digits.push(d),
                 PipelineOutput::Latched(a) => self.sides[k].latched.push(a),
-                PipelineOutput::Stats(_) => {}
+                PipelineOutput::Stats(_) => self.sides[k].reports += 1,
             }
         }
     }
@@ -240,6 +243,18 @@ fn rfc4733_digits_cross_a_lossy_network_as_digits() {
             assert!(sim.sides[0].digits.is_empty());
             assert!(tone_blocks(sim.heard(1, 3000, 4000)) > 0.8, "{kind:?} {network:?}: the tone is back after the digits");
         }
+    }
+}
+
+#[test]
+fn rtcp_reports_measure_the_round_trip_on_the_virtual_clock() {
+    let mut sim = Sim::new(policy(CodecKind::Opus, SrtpPolicy::Mandatory), OpusSettings::default(), Network::Clean, 1, [looped_tone(), looped_tone()]);
+    // Reports at 1 s and 6 s: the second carries the first's LSR/DLSR (RFC 3550 §6.4.1).
+    sim.run_until(6500);
+    for side in &sim.sides {
+        let rtt = side.pipeline.stats().rtt_ms.expect("a round trip measured");
+        assert!((rtt - 2.0 * RTCP_DELAY.as_secs_f32() * 1000.0).abs() < 1.0, "RTCP there and back: {rtt} ms");
+        assert_eq!(side.reports, 2, "statistics with every report");
     }
 }
 
