@@ -1,43 +1,23 @@
-//! One call's media on its UDP port: every 20 ms a frame of capture is encoded, packed as RTP,
-//! protected by SRTP and sent; what arrives is checked, unpacked and queued in the jitter
-//! buffer, and one frame is decoded (or concealed) and played. RTCP (muxed or on port + 1)
-//! carries reports both ways. Symmetric RTP (RFC 4961): we send from the port we receive on,
-//! and latch onto the address authenticated media really comes from (NAT).
+//! One call's media on its UDP port(s), driving a `media::pipeline::MediaPipeline`: every
+//! 20 ms (when the pipeline says) a frame of capture goes in and a frame to play comes out;
+//! what arrives on the RTP port (and the RTCP port, RTP + 1, when RTCP is not muxed) goes in;
+//! what the pipeline puts out is sent, or reported to the call (digits, statistics).
 //!
-//! Only bytes and time here; the rules are in `media::jitter`, `media::rtp_stream` and friends.
+//! Only bytes and time here: every rule (SRTP, latching, DTMF, mute, DTX, hold, RTCP) is the
+//! pipeline's.
 
 use crate::audio::AudioDevice;
-use crate::media::codec::{Decoder, Encoder, OpusSettings, FRAME};
-use crate::media::dtmf::{event_code, event_payloads, EventReceiver};
-use crate::media::jitter::{JitterBuffer, Playout};
-use crate::media::quality;
-use crate::media::rtp_stream::{is_rtcp, parse_rtp, RtpReceiver, RtpSender};
-use crate::media::srtp::Srtp;
-use crate::signalling::call::MediaDirection;
-use crate::sip::sdp::{CodecKind, Negotiated};
-use std::collections::VecDeque;
+use crate::media::codec::{OpusSettings, FRAME};
+use crate::media::pipeline::{MediaPipeline, PipelineOutput, Port};
+use crate::sip::sdp::Negotiated;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use webrtc_util::Marshal;
 
-/// What `media_stats` reports (design §4).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct MediaStats {
-    pub codec: String,
-    pub srtp: bool,
-    pub jitter_ms: f32,
-    pub loss_pct: f32,
-    pub rtt_ms: Option<f32>,
-    pub concealed_pct: f32,
-    pub mos: f32,
-    pub packets_sent: u64,
-    pub packets_received: u64,
-    /// Where media comes from now (after latching).
-    pub remote: String,
-}
+/// What `media_stats` reports (design §4); the pipeline keeps it.
+pub use crate::media::pipeline::MediaStats;
 
 pub enum MediaCommand {
     /// A new offer/answer (hold, resume, re-INVITE from the far end).
@@ -74,10 +54,10 @@ impl MediaSession {
                 s.set_nonblocking(true).ok()?;
                 UdpSocket::from_std(s).ok()
             });
-        let pipeline = Pipeline::new(&negotiated, opus)?;
+        let pipeline = MediaPipeline::new(Instant::now().into_std(), negotiated, opus, rtcp_socket.is_some())?;
         let (tx, rx) = mpsc::channel(16);
-        let task = Task { socket, rtcp_socket, negotiated, device, pipeline, reports, muted: false, dtmf_queue: VecDeque::new() };
-        tokio::spawn(task.run(rx));
+        let driver = Driver { socket, rtcp_socket, device, pipeline, reports };
+        tokio::spawn(driver.run(rx));
         Ok(MediaSession { commands: tx })
     }
 
@@ -93,91 +73,51 @@ impl MediaSession {
     }
 }
 
-/// Codec, SRTP and RTP state for the current offer/answer.
-struct Pipeline {
-    encoder: Encoder,
-    decoder: Decoder,
-    srtp: Option<Srtp>,
-    sender: RtpSender,
-    receiver: RtpReceiver,
-    jitter: JitterBuffer,
-    events: EventReceiver,
-    latched: Option<SocketAddr>,
-    sent: u64,
-    /// The send of a DTMF event in progress: start timestamp, remaining payloads, sent so far.
-    event: Option<(u32, VecDeque<[u8; 4]>, usize)>,
-}
-
-impl Pipeline {
-    fn new(n: &Negotiated, opus: OpusSettings) -> Result<Pipeline, String> {
-        let srtp = match &n.srtp {
-            Some((ours, theirs)) => Some(Srtp::new(ours, theirs).map_err(|e| e.to_string())?),
-            None => None,
-        };
-        Ok(Pipeline {
-            encoder: Encoder::new(n.codec, opus).map_err(|e| e.to_string())?,
-            decoder: Decoder::new(n.codec).map_err(|e| e.to_string())?,
-            srtp,
-            sender: RtpSender::new(0),
-            receiver: RtpReceiver::new(n.codec.clock_rate()),
-            jitter: JitterBuffer::new(20),
-            events: EventReceiver::default(),
-            latched: None,
-            sent: 0,
-            event: None,
-        })
-    }
-}
-
-struct Task {
+struct Driver {
     socket: UdpSocket,
     rtcp_socket: Option<UdpSocket>,
-    negotiated: Negotiated,
     device: Box<dyn AudioDevice>,
-    pipeline: Pipeline,
+    pipeline: MediaPipeline,
     reports: mpsc::UnboundedSender<MediaReport>,
-    muted: bool,
-    dtmf_queue: VecDeque<char>,
 }
 
-impl Task {
+impl Driver {
     async fn run(mut self, mut commands: mpsc::Receiver<MediaCommand>) {
-        let mut tick = tokio::time::interval(Duration::from_millis(20));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-        let mut rtcp_tick = tokio::time::interval_at(Instant::now() + Duration::from_secs(1), Duration::from_secs(5));
         let mut buf = vec![0u8; 2048];
         let mut rtcp_buf = vec![0u8; 2048];
         let mut capture = vec![0i16; FRAME];
-        let mut playback = Vec::with_capacity(FRAME);
-        let mut payload = Vec::with_capacity(1500);
         loop {
+            self.flush().await;
+            let now = || Instant::now().into_std();
             tokio::select! {
-                _ = tick.tick() => {
+                _ = tokio::time::sleep_until(Instant::from_std(self.pipeline.poll_timeout())) => {
+                    let now = now();
                     self.device.capture(&mut capture);
-                    self.send_frame(&capture, &mut payload).await;
-                    self.play_frame(&mut playback);
+                    self.pipeline.capture(now, &capture);
+                    self.device.play(self.pipeline.playout(now));
                 }
                 received = self.socket.recv_from(&mut buf) => {
                     if let Ok((n, from)) = received {
-                        self.on_packet(&buf[..n], from);
+                        self.pipeline.receive(now(), from, &buf[..n]);
                     }
                 }
                 received = recv_opt(self.rtcp_socket.as_ref(), &mut rtcp_buf) => {
                     if let Some((n, _)) = received {
-                        self.on_rtcp(&rtcp_buf[..n].to_vec());
+                        self.pipeline.receive_rtcp(now(), &rtcp_buf[..n]);
                     }
                 }
-                _ = rtcp_tick.tick() => {
-                    self.send_rtcp().await;
-                    self.reports.send(MediaReport::Stats(self.stats())).ok();
-                }
                 command = commands.recv() => match command {
-                    Some(MediaCommand::Update(n)) => self.update(n),
-                    Some(MediaCommand::Mute(on)) => self.muted = on,
-                    Some(MediaCommand::Dtmf(d)) => self.dtmf_queue.push_back(d),
+                    Some(MediaCommand::Update(n)) => {
+                        if let Err(e) = self.pipeline.renegotiate(n) {
+                            tracing::warn!(error = %e, "media update refused; keeping the old stream");
+                        }
+                    }
+                    Some(MediaCommand::Mute(on)) => self.pipeline.mute(on),
+                    Some(MediaCommand::Dtmf(d)) => self.pipeline.send_dtmf(d.encode_utf8(&mut [0; 4])),
                     Some(MediaCommand::Stop(reply)) => {
-                        self.send_bye().await;
-                        reply.send(self.stats()).ok();
+                        let stats = self.pipeline.stop(now());
+                        self.flush().await;
+                        reply.send(stats).ok();
                         return;
                     }
                     None => return,
@@ -186,217 +126,26 @@ impl Task {
         }
     }
 
-    fn sending(&self) -> bool {
-        matches!(self.negotiated.direction, MediaDirection::SendRecv | MediaDirection::SendOnly)
-    }
-
-    fn receiving(&self) -> bool {
-        matches!(self.negotiated.direction, MediaDirection::SendRecv | MediaDirection::RecvOnly)
-    }
-
-    fn remote(&self) -> SocketAddr {
-        self.pipeline.latched.unwrap_or(self.negotiated.remote_rtp)
-    }
-
-    fn update(&mut self, n: Negotiated) {
-        let codec_changed = n.codec != self.negotiated.codec || n.payload_type != self.negotiated.payload_type;
-        let keys_changed = n.srtp != self.negotiated.srtp;
-        let address_changed = n.remote_rtp != self.negotiated.remote_rtp;
-        if codec_changed || keys_changed {
-            match Pipeline::new(&n, OpusSettings::default()) {
-                Ok(p) => self.pipeline = p,
-                Err(e) => tracing::warn!(error = %e, "media update refused; keeping the old stream"),
-            }
-        } else if address_changed {
-            self.pipeline.latched = None;
-        }
-        self.negotiated = n;
-    }
-
-    async fn send_frame(&mut self, pcm: &[i16], payload: &mut Vec<u8>) {
-        let step = self.pipeline.encoder.timestamp_step();
-        if !self.sending() {
-            self.pipeline.sender.skip(step);
-            return;
-        }
-        // An RFC 4733 event replaces audio while it lasts.
-        if self.pipeline.event.is_none() && self.negotiated.dtmf_payload_type.is_some() {
-            if let Some(code) = self.dtmf_queue.pop_front().and_then(event_code) {
-                // 100 ms of tone, then the End packets.
-                self.pipeline.event = Some((self.pipeline.sender.timestamp(), event_payloads(code, 5, step).into(), 0));
-            }
-        }
-        if let (Some((start, queue, sent)), Some(pt)) = (self.pipeline.event.as_mut(), self.negotiated.dtmf_payload_type) {
-            let (start, next, first) = (*start, queue.pop_front(), *sent == 0);
-            *sent += 1;
-            if let Some(p) = next {
-                // RFC 4733 §2.5.1.3: the marker bit starts an event.
-                let packet = self.pipeline.sender.packet_at(pt, &p, start, first);
-                self.pipeline.sender.skip(step);
-                self.send_rtp(packet).await;
-                return;
-            }
-            self.pipeline.event = None;
-        }
-        let silence;
-        let input = if self.muted {
-            silence = vec![0i16; pcm.len()];
-            &silence[..]
-        } else {
-            pcm
-        };
-        if self.pipeline.encoder.encode(input, payload).is_err() {
-            self.pipeline.sender.skip(step);
-            return;
-        }
-        // Opus DTX: a 1-2 byte frame means silence continues; send nothing (RFC 7587 §3.1.3).
-        if self.pipeline.encoder.kind() == CodecKind::Opus && payload.len() <= 2 {
-            self.pipeline.sender.skip(step);
-            return;
-        }
-        let packet = self.pipeline.sender.packet(self.negotiated.payload_type, payload, step, self.pipeline.sent == 0);
-        self.send_rtp(packet).await;
-    }
-
-    async fn send_rtp(&mut self, packet: Vec<u8>) {
-        let wire = match self.pipeline.srtp.as_mut() {
-            Some(s) => match s.protect_rtp(&packet) {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::warn!(error = %e, "SRTP protect failed");
-                    return;
+    /// Carries out what the pipeline put out: datagrams sent, reports passed to the call.
+    async fn flush(&mut self) {
+        while let Some(output) = self.pipeline.poll_output() {
+            match output {
+                PipelineOutput::Datagram { port, to, bytes } => {
+                    let socket = match (port, &self.rtcp_socket) {
+                        (Port::Rtcp, Some(s)) => s,
+                        _ => &self.socket,
+                    };
+                    socket.send_to(&bytes, to).await.ok();
                 }
-            },
-            None => packet,
-        };
-        if self.socket.send_to(&wire, self.remote()).await.is_ok() {
-            self.pipeline.sent += 1;
-        }
-    }
-
-    fn play_frame(&mut self, out: &mut Vec<i16>) {
-        match self.pipeline.jitter.pop(Instant::now().into_std()) {
-            Playout::Frame(p) => self.pipeline.decoder.decode(&p, out),
-            Playout::Recover(next) => self.pipeline.decoder.recover(&next, out),
-            Playout::Conceal => self.pipeline.decoder.conceal(out),
-            Playout::Waiting => {
-                out.clear();
-                out.resize(FRAME, 0);
-            }
-        }
-        if !self.receiving() {
-            out.fill(0);
-        }
-        self.device.play(out);
-    }
-
-    fn on_packet(&mut self, packet: &[u8], from: SocketAddr) {
-        if is_rtcp(packet) {
-            self.on_rtcp(packet);
-            return;
-        }
-        let clear = match self.pipeline.srtp.as_mut() {
-            Some(s) => match s.unprotect_rtp(packet) {
-                Ok(p) => p,
-                // Unauthenticated: not from our peer (or a replay). Never latch onto it.
-                Err(_) => return,
-            },
-            None => packet.to_vec(),
-        };
-        let Some(rtp) = parse_rtp(&clear) else { return };
-        if self.pipeline.latched != Some(from) && (self.pipeline.latched.is_some() || from != self.negotiated.remote_rtp) {
-            tracing::info!(%from, advertised = %self.negotiated.remote_rtp, "media latched to its real source (RFC 4961)");
-        }
-        self.pipeline.latched = Some(from);
-        let now = Instant::now().into_std();
-        if Some(rtp.header.payload_type) == self.negotiated.dtmf_payload_type {
-            if let Some(d) = self.pipeline.events.on_packet(rtp.header.timestamp, &rtp.payload) {
-                self.reports.send(MediaReport::Dtmf(d)).ok();
-            }
-            return;
-        }
-        if rtp.header.payload_type != self.negotiated.payload_type {
-            return; // comfort noise or a codec we did not agree on
-        }
-        self.pipeline.receiver.on_rtp(now, &rtp.header);
-        self.pipeline.jitter.push(now, rtp.header.sequence_number, rtp.payload.to_vec());
-    }
-
-    fn on_rtcp(&mut self, packet: &[u8]) {
-        let clear = match self.pipeline.srtp.as_mut() {
-            Some(s) => match s.unprotect_rtcp(packet) {
-                Ok(p) => p,
-                Err(_) => return,
-            },
-            None => packet.to_vec(),
-        };
-        if !crate::media::rtp_stream::rtcp_layout_fits(&clear) {
-            return;
-        }
-        let mut buf = &clear[..];
-        let Ok(packets) = rtcp::packet::unmarshal(&mut buf) else { return };
-        let now = Instant::now().into_std();
-        for p in packets {
-            if let Some(sr) = p.as_any().downcast_ref::<rtcp::sender_report::SenderReport>() {
-                self.pipeline.receiver.on_sender_report(now, sr);
-            } else if let Some(rr) = p.as_any().downcast_ref::<rtcp::receiver_report::ReceiverReport>() {
-                for r in &rr.reports {
-                    self.pipeline.receiver.on_report_block(r);
+                PipelineOutput::Dtmf(d) => {
+                    self.reports.send(MediaReport::Dtmf(d)).ok();
                 }
+                PipelineOutput::Stats(stats) => {
+                    self.reports.send(MediaReport::Stats(stats)).ok();
+                }
+                // Logged by the pipeline (rate-guarded); `stats().remote` shows it.
+                PipelineOutput::Latched(_) => {}
             }
-        }
-    }
-
-    async fn send_rtcp(&mut self) {
-        let now = Instant::now().into_std();
-        let block: Vec<_> = self.pipeline.receiver.report_block(now).into_iter().collect();
-        let mut sr = self.pipeline.sender.sender_report(self.pipeline.sender.timestamp());
-        sr.reports = block;
-        let Ok(raw) = sr.marshal() else { return };
-        self.send_rtcp_raw(raw.to_vec()).await;
-    }
-
-    async fn send_bye(&mut self) {
-        let bye = rtcp::goodbye::Goodbye { sources: vec![self.pipeline.sender.ssrc], reason: Default::default() };
-        let sr = self.pipeline.sender.sender_report(self.pipeline.sender.timestamp());
-        let (Ok(a), Ok(b)) = (sr.marshal(), bye.marshal()) else { return };
-        self.send_rtcp_raw([a.to_vec(), b.to_vec()].concat()).await;
-    }
-
-    async fn send_rtcp_raw(&mut self, raw: Vec<u8>) {
-        let wire = match self.pipeline.srtp.as_mut() {
-            Some(s) => match s.protect_rtcp(&raw) {
-                Ok(p) => p,
-                Err(_) => return,
-            },
-            None => raw,
-        };
-        let (socket, to) = match (&self.rtcp_socket, self.negotiated.rtcp_mux) {
-            (Some(s), false) => (s, self.negotiated.remote_rtcp),
-            _ => (&self.socket, self.remote()),
-        };
-        socket.send_to(&wire, to).await.ok();
-    }
-
-    fn stats(&self) -> MediaStats {
-        let p = &self.pipeline;
-        let jb = p.jitter.stats();
-        let loss = p.receiver.loss_percent();
-        let rtt = p.receiver.rtt.map(|r| r.as_secs_f32() * 1000.0);
-        // One way: half the RTT (or a LAN-ish 20 ms unknown), plus our buffer and a frame.
-        let one_way = rtt.map(|r| r / 2.0).unwrap_or(20.0) + jb.target_ms as f32 + 20.0;
-        let effective_loss = loss.max(jb.concealed_ratio() * 100.0);
-        MediaStats {
-            codec: self.negotiated.codec.name().to_string(),
-            srtp: p.srtp.is_some(),
-            jitter_ms: p.receiver.jitter_ms(),
-            loss_pct: loss,
-            rtt_ms: rtt,
-            concealed_pct: jb.concealed_ratio() * 100.0,
-            mos: quality::mos(self.negotiated.codec, one_way, effective_loss),
-            packets_sent: p.sent,
-            packets_received: p.receiver.received,
-            remote: self.remote().to_string(),
         }
     }
 }
@@ -412,7 +161,8 @@ async fn recv_opt(socket: Option<&UdpSocket>, buf: &mut [u8]) -> Option<(usize, 
 mod tests {
     use super::*;
     use crate::media::tone;
-    use crate::sip::sdp::{LocalMedia, MediaPolicy, SrtpPolicy};
+    use crate::signalling::call::MediaDirection;
+    use crate::sip::sdp::{CodecKind, LocalMedia, MediaPolicy, SrtpPolicy};
     use std::net::{IpAddr, Ipv4Addr};
     use std::sync::{Arc, Mutex};
 

@@ -33,7 +33,10 @@ pub fn event_payloads(code: u8, frames: u32, step: u32) -> Vec<[u8; 4]> {
     out
 }
 
-/// Reports each received event once (first packet of a new event timestamp).
+/// Reports each received event once (first packet of a new event timestamp). A packet of an
+/// earlier event that arrives late (reordered behind the next event's) is not a new digit:
+/// RFC 4733 §2.5.2.2 tells events apart by their start timestamp, which only moves forward
+/// within a stream (compared modulo 2^32). A new stream (SSRC) starts a new receiver.
 #[derive(Debug, Default)]
 pub struct EventReceiver {
     last: Option<u32>,
@@ -42,7 +45,8 @@ pub struct EventReceiver {
 impl EventReceiver {
     pub fn on_packet(&mut self, timestamp: u32, payload: &[u8]) -> Option<char> {
         let code = *payload.first()?;
-        if payload.len() < 4 || self.last == Some(timestamp) {
+        let newer = self.last.is_none_or(|last| (timestamp.wrapping_sub(last) as i32) > 0);
+        if payload.len() < 4 || !newer {
             return None;
         }
         self.last = Some(timestamp);
@@ -67,5 +71,13 @@ mod tests {
         let got: Vec<char> = packets.iter().filter_map(|p| rx.on_packet(1000, p)).collect();
         assert_eq!(got, vec!['5'], "one digit for the whole event");
         assert_eq!(rx.on_packet(2000, &packets[0]), Some('5'), "a new event, same digit");
+    }
+
+    #[test]
+    fn a_late_packet_of_an_earlier_event_is_not_a_new_digit() {
+        let mut rx = EventReceiver::default();
+        assert_eq!(rx.on_packet(u32::MAX - 100, &event_payloads(1, 5, 160)[0]), Some('1'));
+        assert_eq!(rx.on_packet(700, &event_payloads(2, 5, 160)[0]), Some('2'), "across the timestamp wrap");
+        assert_eq!(rx.on_packet(u32::MAX - 100, &event_payloads(1, 5, 160)[7]), None, "digit 1's End, reordered");
     }
 }

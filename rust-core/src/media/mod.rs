@@ -1,10 +1,14 @@
-//! Media: codecs, RTP/RTCP, SRTP, RFC 4733 events, the jitter buffer and call quality. The
-//! jitter buffer and the statistics are sans-IO; `engine::media_session` moves the bytes.
+//! Media: codecs, RTP/RTCP, SRTP, RFC 4733 events, the jitter buffer, latching and call
+//! quality, tied together by the sans-IO `pipeline`; `engine::media_session` moves its bytes
+//! and ticks it.
 pub mod codec;
 pub mod dtmf;
 pub mod g711;
 pub mod jitter;
+pub mod latch;
+pub mod pipeline;
 pub mod quality;
+pub mod rtcp_reports;
 pub mod rtp_stream;
 pub mod srtp;
 pub mod tone;

@@ -3,13 +3,13 @@
 //! (interarrival jitter, loss, extended highest sequence) and round-trip time from
 //! sender/receiver reports (LSR/DLSR). Sans-IO: time comes from the caller.
 
-use bytes::Bytes;
 use rtcp::reception_report::ReceptionReport;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use webrtc_util::{Marshal, Unmarshal};
+use webrtc_util::Unmarshal;
 
 pub struct RtpSender {
     pub ssrc: u32,
+    clock: NtpClock,
     seq: u16,
     timestamp: u32,
     pub packets: u32,
@@ -19,7 +19,7 @@ pub struct RtpSender {
 impl RtpSender {
     pub fn new(ssrc: u32) -> Self {
         let ssrc = if ssrc == 0 { rand::random() } else { ssrc };
-        RtpSender { ssrc, seq: rand::random(), timestamp: rand::random(), packets: 0, octets: 0 }
+        RtpSender { ssrc, clock: NtpClock::new(), seq: rand::random(), timestamp: rand::random(), packets: 0, octets: 0 }
     }
 
     /// The next packet: `payload` of type `pt`, the timestamp then advancing by `step`.
@@ -31,14 +31,30 @@ impl RtpSender {
 
     /// A packet with an explicit timestamp (RFC 4733 events keep their start's).
     pub fn packet_at(&mut self, pt: u8, payload: &[u8], timestamp: u32, marker: bool) -> Vec<u8> {
-        let packet = rtp::packet::Packet {
-            header: rtp::header::Header { version: 2, marker, payload_type: pt, sequence_number: self.seq, timestamp, ssrc: self.ssrc, ..Default::default() },
-            payload: Bytes::copy_from_slice(payload),
-        };
+        let mut out = Vec::with_capacity(12 + payload.len());
+        self.write_at(pt, payload, timestamp, marker, &mut out);
+        out
+    }
+
+    /// Like `packet`, written into `out` (the media path reuses one buffer per call).
+    pub fn write(&mut self, pt: u8, payload: &[u8], step: u32, marker: bool, out: &mut Vec<u8>) {
+        self.write_at(pt, payload, self.timestamp, marker, out);
+        self.timestamp = self.timestamp.wrapping_add(step);
+    }
+
+    /// Like `packet_at`, written into `out`: the RFC 3550 §5.1 fixed header (no CSRCs, no
+    /// extension, no padding), then the payload.
+    pub fn write_at(&mut self, pt: u8, payload: &[u8], timestamp: u32, marker: bool, out: &mut Vec<u8>) {
+        out.clear();
+        out.push(0x80);
+        out.push(u8::from(marker) << 7 | (pt & 0x7F));
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        out.extend_from_slice(&timestamp.to_be_bytes());
+        out.extend_from_slice(&self.ssrc.to_be_bytes());
+        out.extend_from_slice(payload);
         self.seq = self.seq.wrapping_add(1);
         self.packets = self.packets.wrapping_add(1);
         self.octets = self.octets.wrapping_add(payload.len() as u32);
-        packet.marshal().map(|b| b.to_vec()).unwrap_or_default()
     }
 
     pub fn timestamp(&self) -> u32 {
@@ -50,10 +66,10 @@ impl RtpSender {
         self.timestamp = self.timestamp.wrapping_add(step);
     }
 
-    pub fn sender_report(&self, ts_now: u32) -> rtcp::sender_report::SenderReport {
+    pub fn sender_report(&self, now: Instant, ts_now: u32) -> rtcp::sender_report::SenderReport {
         rtcp::sender_report::SenderReport {
             ssrc: self.ssrc,
-            ntp_time: ntp_now(),
+            ntp_time: self.clock.at(now),
             rtp_time: ts_now,
             packet_count: self.packets,
             octet_count: self.octets,
@@ -74,6 +90,51 @@ pub fn parse_rtp(packet: &[u8]) -> Option<rtp::packet::Packet> {
     }
     let mut buf = packet;
     rtp::packet::Packet::unmarshal(&mut buf).ok().filter(|p| p.header.version == 2)
+}
+
+/// An incoming RTP packet read in place: the header fields the media path needs and the
+/// payload (CSRCs, extension and padding skipped), with no copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtpView<'a> {
+    pub marker: bool,
+    pub payload_type: u8,
+    pub sequence_number: u16,
+    pub timestamp: u32,
+    pub ssrc: u32,
+    pub payload: &'a [u8],
+}
+
+impl RtpView<'_> {
+    /// The header as the `rtp` crate spells it (for the receiver statistics); allocation free.
+    pub fn header(&self) -> rtp::header::Header {
+        rtp::header::Header {
+            version: 2,
+            marker: self.marker,
+            payload_type: self.payload_type,
+            sequence_number: self.sequence_number,
+            timestamp: self.timestamp,
+            ssrc: self.ssrc,
+            ..Default::default()
+        }
+    }
+}
+
+/// `parse_rtp` without the copies: the same layout checks, then the fields read in place.
+pub fn read_rtp(packet: &[u8]) -> Option<RtpView<'_>> {
+    if !rtp_layout_fits(packet) {
+        return None;
+    }
+    let start = rtp_header_len(packet)?;
+    let padding = if packet[0] & 0x20 != 0 { usize::from(packet[packet.len() - 1]) } else { 0 };
+    let word = |at: usize| u32::from_be_bytes([packet[at], packet[at + 1], packet[at + 2], packet[at + 3]]);
+    Some(RtpView {
+        marker: packet[1] & 0x80 != 0,
+        payload_type: packet[1] & 0x7F,
+        sequence_number: u16::from_be_bytes([packet[2], packet[3]]),
+        timestamp: word(4),
+        ssrc: word(8),
+        payload: &packet[start..packet.len() - padding],
+    })
 }
 
 /// RFC 3550 §5.1/§5.3.1: the CSRC list, the header extension and the padding all fit in the
@@ -149,6 +210,32 @@ pub fn rtcp_layout_fits(p: &[u8]) -> bool {
     at == p.len() && !p.is_empty()
 }
 
+/// NTP time (RFC 3550 §4) read off the caller's monotonic `now`: the wall clock is read once,
+/// at the start, so reports follow a virtual clock in tests and do not jump with the wall
+/// clock (a round trip is a difference of two of these).
+#[derive(Debug, Clone, Copy)]
+pub struct NtpClock {
+    origin: Instant,
+    ntp: u64,
+}
+
+impl NtpClock {
+    pub fn new() -> NtpClock {
+        NtpClock { origin: Instant::now(), ntp: ntp_now() }
+    }
+
+    pub fn at(&self, now: Instant) -> u64 {
+        let d = now.saturating_duration_since(self.origin);
+        self.ntp.wrapping_add((d.as_secs() << 32) | ((u64::from(d.subsec_nanos()) << 32) / 1_000_000_000))
+    }
+}
+
+impl Default for NtpClock {
+    fn default() -> Self {
+        NtpClock::new()
+    }
+}
+
 pub fn ntp_now() -> u64 {
     let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + Duration::from_secs(2_208_988_800);
     (d.as_secs() << 32) | ((u64::from(d.subsec_nanos()) << 32) / 1_000_000_000)
@@ -171,6 +258,7 @@ pub struct RtpReceiver {
     last_sr: Option<(u32, Instant)>,
     pub rtt: Option<Duration>,
     t0: Instant,
+    clock: NtpClock,
 }
 
 impl RtpReceiver {
@@ -188,13 +276,14 @@ impl RtpReceiver {
             last_sr: None,
             rtt: None,
             t0: Instant::now(),
+            clock: NtpClock::new(),
         }
     }
 
     pub fn on_rtp(&mut self, now: Instant, header: &rtp::header::Header) {
         if self.remote_ssrc != Some(header.ssrc) {
             // A new source (a transfer, a PBX re-anchoring media): start its statistics afresh.
-            *self = RtpReceiver { t0: self.t0, last_sr: None, rtt: self.rtt, ..RtpReceiver::new(self.clock_rate) };
+            *self = RtpReceiver { t0: self.t0, clock: self.clock, last_sr: None, rtt: self.rtt, ..RtpReceiver::new(self.clock_rate) };
             self.remote_ssrc = Some(header.ssrc);
             self.base_seq = u64::from(header.sequence_number);
         }
@@ -248,16 +337,16 @@ impl RtpReceiver {
     pub fn on_sender_report(&mut self, now: Instant, sr: &rtcp::sender_report::SenderReport) {
         self.last_sr = Some((((sr.ntp_time >> 16) & 0xFFFF_FFFF) as u32, now));
         for r in &sr.reports {
-            self.on_report_block(r);
+            self.on_report_block(now, r);
         }
     }
 
     /// RFC 3550 §6.4.1: RTT = now − LSR − DLSR, all in 1/65536 s.
-    pub fn on_report_block(&mut self, r: &ReceptionReport) {
+    pub fn on_report_block(&mut self, now: Instant, r: &ReceptionReport) {
         if r.last_sender_report == 0 {
             return;
         }
-        let now = ((ntp_now() >> 16) & 0xFFFF_FFFF) as u32;
+        let now = ((self.clock.at(now) >> 16) & 0xFFFF_FFFF) as u32;
         let rtt = now.wrapping_sub(r.last_sender_report).wrapping_sub(r.delay);
         if rtt < 65536 * 10 {
             self.rtt = Some(Duration::from_secs_f64(f64::from(rtt) / 65536.0));
@@ -308,6 +397,19 @@ mod tests {
         assert!(a.header.marker && !b.header.marker);
         assert_eq!(&a.payload[..], b"abc");
         assert!(!is_rtcp(&s.packet(0, b"x", 160, false)));
+    }
+
+    #[test]
+    fn read_rtp_sees_what_the_rtp_crate_sees_without_copying() {
+        let mut s = RtpSender::new(9);
+        let wire = s.packet_at(101, b"\x05\x0a\x00\xa0", 777, true);
+        let (view, full) = (read_rtp(&wire).unwrap(), parse_rtp(&wire).unwrap());
+        assert_eq!(view.header(), full.header);
+        assert_eq!(view.payload, &full.payload[..]);
+        // RFC 3550 §5.1: padding and a header extension are not payload.
+        let mut padded = vec![0xB0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xBE, 0xDE, 0, 1, 0x10, 7, 0, 0];
+        padded.extend_from_slice(b"abc\0\0\x02");
+        assert_eq!(read_rtp(&padded).unwrap().payload, b"abc\0");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! SRTP/SRTCP with SDES keys (RFC 4568) over webrtc-srtp: one context to protect what we send
 //! with our key, one to check what arrives with theirs. Replay protection is switched on (the
-//! crate leaves it off by default); no MKI. Keys never reach a log or an error.
+//! crate leaves it off by default); no MKI. Keys never reach a log or an error. Packets come
+//! back as the crate's `Bytes`, not copied again.
 
 use crate::sip::sdp::{CryptoSuite, SrtpKey};
+use bytes::Bytes;
 use webrtc_srtp::context::Context;
 use webrtc_srtp::option::{srtcp_replay_protection, srtp_replay_protection};
 use webrtc_srtp::protection_profile::ProtectionProfile;
@@ -55,26 +57,26 @@ impl Srtp {
         })
     }
 
-    pub fn protect_rtp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
-        self.outbound.encrypt_rtp(packet).map(|b| b.to_vec()).map_err(|e| SrtpError::Packet(e.to_string()))
+    pub fn protect_rtp(&mut self, packet: &[u8]) -> Result<Bytes, SrtpError> {
+        self.outbound.encrypt_rtp(packet).map_err(|e| SrtpError::Packet(e.to_string()))
     }
 
-    pub fn unprotect_rtp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
+    pub fn unprotect_rtp(&mut self, packet: &[u8]) -> Result<Bytes, SrtpError> {
         if packet.len() < self.min_rtp || crate::media::rtp_stream::rtp_header_len(packet).is_none_or(|h| h > packet.len() - (self.min_rtp - 12)) {
             return Err(SrtpError::Packet(format!("SRTP packet of {} bytes is too short for its header", packet.len())));
         }
-        self.inbound.decrypt_rtp(packet).map(|b| b.to_vec()).map_err(|e| SrtpError::Packet(e.to_string()))
+        self.inbound.decrypt_rtp(packet).map_err(|e| SrtpError::Packet(e.to_string()))
     }
 
-    pub fn protect_rtcp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
-        self.outbound.encrypt_rtcp(packet).map(|b| b.to_vec()).map_err(|e| SrtpError::Packet(e.to_string()))
+    pub fn protect_rtcp(&mut self, packet: &[u8]) -> Result<Bytes, SrtpError> {
+        self.outbound.encrypt_rtcp(packet).map_err(|e| SrtpError::Packet(e.to_string()))
     }
 
-    pub fn unprotect_rtcp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
+    pub fn unprotect_rtcp(&mut self, packet: &[u8]) -> Result<Bytes, SrtpError> {
         if packet.len() < self.min_rtcp {
             return Err(SrtpError::Packet(format!("SRTCP packet of {} bytes is too short", packet.len())));
         }
-        self.inbound.decrypt_rtcp(packet).map(|b| b.to_vec()).map_err(|e| SrtpError::Packet(e.to_string()))
+        self.inbound.decrypt_rtcp(packet).map_err(|e| SrtpError::Packet(e.to_string()))
     }
 }
 
@@ -98,7 +100,7 @@ mod tests {
             assert_ne!(&sealed[12..], &plain[12..], "{suite:?} encrypts the payload");
             assert_eq!(bob.unprotect_rtp(&sealed).unwrap(), plain, "{suite:?}");
             assert!(bob.unprotect_rtp(&sealed).is_err(), "{suite:?}: a replayed packet is refused");
-            let mut tampered = alice.protect_rtp(&sender.packet(0, &[7u8; 160], 160, false)).unwrap();
+            let mut tampered = alice.protect_rtp(&sender.packet(0, &[7u8; 160], 160, false)).unwrap().to_vec();
             let last = tampered.len() - 1;
             tampered[last] ^= 1;
             assert!(bob.unprotect_rtp(&tampered).is_err(), "{suite:?}: a forged packet is refused");
