@@ -57,3 +57,8 @@ public protocol AudioPlayback: AnyObject {
     func stop()
     var isPlaying: Bool { get }
 }
+
+/// The device address book, read for the core's bulk import.
+public protocol DeviceContactsSource: AnyObject {
+    func fetchCards() async throws -> [ContactCard]
+}
