@@ -12,6 +12,8 @@ public final class AppModel: ObservableObject {
     @Published public private(set) var newVoicemails: UInt32 = 0
     @Published public private(set) var missedUnseen: UInt32 = 0
     @Published public var showingSetup = false
+    /// A provisioning link the app was opened with, for the setup form to apply.
+    @Published public var pendingProvisioning: String?
 
     public let host: PhoneHost
     public let callScreen: CallScreen

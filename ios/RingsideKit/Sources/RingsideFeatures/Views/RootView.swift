@@ -47,7 +47,7 @@ struct MainTabs: View {
         }
         .sheet(isPresented: $app.showingSetup) {
             SetupView(model: SetupViewModel(phone: phone, secrets: app.secrets, settings: app.settingsStore, parser: app.parser),
-                      registrations: app.registrations) { app.showingSetup = false }
+                      registrations: app.registrations, pending: $app.pendingProvisioning) { app.showingSetup = false }
                 .interactiveDismissDisabled(app.registrations.isEmpty)
         }
         .fullScreenCover(isPresented: .constant(app.focusedCall != nil)) {

@@ -6,13 +6,22 @@ import RingsideKit
 struct SetupView: View {
     @StateObject var model: SetupViewModel
     let registrations: [AccountInfo]
+    @Binding var pending: String?
     let done: () -> Void
     @State private var scanning = false
 
-    init(model: SetupViewModel, registrations: [AccountInfo], done: @escaping () -> Void) {
+    init(model: SetupViewModel, registrations: [AccountInfo], pending: Binding<String?>, done: @escaping () -> Void) {
         _model = StateObject(wrappedValue: model)
         self.registrations = registrations
+        _pending = pending
         self.done = done
+    }
+
+    /// A link the app was opened with fills the form once.
+    private func applyPending() {
+        guard let link = pending else { return }
+        pending = nil
+        model.applyProvisioning(link)
     }
 
     var body: some View {
@@ -48,6 +57,8 @@ struct SetupView: View {
                 }
             }
             .navigationTitle("Account")
+            .onAppear(perform: applyPending)
+            .onChange(of: pending) { applyPending() }
             .toolbar {
                 ToolbarItem(placement: .confirmationAction) {
                     Button("Save") { Task { await model.save() } }
