@@ -51,10 +51,17 @@ final class Composition {
         let bridge = AudioBridge()
         let audio: AudioSessionControl = scripted ? MockAudioSession() : SystemAudioSession(bridge: bridge)
         let secrets: SecretStoreService = scripted ? MockSecretStore() : KeychainSecretStore(accessGroup: Bundle.main.keychainGroup)
-        let settings: SettingsStore = scripted ? InMemorySettingsStore() : DefaultsSettingsStore()
+        // `-RingsideScriptedAccount`: start already set up, for tests that begin with a call.
+        let preset = arguments.contains("-RingsideScriptedAccount")
+            ? AppSettings(accounts: [SavedAccount(username: "1001", domain: "pbx.example.com", proxy: nil, displayName: nil)])
+            : AppSettings()
+        let settings: SettingsStore = scripted ? InMemorySettingsStore(preset) : DefaultsSettingsStore()
         if scripted {
             let phone = MockPhoneService()
-            host = PhoneHost { _, _ in phone }
+            host = PhoneHost { settings, _ in
+                for account in settings.accounts { try await phone.addAccount(account.account) }
+                return phone
+            }
         } else {
             let dataDir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0].appendingPathComponent("Ringside")
             host = PhoneHost(starter: CoreLauncher.starter(dataDir: dataDir, secrets: secrets, log: OSLogSink(), audio: bridge,

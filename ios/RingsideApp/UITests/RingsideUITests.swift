@@ -13,7 +13,7 @@ final class RingsideUITests: XCTestCase {
     }
 
     private func push(_ json: String) -> [String] {
-        ["-RingsideInjectPush", Data(json.utf8).base64EncodedString()]
+        ["-RingsideScriptedAccount", "-RingsideInjectPush", Data(json.utf8).base64EncodedString()]
     }
 
     private func setUpAccount() {
