@@ -143,3 +143,15 @@ sealed interface Playback {
     data object Stopped : Playback
     data class Playing(val voicemailId: String, val positionMs: Long, val durationMs: Long?) : Playback
 }
+
+/** What the core decided about a push, synchronously, before the platform callback returns. */
+data class PushHint(val call: String, val caller: String, val displayName: String?, val action: PushAction)
+
+sealed interface PushAction {
+    /** Report a new incoming call to the platform now. */
+    data object Ring : PushAction
+    /** A duplicate push: the call is already reported. */
+    data object AlreadyRinging : PushAction
+    /** The call is over (or the payload was unreadable): report nothing that rings. */
+    data class End(val reason: EndReason, val diagnostic: String?) : PushAction
+}

@@ -106,6 +106,10 @@ interface RingsideCore {
     val provisioning: ProvisioningParser
     /** Formats a number for display (`+33 6 12 34 56 78`); extensions unchanged. */
     fun formatNumber(number: String): String
+    /** Decides a push at once: never blocks on network or disk, never fails. */
+    fun handlePush(payload: ByteArray): PushHint
+    /** The FCM token changed (null: push off); the core re-registers with RFC 8599 parameters. */
+    suspend fun setPushToken(fcmToken: String?, projectId: String?)
     /** The platform saw a network change: re-register and re-INVITE. */
     fun networkChanged()
     suspend fun shutdown()

@@ -95,7 +95,7 @@ fun InCallScreen(state: CallScreenState, actions: InCallActions, modifier: Modif
             }
             Spacer(Modifier.height(8.dp))
         }
-        RoundAction("Hang up", RingsideColors.Reject, Tags.IN_CALL_HANGUP, actions.onHangup, size = 68)
+        RoundAction("Hang up", "✕", RingsideColors.Reject, MaterialTheme.colorScheme.onSurface, Tags.IN_CALL_HANGUP, actions.onHangup, size = 68)
         Spacer(Modifier.height(8.dp))
     }
 }

@@ -12,7 +12,6 @@ import androidx.compose.foundation.layout.size
 import androidx.compose.foundation.shape.CircleShape
 import androidx.compose.material3.Button
 import androidx.compose.material3.ButtonDefaults
-import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
@@ -47,7 +46,7 @@ fun IncomingCallScreen(
         Spacer(Modifier.height(48.dp))
         Text("Incoming call", color = Color.White.copy(alpha = 0.7f))
         Spacer(Modifier.height(24.dp))
-        Initials(call.title, 96)
+        Initials(call.title, 96, onDark = true)
         Spacer(Modifier.height(16.dp))
         Text(call.title, color = Color.White, fontSize = 30.sp, fontWeight = FontWeight.SemiBold, modifier = Modifier.testTag(Tags.INCOMING_CALLER))
         call.subtitle?.let { Text(it, color = Color.White.copy(alpha = 0.8f), fontSize = 18.sp) }
@@ -57,8 +56,8 @@ fun IncomingCallScreen(
         }
         Spacer(Modifier.weight(1f))
         Row(horizontalArrangement = Arrangement.spacedBy(64.dp)) {
-            RoundAction("Decline", RingsideColors.Reject, Tags.INCOMING_DECLINE, onDecline)
-            RoundAction("Answer", RingsideColors.Accept, Tags.INCOMING_ANSWER, onAnswer)
+            RoundAction("Decline", "✕", RingsideColors.Reject, Color.White, Tags.INCOMING_DECLINE, onDecline)
+            RoundAction("Answer", "✆", RingsideColors.Accept, Color.White, Tags.INCOMING_ANSWER, onAnswer)
         }
         Spacer(Modifier.height(16.dp))
         TextButton(onClick = onDeclineEverywhere, modifier = Modifier.testTag(Tags.INCOMING_DECLINE_EVERYWHERE)) {
@@ -69,7 +68,7 @@ fun IncomingCallScreen(
 }
 
 @Composable
-internal fun RoundAction(label: String, color: Color, tag: String, onClick: () -> Unit, size: Int = 76) {
+internal fun RoundAction(label: String, glyph: String, color: Color, labelColor: Color, tag: String, onClick: () -> Unit, size: Int = 76) {
     Column(horizontalAlignment = Alignment.CenterHorizontally) {
         Button(
             onClick = onClick,
@@ -77,9 +76,9 @@ internal fun RoundAction(label: String, color: Color, tag: String, onClick: () -
             colors = ButtonDefaults.buttonColors(containerColor = color),
             modifier = Modifier.size(size.dp).testTag(tag),
         ) {
-            Text(if (color == RingsideColors.Reject) "✕" else "✆", fontSize = 26.sp, color = Color.White)
+            Text(glyph, fontSize = 26.sp, color = Color.White)
         }
         Spacer(Modifier.height(6.dp))
-        Text(label, color = if (color == RingsideColors.Reject || color == RingsideColors.Accept) Color.White else MaterialTheme.colorScheme.onSurface)
+        Text(label, color = labelColor)
     }
 }

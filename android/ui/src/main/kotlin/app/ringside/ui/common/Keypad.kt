@@ -2,6 +2,7 @@ package app.ringside.ui.common
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.PaddingValues
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.size
 import androidx.compose.foundation.shape.CircleShape
@@ -25,10 +26,10 @@ fun Keypad(onKey: (Char) -> Unit, tag: (Char) -> String, modifier: Modifier = Mo
         for (row in ROWS) {
             Row(horizontalArrangement = Arrangement.spacedBy(16.dp)) {
                 for (key in row) {
-                    FilledTonalButton(onClick = { onKey(key) }, shape = CircleShape, modifier = Modifier.size(keySize.dp).testTag(tag(key))) {
+                    FilledTonalButton(onClick = { onKey(key) }, shape = CircleShape, contentPadding = PaddingValues(0.dp), modifier = Modifier.size(keySize.dp).testTag(tag(key))) {
                         Column(horizontalAlignment = Alignment.CenterHorizontally) {
                             Text(key.toString(), fontSize = 24.sp, fontWeight = FontWeight.Medium)
-                            LETTERS[key]?.let { Text(it, fontSize = 9.sp) }
+                            Text(LETTERS[key] ?: " ", fontSize = 9.sp)
                         }
                     }
                 }

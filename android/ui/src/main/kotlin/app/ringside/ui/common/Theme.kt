@@ -42,13 +42,13 @@ fun RingsideTheme(content: @Composable () -> Unit) {
 
 /** A round avatar with the caller's initials. */
 @Composable
-fun Initials(name: String, size: Int = 40, modifier: Modifier = Modifier) {
+fun Initials(name: String, size: Int = 40, modifier: Modifier = Modifier, onDark: Boolean = false) {
     val letters = name.split(' ', '.', '@').filter { it.isNotBlank() }.take(2).joinToString("") { it.first().uppercase() }
     Box(
-        modifier.size(size.dp).clip(CircleShape).background(RingsideColors.Brand.copy(alpha = 0.15f)),
+        modifier.size(size.dp).clip(CircleShape).background(if (onDark) Color.White.copy(alpha = 0.18f) else RingsideColors.Brand.copy(alpha = 0.15f)),
         contentAlignment = Alignment.Center,
     ) {
-        Text(letters.ifEmpty { "#" }, color = RingsideColors.Brand, fontWeight = FontWeight.Bold, fontSize = (size / 2.6).sp)
+        Text(letters.ifEmpty { "#" }, color = if (onDark) Color.White else RingsideColors.Brand, fontWeight = FontWeight.Bold, fontSize = (size / 2.6).sp)
     }
 }
 

@@ -71,9 +71,14 @@ class DialerPresenter(
             } catch (e: CoreException) {
                 emptyList()
             }
-            mutable.update { if (it.number == number) it.copy(suggestions = found.flatMap { c -> c.suggestions() }.take(5)) else it }
+            mutable.update { if (it.number == number) it.copy(suggestions = found.flatMap { c -> c.suggestions(number) }.take(5)) else it }
         }
     }
 
-    private fun Contact.suggestions() = numbers.map { Suggestion(id, name, it.number, it.label) }
+    /** Typed digits match numbers: offer the numbers that contain them; a typed name offers them all. */
+    private fun Contact.suggestions(typed: String): List<Suggestion> {
+        val digits = typed.filter { it.isDigit() }
+        val matching = if (digits.length == typed.length) numbers.filter { n -> n.number.filter { it.isDigit() }.contains(digits) } else emptyList()
+        return matching.ifEmpty { numbers }.map { Suggestion(id, name, it.number, it.label) }
+    }
 }

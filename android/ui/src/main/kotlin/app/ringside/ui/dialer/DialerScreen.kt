@@ -59,6 +59,8 @@ fun DialerScreen(
             }
         }
         Row(verticalAlignment = Alignment.CenterVertically) {
+            // Balances the backspace key so the number stays centred.
+            Spacer(Modifier.width(48.dp))
             BasicTextField(
                 value = state.number,
                 onValueChange = onNumberChanged,
@@ -66,7 +68,7 @@ fun DialerScreen(
                 textStyle = TextStyle(fontSize = 32.sp, textAlign = TextAlign.Center),
                 modifier = Modifier.weight(1f).testTag(Tags.DIALER_NUMBER),
             )
-            TextButton(onClick = onBackspace, enabled = state.number.isNotEmpty(), modifier = Modifier.testTag(Tags.DIALER_BACKSPACE)) {
+            TextButton(onClick = onBackspace, enabled = state.number.isNotEmpty(), modifier = Modifier.width(48.dp).testTag(Tags.DIALER_BACKSPACE), contentPadding = androidx.compose.foundation.layout.PaddingValues(0.dp)) {
                 Text("⌫", fontSize = 22.sp)
             }
         }

@@ -2,6 +2,7 @@ package app.ringside.ui.root
 
 import app.ringside.core.api.AudioRouter
 import app.ringside.core.api.RingsideCore
+import app.ringside.core.api.SecretStore
 import app.ringside.core.api.SettingsStore
 import app.ringside.core.api.VoicemailPlayer
 import app.ringside.ui.account.AccountSetupPresenter
@@ -20,6 +21,7 @@ class AppPresenters(
     router: AudioRouter,
     player: VoicemailPlayer,
     settings: SettingsStore,
+    secrets: SecretStore,
     scope: CoroutineScope,
 ) {
     val accountSetup = AccountSetupPresenter(core.accounts, core.provisioning, scope)
@@ -30,5 +32,5 @@ class AppPresenters(
     val contacts = ContactsPresenter(core.contacts, core.calls, scope)
     val history = HistoryPresenter(core.history, core.calls, scope)
     val voicemail = VoicemailPresenter(core.voicemail, player, core.calls, scope)
-    val settings = SettingsPresenter(settings, core.accounts, scope)
+    val settings = SettingsPresenter(settings, core.accounts, secrets, scope)
 }

@@ -5,6 +5,8 @@ import app.ringside.core.api.AccountStatus
 import app.ringside.core.api.AppSettings
 import app.ringside.core.api.Codec
 import app.ringside.core.api.CoreException
+import app.ringside.core.api.SecretKind
+import app.ringside.core.api.SecretStore
 import app.ringside.core.api.SettingsStore
 import app.ringside.core.api.SrtpMode
 import kotlinx.coroutines.CoroutineScope
@@ -20,17 +22,23 @@ data class SettingsState(
     /** The form as edited, applied by Save. */
     val draft: AppSettings = AppSettings(),
     val accounts: List<AccountStatus> = emptyList(),
+    /** Typed passwords for the directory and the mailbox, written to the secret store on Save. */
+    val directoryPassword: String = "",
+    val voicemailPassword: String = "",
     val error: String? = null,
 ) {
-    val dirty: Boolean get() = saved != draft
+    val dirty: Boolean get() = saved != draft || directoryPassword.isNotEmpty() || voicemailPassword.isNotEmpty()
 }
 
-enum class SettingsField { DIRECTORY_URL, DIRECTORY_USERNAME, VOICEMAIL_URL, VOICEMAIL_USERNAME, VOICEMAIL_FOLDER, REGION }
+enum class SettingsField {
+    DIRECTORY_URL, DIRECTORY_USERNAME, DIRECTORY_PASSWORD, VOICEMAIL_URL, VOICEMAIL_USERNAME, VOICEMAIL_PASSWORD, VOICEMAIL_FOLDER, REGION,
+}
 
 /** Media security, codec order, the directory and voicemail servers, and the accounts. */
 class SettingsPresenter(
     private val store: SettingsStore,
     private val accounts: AccountService,
+    private val secrets: SecretStore,
     private val scope: CoroutineScope,
 ) {
     private val mutable = MutableStateFlow(SettingsState(store.settings.value, store.settings.value))
@@ -59,7 +67,15 @@ class SettingsPresenter(
         if (i <= 0) it else it.copy(codecs = it.codecs.toMutableList().apply { add(i - 1, removeAt(i)) })
     }
 
-    fun onText(field: SettingsField, value: String) = edit {
+    fun onText(field: SettingsField, value: String) {
+        when (field) {
+            SettingsField.DIRECTORY_PASSWORD -> mutable.update { it.copy(directoryPassword = value) }
+            SettingsField.VOICEMAIL_PASSWORD -> mutable.update { it.copy(voicemailPassword = value) }
+            else -> editText(field, value)
+        }
+    }
+
+    private fun editText(field: SettingsField, value: String) = edit {
         when (field) {
             SettingsField.DIRECTORY_URL -> it.copy(directoryUrl = value.trim())
             SettingsField.DIRECTORY_USERNAME -> it.copy(directoryUsername = value.trim())
@@ -67,13 +83,18 @@ class SettingsPresenter(
             SettingsField.VOICEMAIL_USERNAME -> it.copy(voicemailUsername = value.trim())
             SettingsField.VOICEMAIL_FOLDER -> it.copy(voicemailFolder = value.trim())
             SettingsField.REGION -> it.copy(defaultRegion = value.trim().uppercase().take(2))
+            SettingsField.DIRECTORY_PASSWORD, SettingsField.VOICEMAIL_PASSWORD -> it
         }
     }
 
+    /** The core asks for these by kind and username, as it asks for the SIP password. */
     fun onSave() {
-        val draft = state.value.draft
+        val s = state.value
+        if (s.directoryPassword.isNotEmpty()) secrets.setPassword(SecretKind.DIRECTORY, s.draft.directoryUsername, s.directoryPassword)
+        if (s.voicemailPassword.isNotEmpty()) secrets.setPassword(SecretKind.VOICEMAIL, s.draft.voicemailUsername, s.voicemailPassword)
+        mutable.update { it.copy(directoryPassword = "", voicemailPassword = "") }
         scope.launch {
-            store.update(draft)
+            store.update(s.draft)
             mutable.update { it.copy(error = null) }
         }
     }

@@ -20,6 +20,8 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
+import androidx.compose.ui.text.input.PasswordVisualTransformation
+import androidx.compose.ui.text.input.VisualTransformation
 import androidx.compose.ui.unit.dp
 import app.ringside.core.api.Codec
 import app.ringside.core.api.SrtpMode
@@ -91,9 +93,11 @@ fun SettingsScreen(state: SettingsState, actions: SettingsActions, modifier: Mod
             Heading("Company directory (CardDAV)")
             TextRow("Address book URL", d.directoryUrl, Tags.SETTINGS_DIRECTORY_URL) { actions.onText(SettingsField.DIRECTORY_URL, it) }
             TextRow("Username", d.directoryUsername, null) { actions.onText(SettingsField.DIRECTORY_USERNAME, it) }
+            TextRow("Password (stored encrypted)", state.directoryPassword, null, secret = true) { actions.onText(SettingsField.DIRECTORY_PASSWORD, it) }
             Heading("Voicemail mailbox (IMAP)")
             TextRow("Server (imaps://host:993)", d.voicemailImapUrl, Tags.SETTINGS_VOICEMAIL_URL) { actions.onText(SettingsField.VOICEMAIL_URL, it) }
             TextRow("Username", d.voicemailUsername, null) { actions.onText(SettingsField.VOICEMAIL_USERNAME, it) }
+            TextRow("Password (stored encrypted)", state.voicemailPassword, null, secret = true) { actions.onText(SettingsField.VOICEMAIL_PASSWORD, it) }
             TextRow("Folder", d.voicemailFolder, null) { actions.onText(SettingsField.VOICEMAIL_FOLDER, it) }
             state.error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         }
@@ -112,11 +116,12 @@ private fun Heading(text: String) {
 }
 
 @Composable
-private fun TextRow(label: String, value: String, tag: String?, onChange: (String) -> Unit) {
+private fun TextRow(label: String, value: String, tag: String?, secret: Boolean = false, onChange: (String) -> Unit) {
     OutlinedTextField(
         value = value,
         onValueChange = onChange,
         singleLine = true,
+        visualTransformation = if (secret) PasswordVisualTransformation() else VisualTransformation.None,
         label = { Text(label) },
         modifier = Modifier.fillMaxWidth().let { if (tag != null) it.testTag(tag) else it },
     )
