@@ -106,9 +106,14 @@ class AppUiTest {
         onNodeWithTag(Tags.IN_CALL_HOLD).performClick()
         onNodeWithTag(Tags.IN_CALL_STATUS).assertTextContains("Connected")
         onNodeWithTag(Tags.route("SPEAKER")).performClick()
+        onNodeWithTag(Tags.IN_CALL_KEYPAD).performClick()
+        onNodeWithTag(Tags.dtmfKey('5')).performClick()
+        onNodeWithTag(Tags.IN_CALL_DTMF).assertTextContains("5")
+        onNodeWithTag(Tags.IN_CALL_KEYPAD).performClick()
+        onNodeWithTag(Tags.IN_CALL_HOLD).assertIsDisplayed()
         onNodeWithTag(Tags.IN_CALL_HANGUP).performClick()
         onNodeWithTag(Tags.DIALER_CALL).assertIsDisplayed()
-        assertEquals(listOf("answer $id", "hold $id", "resume $id", "hangup $id"), core.calls.commands)
+        assertEquals(listOf("answer $id", "hold $id", "resume $id", "dtmf $id 5", "hangup $id"), core.calls.commands)
     }
 
     @Test

@@ -18,6 +18,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
@@ -83,6 +84,7 @@ fun InCallScreen(state: CallScreenState, actions: InCallActions, modifier: Modif
         if (state.keypadOpen) {
             Text(state.dtmfSent, fontSize = 24.sp, modifier = Modifier.testTag(Tags.IN_CALL_DTMF))
             Keypad(onKey = actions.onDtmf, tag = Tags::dtmfKey, keySize = 60)
+            TextButton(onClick = actions.onToggleKeypad, modifier = Modifier.testTag(Tags.IN_CALL_KEYPAD)) { Text("Hide keypad") }
         } else if (state.targetMode != null) {
             TargetForm(state, actions)
         } else {
