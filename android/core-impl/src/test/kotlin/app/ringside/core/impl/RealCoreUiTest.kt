@@ -1,0 +1,145 @@
+package app.ringside.core.impl
+
+import androidx.compose.ui.test.ComposeUiTest
+import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.assertTextContains
+import androidx.compose.ui.test.hasTestTag
+import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.onNodeWithTag
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performTextInput
+import androidx.compose.ui.test.runComposeUiTest
+import app.ringside.core.api.AppSettings
+import app.ringside.core.api.SipAccount
+import app.ringside.core.test.FakeAudioRouter
+import app.ringside.core.test.FakeSettingsStore
+import app.ringside.core.test.FakeVoicemailPlayer
+import app.ringside.core.test.InMemorySecretStore
+import app.ringside.ui.common.Tags
+import app.ringside.ui.root.AppPresenters
+import app.ringside.ui.root.RingsideApp
+import java.nio.file.Files
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.runBlocking
+import org.junit.After
+import org.junit.Before
+import org.junit.Test
+
+/**
+ * The real screens over the real core (core-impl, the uniffi bindings, the host library through
+ * JNA) against Kamailio and baresip on loopback: what a user does on the phone, end to end.
+ * 1001 is this app (and, in one test, also the desk phone), 1002 calls.
+ */
+@OptIn(ExperimentalTestApi::class)
+class RealCoreUiTest {
+    private val users = mapOf("1001" to "pw1001", "1002" to "pw1002")
+    private lateinit var pbx: Kamailio
+    private val peers = mutableListOf<AutoCloseable>()
+    private val secrets = InMemorySecretStore()
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Unconfined)
+    private lateinit var core: UniffiRingsideCore
+
+    @Before
+    fun start() {
+        pbx = Kamailio.start(users)
+        val dataDir = Files.createTempDirectory("ringside-real").toString()
+        core = runBlocking {
+            UniffiRingsideCore.start(CoreConfig(dataDir, emptyList(), AppSettings(), userAgent = "Ringside-JVM-test"), secrets, log = { level, target, message ->
+                if (level == "ERROR" || level == "WARN") System.err.println("core $level $target: $message")
+            })
+        }
+    }
+
+    @After
+    fun stop() {
+        scope.cancel()
+        runCatching { runBlocking { core.shutdown() } }
+        peers.reversed().forEach { runCatching { it.close() } }
+        pbx.close()
+    }
+
+    private fun presenters() = AppPresenters(core, FakeAudioRouter(), FakeVoicemailPlayer(), FakeSettingsStore(), secrets, scope)
+
+    private fun signIn() = runBlocking { core.accounts.save(SipAccount("1001", pbx.domain, pbx.proxy), "pw1001") }
+
+    private fun ComposeUiTest.waitTag(tag: String, limitMs: Long = 10_000) =
+        waitUntil(tag, limitMs) { onAllNodes(hasTestTag(tag)).fetchSemanticsNodes().isNotEmpty() }
+
+    private fun ComposeUiTest.waitText(tag: String, text: String, limitMs: Long = 10_000) =
+        waitUntil("$tag to say $text", limitMs) { onAllNodes(hasTestTag(tag) and hasText(text, substring = true)).fetchSemanticsNodes().isNotEmpty() }
+
+    private fun ComposeUiTest.waitUntil(what: String, limitMs: Long, check: () -> Boolean) {
+        try {
+            waitUntil(timeoutMillis = limitMs, condition = check)
+        } catch (e: Throwable) {
+            throw AssertionError("waiting for $what: ${e.message}\nkamailio:\n${pbx.log().takeLast(3000)}", e)
+        }
+    }
+
+    private fun caller(): Baresip = Baresip.start("1002", "pw1002", pbx.domain, pbx.port).also { peers += it }
+
+    @Test
+    fun theFourSipIdentifiersRegister() = runComposeUiTest {
+        setContent { RingsideApp(presenters()) }
+        waitTag(Tags.ACCOUNT_USERNAME)
+        onNodeWithTag(Tags.ACCOUNT_USERNAME).performTextInput("1001")
+        onNodeWithTag(Tags.ACCOUNT_DOMAIN).performTextInput(pbx.domain)
+        onNodeWithTag(Tags.ACCOUNT_PASSWORD).performTextInput("pw1001")
+        onNodeWithTag(Tags.ACCOUNT_PROXY).performTextInput(pbx.proxy)
+        onNodeWithTag(Tags.ACCOUNT_SAVE).performClick()
+        waitText(Tags.REGISTRATION_BANNER, "Ready")
+    }
+
+    @Test
+    fun aProvisioningLinkFillsTheFormThroughTheCoresParser() = runComposeUiTest {
+        setContent { RingsideApp(presenters()) }
+        waitTag(Tags.ACCOUNT_LINK)
+        onNodeWithTag(Tags.ACCOUNT_LINK).performTextInput("ringside:account?username=1001&domain=${pbx.domain}&proxy=pabx.axivox.com&password=pw1001")
+        onNodeWithTag(Tags.ACCOUNT_APPLY_LINK).performClick()
+        onNodeWithTag(Tags.ACCOUNT_USERNAME).assertTextContains("1001")
+        onNodeWithTag(Tags.ACCOUNT_DOMAIN).assertTextContains(pbx.domain)
+        onNodeWithTag(Tags.ACCOUNT_PROXY).assertTextContains("pabx.axivox.com")
+    }
+
+    @Test
+    fun anIncomingCallRingsAnswersHoldsResumesAndHangsUp() = runComposeUiTest {
+        signIn()
+        setContent { RingsideApp(presenters()) }
+        waitText(Tags.REGISTRATION_BANNER, "Ready")
+        val alice = caller()
+        alice.command("dial sip:1001@${pbx.domain}")
+        waitTag(Tags.INCOMING_ANSWER)
+        onNodeWithTag(Tags.INCOMING_CALLER).assertTextContains("1002", substring = true)
+        onNodeWithTag(Tags.INCOMING_ANSWER).performClick()
+        waitText(Tags.IN_CALL_STATUS, "Connected")
+        waitFor("the caller to see the call established", 10_000, alice::log) { alice.log().contains("Call established") }
+        onNodeWithTag(Tags.IN_CALL_HOLD).performClick()
+        waitText(Tags.IN_CALL_STATUS, "On hold")
+        onNodeWithTag(Tags.IN_CALL_HOLD).performClick()
+        waitText(Tags.IN_CALL_STATUS, "Connected")
+        onNodeWithTag(Tags.IN_CALL_HANGUP).performClick()
+        waitTag(Tags.DIALER_CALL)
+        waitFor("the caller to see the hang-up", 10_000, alice::log) { alice.log().contains("terminated") || alice.log().contains("closed") }
+    }
+
+    @Test
+    fun aCallAnsweredOnTheDeskPhoneIsAnsweredElsewhereNotMissed() = runComposeUiTest {
+        signIn()
+        setContent { RingsideApp(presenters()) }
+        waitText(Tags.REGISTRATION_BANNER, "Ready")
+        val desk = Baresip.start("1001", "pw1001", pbx.domain, pbx.port).also { peers += it }
+        val alice = caller()
+        alice.command("dial sip:1001@${pbx.domain}")
+        waitTag(Tags.INCOMING_SCREEN)
+        waitFor("the desk phone to ring", 10_000, desk::log) { desk.log().contains("Incoming call") || desk.log().contains("ringing") }
+        desk.command("accept")
+        waitTag(Tags.DIALER_CALL)
+        onNodeWithTag(Tags.tab("HISTORY")).performClick()
+        waitText(Tags.HISTORY_RECENT, "Recent")
+        waitUntil("an answered-elsewhere row", 10_000) { onAllNodes(hasText("Answered elsewhere", substring = true)).fetchSemanticsNodes().isNotEmpty() }
+        check(onAllNodes(hasTestTag(Tags.HISTORY_MISSED)).fetchSemanticsNodes().isEmpty()) { "a desk-answered call is listed as missed" }
+    }
+}
