@@ -102,6 +102,50 @@ pub enum Event {
     Error {
         message: String,
     },
+    SyncProgress {
+        source: SyncSource,
+        done: u32,
+        total: Option<u32>,
+    },
+    SyncFinished {
+        source: SyncSource,
+        report: SyncReport,
+    },
+    SyncFailed {
+        source: SyncSource,
+        message: String,
+    },
+}
+
+/// What a sync fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncSource {
+    Directory,
+    Voicemail,
+}
+
+impl From<ringside_core::engine::events::SyncSource> for SyncSource {
+    fn from(s: ringside_core::engine::events::SyncSource) -> Self {
+        match s {
+            ringside_core::engine::events::SyncSource::Directory => SyncSource::Directory,
+            ringside_core::engine::events::SyncSource::Voicemail => SyncSource::Voicemail,
+        }
+    }
+}
+
+/// What one sync changed, and why it skipped each item it skipped.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncReport {
+    pub added: u32,
+    pub updated: u32,
+    pub removed: u32,
+    pub skipped: Vec<String>,
+}
+
+impl From<ringside_core::store::sync_state::SyncReport> for SyncReport {
+    fn from(r: ringside_core::store::sync_state::SyncReport) -> Self {
+        SyncReport { added: r.added, updated: r.updated, removed: r.removed, skipped: r.skipped }
+    }
 }
 
 impl From<PhoneEvent> for Event {
@@ -111,7 +155,7 @@ impl From<PhoneEvent> for Event {
             PhoneEvent::RegistrationFailed { account, code, reason, retry_in_ms } => Event::RegistrationFailed { account, code, reason, retry_in_ms },
             PhoneEvent::Unregistered { account } => Event::Unregistered { account },
             PhoneEvent::Incoming { call, call_id, from, display_name, account } => Event::Incoming { call, call_id, from, display_name, account },
-            PhoneEvent::Calling { call, target } => Event::Calling { call, target },
+            PhoneEvent::Calling { call, target, .. } => Event::Calling { call, target },
             PhoneEvent::Ringing { call } => Event::Ringing { call },
             PhoneEvent::Answered { call } => Event::Answered { call },
             PhoneEvent::Held { call, by_remote } => Event::Held { call, by_remote },
@@ -132,6 +176,9 @@ impl From<PhoneEvent> for Event {
             PhoneEvent::CallEnded { call, reason, sip_code, duration_ms } => Event::CallEnded { call, reason: end_reason(reason), sip_code, duration_ms },
             PhoneEvent::Mwi { account, new, old } => Event::Mwi { account, new_messages: new, old_messages: old },
             PhoneEvent::Error { message } => Event::Error { message },
+            PhoneEvent::SyncProgress { source, done, total } => Event::SyncProgress { source: source.into(), done, total },
+            PhoneEvent::SyncFinished { source, report } => Event::SyncFinished { source: source.into(), report: report.into() },
+            PhoneEvent::SyncFailed { source, message } => Event::SyncFailed { source: source.into(), message },
         }
     }
 }
