@@ -19,9 +19,14 @@ impl JsonLines {
     }
 }
 
+/// Wall clock, ms since the Unix epoch (every line's `t`).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
 pub fn line(event: &PhoneEvent) -> String {
     let mut value = serde_json::to_value(event).unwrap_or_else(|_| serde_json::json!({"event": "error"}));
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let t = now_ms();
     if let Some(obj) = value.as_object_mut() {
         obj.insert("t".into(), t.into());
     }
@@ -30,7 +35,7 @@ pub fn line(event: &PhoneEvent) -> String {
 
 /// The `call_log` answer of `drive`: the entries as the database holds them.
 pub fn call_log_line(entries: &[ringside_core::store::call_log::CallLogEntry]) -> String {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let t = now_ms();
     serde_json::json!({"event": "call_log", "entries": entries, "t": t}).to_string()
 }
 

@@ -10,3 +10,4 @@ pub mod push;
 pub mod signalling;
 pub mod sip;
 pub mod store;
+pub mod voicemail;

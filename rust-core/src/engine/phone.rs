@@ -30,7 +30,9 @@ pub struct Phone {
     /// How long a push-woken call waits for its INVITE.
     wake_deadline: Duration,
     /// The call log in the data directory's database.
-    call_log: Arc<super::call_log_writer::CallLogWriter>,
+    pub(super) call_log: Arc<super::call_log_writer::CallLogWriter>,
+    /// Contacts, directory and voicemail (`library.rs` has their methods).
+    pub(super) library: super::library::Library,
 }
 
 /// Passes account events on, and tells calls waking by push how their REGISTER went.
@@ -100,9 +102,12 @@ impl Phone {
                 push: config.push.clone(),
             });
         }
-        // Every event the shell sees is first queued for the call log.
-        let call_log = super::call_log_writer::CallLogWriter::start(&config.data_dir).map_err(EngineError::Store)?;
+        // Every event the shell sees is first named from the contacts (when SIP gave no name),
+        // then queued for the call log.
+        let library = super::library::Library::open(&config.data_dir, config.library.clone(), secrets.clone(), listener.clone())?;
+        let call_log = super::call_log_writer::CallLogWriter::start_in_region(&config.data_dir, library.region()).map_err(EngineError::Store)?;
         let listener: Arc<dyn PhoneListener> = Arc::new(super::call_log_writer::CallLogTap { inner: listener, writer: call_log.clone() });
+        let listener: Arc<dyn PhoneListener> = Arc::new(super::library::CallerIdTap { inner: listener, library: library.clone() });
         let bind_ip = bind_ip_for(&locator, &setups[0].target).await;
         let stack = SipStack::start(&config.sip, bind_ip, locator).await?;
         let call_accounts = setups
@@ -147,7 +152,7 @@ impl Phone {
             tokio::spawn(task.run(rx));
             accounts.push(tx);
         }
-        Ok(Phone { stack, accounts, calls, mwi_stop, mwi_tasks, wake_deadline: Duration::from_secs(config.calls.push_wake_secs.max(1)), call_log })
+        Ok(Phone { stack, accounts, calls, mwi_stop, mwi_tasks, wake_deadline: Duration::from_secs(config.calls.push_wake_secs.max(1)), call_log, library })
     }
 
     /// Calls `target` (an extension of the first account's PBX, or a SIP URI); returns the
