@@ -58,6 +58,7 @@ pub async fn run() -> ExitCode {
         }],
         sip: SipConfig::default(),
         calls: Default::default(),
+        library: Default::default(),
         media: Default::default(),
         push: None,
     };

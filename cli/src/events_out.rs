@@ -19,9 +19,14 @@ impl JsonLines {
     }
 }
 
+/// Wall clock, ms since the Unix epoch (every line's `t`).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
 pub fn line(event: &PhoneEvent) -> String {
     let mut value = serde_json::to_value(event).unwrap_or_else(|_| serde_json::json!({"event": "error"}));
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let t = now_ms();
     if let Some(obj) = value.as_object_mut() {
         obj.insert("t".into(), t.into());
     }
@@ -30,7 +35,7 @@ pub fn line(event: &PhoneEvent) -> String {
 
 /// The `call_log` answer of `drive`: the entries as the database holds them.
 pub fn call_log_line(entries: &[ringside_core::store::call_log::CallLogEntry]) -> String {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let t = now_ms();
     serde_json::json!({"event": "call_log", "entries": entries, "t": t}).to_string()
 }
 
@@ -99,6 +104,7 @@ mod schema_tests {
 
     #[test]
     fn every_event_the_core_emits_matches_the_schema() {
+        use ringside_core::engine::events::SyncSource;
         use ringside_core::signalling::call::EndReason;
         let v = validator();
         let events = [
@@ -109,7 +115,7 @@ mod schema_tests {
             PhoneEvent::Unregistered { account: "1001@d".into() },
             PhoneEvent::Error { message: "x".into() },
             PhoneEvent::Mwi { account: "1001@d".into(), new: 2, old: 8 },
-            PhoneEvent::Calling { call: UUID.into(), target: "1002".into(), account: "1001@pbx.example.com".into() },
+            PhoneEvent::Calling { call: UUID.into(), target: "1002".into(), account: "1001@d".into(), call_id: "c@h".into() },
             PhoneEvent::Incoming { call: UUID.into(), call_id: "c@h".into(), from: "sip:a@b".into(), display_name: None, account: "1001@d".into() },
             PhoneEvent::Ringing { call: UUID.into() },
             PhoneEvent::Answered { call: UUID.into() },
@@ -141,6 +147,13 @@ mod schema_tests {
             PhoneEvent::TransferFailed { call: UUID.into(), target: "sip:1003@d".into(), sip_code: 486 },
             PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::Cancelled, sip_code: Some(487), duration_ms: None },
             PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::LocalHangup, sip_code: None, duration_ms: Some(3001) },
+            PhoneEvent::SyncProgress { source: SyncSource::Directory, done: 1, total: Some(3) },
+            PhoneEvent::SyncProgress { source: SyncSource::Voicemail, done: 0, total: None },
+            PhoneEvent::SyncFinished {
+                source: SyncSource::Voicemail,
+                report: ringside_core::store::sync_state::SyncReport { added: 1, updated: 0, removed: 2, skipped: vec!["x".into()] },
+            },
+            PhoneEvent::SyncFailed { source: SyncSource::Directory, message: "HTTP 500".into() },
         ];
         for e in events {
             let value: serde_json::Value = serde_json::from_str(&line(&e)).unwrap();
@@ -171,10 +184,11 @@ mod schema_tests {
             PhoneEvent::Answered { call: UUID.into() },
             stats,
             PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::RemoteHangup, sip_code: None, duration_ms: Some(10) },
-            PhoneEvent::Calling { call: "c0c88527-b8be-5422-88ac-3ba4c43ae418".into(), target: "1002".into(), account: "1001@pbx.example.com".into() },
+            PhoneEvent::Calling { call: "c0c88527-b8be-5422-88ac-3ba4c43ae418".into(), target: "1002".into(), account: "1001@d".into(), call_id: "o@h".into() },
         ];
         for (i, e) in events.iter().enumerate() {
-            call_log::apply(&mut db, e, 1000 + i as i64).unwrap();
+            let update = ringside_core::engine::call_log_writer::update_for(e).unwrap();
+            call_log::apply(&mut db, &update, 1000 + i as i64, None).unwrap();
         }
         let entries = call_log::recent(&db, 10).unwrap();
         assert_eq!(entries.len(), 2);

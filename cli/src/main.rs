@@ -6,6 +6,7 @@ mod config_file;
 mod demo;
 mod drive;
 mod events_out;
+mod library_cli;
 mod session;
 
 use clap::{Parser, Subcommand};
@@ -73,6 +74,24 @@ enum Command {
     Drive,
     /// The main job: local PBX, desk phone and Ringside on one extension.
     Demo,
+    /// The address book and the company directory (no SIP registration).
+    Contacts {
+        #[command(subcommand)]
+        command: library_cli::Contacts,
+    },
+    /// The call history as stored, newest first.
+    History {
+        /// Only missed calls.
+        #[arg(long)]
+        missed: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Visual voicemail from the voicemail mailbox (IMAP).
+    Voicemail {
+        #[command(subcommand)]
+        command: library_cli::Voicemail,
+    },
 }
 
 /// A call's audio from and to files (any WAV in; 48 kHz mono 16-bit out).
@@ -122,6 +141,9 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Register { suspended } => register(cli.config, cli.data_dir, suspended).await,
             Command::Demo => demo::run().await,
+            Command::Contacts { command } => library_cli::contacts(&cli.config, cli.data_dir, command).await,
+            Command::History { missed, limit } => library_cli::history(&cli.config, cli.data_dir, missed, limit).await,
+            Command::Voicemail { command } => library_cli::voicemail(&cli.config, cli.data_dir, command).await,
             Command::Drive => match Session::start(&cli.config, cli.data_dir).await {
                 Ok(session) => drive::drive(session).await,
                 Err(code) => code,

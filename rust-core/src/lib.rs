@@ -3,6 +3,7 @@
 //! Layers (design §1): `sip` closes rsipstack's gaps (digest, inbound checks); `signalling`
 //! holds our sans-IO state machines; `engine` ties them to sockets and timers on tokio.
 pub mod audio;
+pub mod directory;
 pub mod engine;
 pub mod media;
 pub mod push;
@@ -10,3 +11,4 @@ pub mod signalling;
 pub mod sip;
 pub mod store;
 pub mod vocab;
+pub mod voicemail;

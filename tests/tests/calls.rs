@@ -168,6 +168,9 @@ fn drive_places_and_hangs_up_a_call_from_json_commands() {
     let hint = phone.expect_event("push_hint", 2 * SEC);
     assert_eq!((hint["action"].as_str(), hint["reason"].as_str()), (Some("end"), Some("failed")), "a bad push is still a call to report, then end");
     let call = drive_call(&mut phone, "1002");
+    // Media has flowed (the first report) before the hangup: on a loaded machine a hangup right
+    // after the answer can beat the first frame, and the test is about what stays after it.
+    phone.expect_event("media_stats", 5 * SEC);
     phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
     // The call's quality stays with it after it ended (design §2 stats()).

@@ -92,7 +92,7 @@ fn happy_path_push_wakes_the_phone_it_answers_and_the_desk_is_cancelled_as_answe
     assert_eq!(phone.expect_event("push_timeline", SEC)["stages"], timeline["stages"]);
     // And persisted: one call-log entry for push and INVITE, push-woken, with its timeline.
     phone.send(r#"{"cmd":"call_log"}"#);
-    let log = phone.expect_event("call_log", SEC);
+    let log = phone.expect_event("call_log", 5 * SEC);
     let entries = log["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{log}");
     assert_eq!(
@@ -154,7 +154,7 @@ fn the_caller_gives_up_while_only_the_sleeping_phone_could_ring() {
     assert_eq!(ended["reason"], "cancelled", "a missed call");
     // The history shows it missed, from the caller, woken by push.
     phone.send(r#"{"cmd":"call_log"}"#);
-    let log = phone.expect_event("call_log", SEC);
+    let log = phone.expect_event("call_log", 5 * SEC);
     let entry = &log["entries"][0];
     assert_eq!((entry["missed"].as_bool(), entry["push_woken"].as_bool(), entry["reason"].as_str()), (Some(true), Some(true), Some("cancelled")), "{log}");
     assert!(entry["peer"].as_str().is_some_and(|p| p.contains("sipp") || p.starts_with("sip:")), "{log}");

@@ -137,7 +137,7 @@ impl TryFrom<PhoneSettings> for PhoneConfig {
         }
         let accounts = s.accounts.into_iter().map(Into::into).collect();
         let calls = CallsConfig { waiting: if s.busy_when_in_call { CallWaiting::Busy } else { CallWaiting::Ring }, ..CallsConfig::default() };
-        Ok(PhoneConfig { data_dir: s.data_dir.into(), accounts, sip, calls, media, push: s.push.map(Into::into) })
+        Ok(PhoneConfig { data_dir: s.data_dir.into(), accounts, sip, calls, media, push: s.push.map(Into::into), library: Default::default() })
     }
 }
 

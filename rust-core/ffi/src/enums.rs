@@ -187,6 +187,15 @@ pub enum SyncSource {
     Voicemail,
 }
 
+impl From<ringside_core::engine::events::SyncSource> for SyncSource {
+    fn from(s: ringside_core::engine::events::SyncSource) -> Self {
+        match s {
+            ringside_core::engine::events::SyncSource::Directory => SyncSource::Directory,
+            ringside_core::engine::events::SyncSource::Voicemail => SyncSource::Voicemail,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum LogLevel {
     Error,

@@ -34,7 +34,11 @@ impl From<EngineError> for PhoneError {
             EngineError::Transport(_) => PhoneError::Network { reason },
             EngineError::NotRegistered { .. } => PhoneError::Busy { reason },
             EngineError::NoSuchCall(call) => PhoneError::NotFound { call },
-            EngineError::Sip(_) | EngineError::Store(_) => PhoneError::Other { reason },
+            EngineError::Sip(_) | EngineError::Store(_) | EngineError::NotConfigured(_) => PhoneError::Other { reason },
+            EngineError::Network(_) => PhoneError::Network { reason },
+            EngineError::Auth(_) => PhoneError::Auth { reason },
+            EngineError::InvalidInput(_) => PhoneError::InvalidInput { reason },
+            EngineError::NotFound { id, .. } => PhoneError::NotFound { call: id },
         }
     }
 }

@@ -18,6 +18,12 @@ pub struct SyncReport {
     pub skipped: Vec<String>,
 }
 
+impl From<ringside_core::store::sync_state::SyncReport> for SyncReport {
+    fn from(r: ringside_core::store::sync_state::SyncReport) -> Self {
+        SyncReport { added: r.added, updated: r.updated, removed: r.removed, skipped: r.skipped }
+    }
+}
+
 /// The events that have no subscription of their own.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum Event {
@@ -93,6 +99,9 @@ impl Event {
             PhoneEvent::TransferFailed { call, target, sip_code } => Event::TransferFailed { call: call.clone(), target: target.clone(), sip_code: *sip_code },
             PhoneEvent::MediaStats { call, .. } => Event::MediaStats { call: call.clone(), stats: MediaStats::from_event(e)? },
             PhoneEvent::Error { message } => Event::Error { message: message.clone() },
+            PhoneEvent::SyncProgress { source, done, total } => Event::SyncProgress { source: (*source).into(), done: *done, total: *total },
+            PhoneEvent::SyncFinished { source, report } => Event::SyncFinished { source: (*source).into(), report: report.clone().into() },
+            PhoneEvent::SyncFailed { source, message } => Event::SyncFailed { source: (*source).into(), message: message.clone() },
             _ => return None,
         })
     }

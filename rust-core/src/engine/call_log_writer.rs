@@ -3,6 +3,7 @@
 //! output: committed rows, and answers to the shells' history queries.
 
 use super::events::{PhoneEvent, PhoneListener};
+use crate::store::call_log::{CallLogUpdate, CallQuality};
 use crate::store::{self, call_log, StoreError};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -11,21 +12,71 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 enum Work {
-    Event(PhoneEvent, i64),
+    Update(CallLogUpdate, i64),
     /// Answered once everything sent before it is committed.
     Flush(mpsc::Sender<()>),
+    /// The user saw the history; answered with the outcome.
+    MarkSeen(mpsc::Sender<Result<usize, StoreError>>),
+}
+
+/// The call log's view of an event: what it records of it, if anything.
+pub fn update_for(event: &PhoneEvent) -> Option<CallLogUpdate> {
+    let update = match event {
+        PhoneEvent::Incoming { call, call_id, from, display_name, account } => CallLogUpdate::Incoming {
+            call: call.clone(),
+            call_id: call_id.clone(),
+            account: account.clone(),
+            peer: from.clone(),
+            display_name: display_name.clone(),
+        },
+        PhoneEvent::PushHint { call, caller, .. } => CallLogUpdate::PushHint { call: call.clone(), caller: caller.clone() },
+        PhoneEvent::Calling { call, target, account, call_id } => {
+            CallLogUpdate::Outgoing { call: call.clone(), call_id: Some(call_id.clone()), account: Some(account.clone()), peer: target.clone() }
+        }
+        PhoneEvent::Answered { call } => CallLogUpdate::Answered { call: call.clone() },
+        PhoneEvent::CallEnded { call, reason, sip_code, duration_ms } => {
+            CallLogUpdate::Ended { call: call.clone(), reason: reason.as_str().to_string(), sip_code: *sip_code, duration_ms: *duration_ms }
+        }
+        PhoneEvent::MediaStats { call, codec, srtp, jitter_ms, loss_pct, rtt_ms, mos, concealed_pct, packets_sent, packets_received } => {
+            CallLogUpdate::Quality {
+                call: call.clone(),
+                quality: CallQuality {
+                    codec: codec.clone(),
+                    srtp: *srtp,
+                    jitter_ms: f64::from(*jitter_ms),
+                    loss_pct: f64::from(*loss_pct),
+                    rtt_ms: rtt_ms.map(f64::from),
+                    mos: f64::from(*mos),
+                    concealed_pct: f64::from(*concealed_pct),
+                    packets_sent: *packets_sent as i64,
+                    packets_received: *packets_received as i64,
+                },
+            }
+        }
+        PhoneEvent::PushTimeline { call, stages, diagnostic } => {
+            CallLogUpdate::PushTimeline { call: call.clone(), timeline_json: serde_json::to_string(stages).unwrap_or_default(), diagnostic: diagnostic.clone() }
+        }
+        _ => return None,
+    };
+    Some(update)
 }
 
 pub struct CallLogWriter {
     work: mpsc::Sender<Work>,
     /// Reads go through their own connection (WAL: they never wait for the writer).
     reader: Mutex<Connection>,
+    region: Option<phonenumber::country::Id>,
 }
 
 impl CallLogWriter {
     /// Opens `data_dir`'s database (migrating it), closes calls a crash left open, and starts
     /// the writer thread.
     pub fn start(data_dir: &Path) -> Result<Arc<CallLogWriter>, StoreError> {
+        Self::start_in_region(data_dir, None)
+    }
+
+    /// As [`Self::start`]; `region` reads national numbers when naming calls from contacts.
+    pub fn start_in_region(data_dir: &Path, region: Option<phonenumber::country::Id>) -> Result<Arc<CallLogWriter>, StoreError> {
         let path: PathBuf = data_dir.join(store::FILE_NAME);
         let mut conn = store::open(&path)?;
         let interrupted = call_log::close_interrupted(&conn)?;
@@ -39,12 +90,15 @@ impl CallLogWriter {
             .spawn(move || {
                 for work in rx {
                     match work {
-                        Work::Event(event, now_ms) => {
+                        Work::Update(update, now_ms) => {
                             // A failed write is reported, never fatal: the call goes on, and
                             // what the log already holds stays.
-                            if let Err(e) = call_log::apply(&mut conn, &event, now_ms) {
+                            if let Err(e) = call_log::apply(&mut conn, &update, now_ms, region) {
                                 tracing::error!(error = %e, "call log write failed");
                             }
+                        }
+                        Work::MarkSeen(done) => {
+                            done.send(call_log::mark_seen(&conn)).ok();
                         }
                         Work::Flush(done) => {
                             done.send(()).ok();
@@ -53,16 +107,14 @@ impl CallLogWriter {
                 }
             })
             .map_err(|e| StoreError::Open { path: path.clone(), source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)) })?;
-        Ok(Arc::new(CallLogWriter { work: tx, reader: Mutex::new(reader) }))
+        Ok(Arc::new(CallLogWriter { work: tx, reader: Mutex::new(reader), region }))
     }
 
     /// Queues `event` for the log if it changes it.
     pub fn record(&self, event: &PhoneEvent) {
-        if !call_log::records(event) {
-            return;
-        }
+        let Some(update) = update_for(event) else { return };
         let now_ms = super::clock::wall_ms();
-        self.work.send(Work::Event(event.clone(), now_ms)).ok();
+        self.work.send(Work::Update(update, now_ms)).ok();
     }
 
     /// Waits (at most 2 s) until every event recorded so far is committed.
@@ -78,6 +130,20 @@ impl CallLogWriter {
         self.flush();
         let conn = self.reader.lock().map_err(|_| StoreError::Query { what: "reading the call log", source: rusqlite::Error::InvalidQuery })?;
         call_log::recent(&conn, limit)
+    }
+
+    /// The history screen's calls (design §6), named from contacts, with the unseen missed count.
+    pub fn history(&self, limit: u32, missed_only: bool) -> Result<call_log::History, StoreError> {
+        self.flush();
+        let conn = self.reader.lock().map_err(|_| StoreError::Query { what: "reading the history", source: rusqlite::Error::InvalidQuery })?;
+        call_log::history(&conn, limit, missed_only, self.region)
+    }
+
+    /// Marks every missed call seen (on the writer thread: the log has one writer).
+    pub fn mark_seen(&self) -> Result<usize, StoreError> {
+        let (done, wait) = mpsc::channel();
+        self.work.send(Work::MarkSeen(done)).map_err(|_| StoreError::Query { what: "marking the history seen", source: rusqlite::Error::InvalidQuery })?;
+        wait.recv_timeout(Duration::from_secs(5)).map_err(|_| StoreError::Query { what: "marking the history seen", source: rusqlite::Error::InvalidQuery })?
     }
 
     /// One call's entry, with everything recorded so far.
@@ -116,10 +182,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let writer = CallLogWriter::start(dir.path()).unwrap();
         let tap = CallLogTap { inner: Arc::new(Nothing), writer: writer.clone() };
-        tap.on_event(PhoneEvent::Calling { call: "c".into(), target: "1003".into(), account: "1001@pbx".into() });
+        tap.on_event(PhoneEvent::Calling { call: "c".into(), target: "1003".into(), account: "1001@pbx".into(), call_id: "x@h".into() });
         tap.on_event(PhoneEvent::Answered { call: "c".into() });
         let e = writer.get("c").unwrap().unwrap();
         assert!(e.answered_ms.is_some() && e.ended_ms.is_none());
+        assert_eq!((e.account.as_deref(), e.call_id.as_deref()), (Some("1001@pbx"), Some("x@h")), "outgoing rows carry account and Call-ID");
         // The process dies mid-call: the next start finds the entry and closes it.
         drop(tap);
         drop(writer);

@@ -566,7 +566,7 @@ impl CallHub {
             }
         };
         self.attach(&uuid, &dialog);
-        self.listener.on_event(PhoneEvent::Calling { call: uuid.clone(), target: target.to_string(), account: account.key.clone() });
+        self.listener.on_event(PhoneEvent::Calling { call: uuid.clone(), target: target.to_string(), account: account.key.clone(), call_id: call_id.clone() });
         let span = tracing::info_span!("call", %call_id, direction = "out");
         let io = CallIo::new(uuid.clone(), call_id, index, dialog, media, Vec::new(), None);
         tokio::spawn(self.clone().run_call(io, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome), reports).instrument(span));

@@ -164,4 +164,6 @@ pub struct PhoneConfig {
     pub media: MediaConfig,
     /// RFC 8599 push registration (the device token), when the shell has one.
     pub push: Option<crate::push::pn_params::PushConfig>,
+    /// Contacts, the company directory and visual voicemail.
+    pub library: super::library_config::LibraryConfig,
 }

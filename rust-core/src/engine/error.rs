@@ -18,6 +18,20 @@ pub enum EngineError {
     NoSuchCall(String),
     #[error("store: {0}")]
     Store(#[from] crate::store::StoreError),
+    /// A directory or voicemail server could not be reached, or broke off.
+    #[error("network: {0}")]
+    Network(String),
+    /// A directory or voicemail server refused our credentials.
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    /// What the shell handed in cannot be used (a vCard with no card, an unknown id).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("no {what} {id}")]
+    NotFound { what: &'static str, id: String },
+    /// The feature needs a config section the phone was not given.
+    #[error("not configured: {0}")]
+    NotConfigured(&'static str),
 }
 
 impl From<rsipstack::Error> for EngineError {

@@ -40,8 +40,9 @@ pub enum PhoneEvent {
     Calling {
         call: String,
         target: String,
-        /// The account placing it (`user@domain`).
+        /// The account placing it (`user@domain`) and the INVITE's Call-ID, for the call log.
         account: String,
+        call_id: String,
     },
     /// Our outgoing call rings at the far end.
     Ringing {
@@ -128,6 +129,41 @@ pub enum PhoneEvent {
     Error {
         message: String,
     },
+    /// A directory or voicemail sync is under way: `done` of `total` items.
+    SyncProgress {
+        source: SyncSource,
+        done: u32,
+        total: Option<u32>,
+    },
+    /// A sync ended: what it changed in the cache.
+    SyncFinished {
+        source: SyncSource,
+        report: crate::store::sync_state::SyncReport,
+    },
+    /// A sync stopped (server error, disconnect, full disk); what was cached before stays.
+    SyncFailed {
+        source: SyncSource,
+        message: String,
+    },
+}
+
+/// What a sync fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncSource {
+    /// The company directory (CardDAV).
+    Directory,
+    /// The voicemail mailbox (IMAP).
+    Voicemail,
+}
+
+impl SyncSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncSource::Directory => "directory",
+            SyncSource::Voicemail => "voicemail",
+        }
+    }
 }
 
 impl PhoneEvent {

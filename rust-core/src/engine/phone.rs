@@ -30,7 +30,9 @@ pub struct Phone {
     /// How long a push-woken call waits for its INVITE.
     wake_deadline: Duration,
     /// The call log in the data directory's database.
-    call_log: Arc<super::call_log_writer::CallLogWriter>,
+    pub(super) call_log: Arc<super::call_log_writer::CallLogWriter>,
+    /// Contacts, directory and voicemail (`library.rs` has their methods).
+    pub(super) library: super::library::Library,
     /// Where every event goes out (state, shell, push flow).
     bus: Arc<super::event_bus::EventBus>,
     /// Account keys, in the order of `accounts`.
@@ -83,12 +85,14 @@ impl Phone {
                 push: config.push.clone(),
             });
         }
-        // Every event the shell sees is first queued for the call log (by the bus).
-        let call_log = super::call_log_writer::CallLogWriter::start(&config.data_dir).map_err(EngineError::Store)?;
+        // Every event is first named from the contacts (when SIP gave no name), then goes out
+        // through the bus (state, call log, shell, push flow).
+        let library = super::library::Library::open(&config.data_dir, config.library.clone(), secrets.clone(), listener.clone())?;
+        let call_log = super::call_log_writer::CallLogWriter::start_in_region(&config.data_dir, library.region()).map_err(EngineError::Store)?;
         let account_keys: Vec<String> = setups.iter().map(|s| s.account.key()).collect();
         let state = Arc::new(super::phone_state::PhoneState::new(&account_keys));
         let (bus, mut wake_outcomes) = super::event_bus::EventBus::new(state, Some(call_log.clone()), listener);
-        let listener: Arc<dyn PhoneListener> = bus.clone();
+        let listener: Arc<dyn PhoneListener> = Arc::new(super::library::CallerIdTap { inner: bus.clone(), library: library.clone() });
         let bind_ip = bind_ip_for(&locator, &setups[0].target).await;
         let stack = SipStack::start(&config.sip, bind_ip, locator).await?;
         let call_accounts = setups
@@ -149,6 +153,7 @@ impl Phone {
             call_log,
             bus,
             account_keys,
+            library,
         })
     }
 

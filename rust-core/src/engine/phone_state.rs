@@ -165,7 +165,7 @@ pub fn fold_calls(calls: &mut Vec<CallInfo>, event: &PhoneEvent, now_ms: i64) ->
                 changed = true;
             }
         }
-        PhoneEvent::Calling { call, target, account } => {
+        PhoneEvent::Calling { call, target, account, .. } => {
             if find(calls, call).is_none() {
                 calls.push(CallInfo {
                     call: call.clone(),
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn an_outgoing_call_dials_then_rings_at_the_far_end() {
         let mut calls = Vec::new();
-        fold_calls(&mut calls, &PhoneEvent::Calling { call: "u2".into(), target: "1002".into(), account: "1001@pbx".into() }, 0);
+        fold_calls(&mut calls, &PhoneEvent::Calling { call: "u2".into(), target: "1002".into(), account: "1001@pbx".into(), call_id: "c2@h".into() }, 0);
         assert_eq!((calls[0].state.clone(), calls[0].direction), (CallState::Dialing, CallDirection::Outgoing));
         fold_calls(&mut calls, &PhoneEvent::Ringing { call: "u2".into() }, 10);
         assert_eq!(calls[0].state, CallState::RemoteRinging);

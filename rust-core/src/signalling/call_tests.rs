@@ -32,6 +32,13 @@ fn cancel_causes_map_to_end_reasons() {
     assert_eq!(cancel_reason(Some("SIP;cause=603")), EndReason::DeclinedElsewhere);
     assert_eq!(cancel_reason(Some("Q.850;cause=16, SIP;cause=200")), EndReason::AnsweredElsewhere);
     assert_eq!(cancel_reason(Some("Q.850;cause=16")), EndReason::Cancelled, "a Q.850 cause alone says nothing of SIP");
+}
+
+#[test]
+fn q850_cause_26_non_selected_user_clearing_is_answered_elsewhere() {
+    assert_eq!(cancel_reason(Some("Q.850;cause=26;text=\"ANSWERED_ELSEWHERE\"")), EndReason::AnsweredElsewhere);
+    assert_eq!(cancel_reason(Some("q.850 ; cause=26")), EndReason::AnsweredElsewhere);
+    assert_eq!(cancel_reason(Some("SIP;cause=487, Q.850;cause=26")), EndReason::Cancelled, "a SIP cause says more than Q.850");
     assert_eq!(cancel_reason(None), EndReason::Cancelled, "no Reason: the caller gave up, a missed call");
 }
 

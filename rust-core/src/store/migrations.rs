@@ -6,8 +6,11 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// (version, name, SQL), in order; a step is never edited once released: add one.
-pub(super) const MIGRATIONS: &[(u32, &str, &str)] =
-    &[(1, "call_log", include_str!("../../migrations/001_call_log.sql")), (2, "call_quality", include_str!("../../migrations/002_call_quality.sql"))];
+pub(super) const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "call_log", include_str!("../../migrations/001_call_log.sql")),
+    (2, "call_quality", include_str!("../../migrations/002_call_quality.sql")),
+    (3, "library", include_str!("../../migrations/003_library.sql")),
+];
 
 /// The schema version this build writes.
 pub(super) fn latest() -> u32 {
@@ -42,40 +45,45 @@ mod tests {
     /// Every table, index and column definition, as SQLite itself prints them.
     fn schema(conn: &Connection) -> Vec<String> {
         let mut stmt = conn.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").unwrap();
-        let rows = stmt.query_map([], |r| Ok(format!("{} {} {:?}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))).unwrap();
-        let mut out: Vec<String> = rows.map(Result::unwrap).collect();
-        let mut cols = conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('call_log') ORDER BY name").unwrap();
-        let cols = cols
-            .query_map([], |r| {
-                Ok(format!(
-                    "col {} {} {} {:?} {}",
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, i64>(4)?
-                ))
-            })
-            .unwrap();
-        out.extend(cols.map(Result::unwrap));
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))).unwrap();
+        let objects: Vec<(String, String, Option<String>)> = rows.map(Result::unwrap).collect();
+        let mut out: Vec<String> = objects.iter().map(|(t, n, sql)| format!("{t} {n} {sql:?}")).collect();
+        for (_, table, _) in objects.iter().filter(|(t, _, _)| t == "table") {
+            let mut cols = conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY name").unwrap();
+            let cols = cols
+                .query_map([table], |r| {
+                    Ok(format!(
+                        "col {table}.{} {} {} {:?} {}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, i64>(4)?
+                    ))
+                })
+                .unwrap();
+            out.extend(cols.map(Result::unwrap));
+        }
         out
     }
 
     #[test]
-    fn an_upgraded_database_equals_a_fresh_one_and_keeps_its_rows() {
+    fn a_database_upgraded_from_every_version_equals_a_fresh_one_and_keeps_its_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let old_path = dir.path().join("old.db");
-        let mut old = Connection::open(&old_path).unwrap();
-        run_to(&mut old, &old_path, 1).unwrap();
-        old.execute("INSERT INTO call_log (call_uuid, direction, peer, started_ms) VALUES ('a', 'in', 'sip:1002@pbx', 1)", []).unwrap();
-        drop(old);
-        let upgraded = super::super::open(&old_path).unwrap();
         let fresh = super::super::open(&dir.path().join("fresh.db")).unwrap();
-        assert_eq!(schema(&upgraded), schema(&fresh));
-        let version: u32 = upgraded.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, latest());
-        let peer: String = upgraded.query_row("SELECT peer FROM call_log WHERE call_uuid = 'a'", [], |r| r.get(0)).unwrap();
-        assert_eq!(peer, "sip:1002@pbx");
+        for from in 1..latest() {
+            let old_path = dir.path().join(format!("v{from}.db"));
+            let mut old = Connection::open(&old_path).unwrap();
+            run_to(&mut old, &old_path, from).unwrap();
+            old.execute("INSERT INTO call_log (call_uuid, direction, peer, started_ms) VALUES ('a', 'in', 'sip:1002@pbx', 1)", []).unwrap();
+            drop(old);
+            let upgraded = super::super::open(&old_path).unwrap();
+            assert_eq!(schema(&upgraded), schema(&fresh), "upgraded from version {from}");
+            let version: u32 = upgraded.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+            assert_eq!(version, latest());
+            let peer: String = upgraded.query_row("SELECT peer FROM call_log WHERE call_uuid = 'a'", [], |r| r.get(0)).unwrap();
+            assert_eq!(peer, "sip:1002@pbx", "rows survive the upgrade from {from}");
+        }
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! The local SQLite cache (design §6): one database file per data directory, WAL, numbered
 //! migrations tracked in `PRAGMA user_version`. Input: the core's events and the shells'
 //! queries; output: rows that survive a crash. Secrets never enter it.
+//! Tables: the call log, contacts (FTS5 and normalised numbers), voicemail, sync state.
 
 pub mod call_log;
+pub mod contacts;
 mod migrations;
+pub mod numbers;
+pub mod sync_state;
+pub mod voicemail;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
