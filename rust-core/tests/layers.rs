@@ -1,7 +1,7 @@
 //! The core's layers, guarded: every `crate::<layer>` path in a layer's source may name only its
 //! own layer or one below it. The order, bottom up:
 //!
-//! vocab → sip → signalling → media → audio → push → voicemail → store → engine
+//! vocab → sip → signalling → media → audio → push → voicemail → store → directory → engine
 //!
 //! - `vocab`: the words more than one layer speaks (end reasons, media direction, codecs, ids);
 //! - `sip`: our layer over rsipstack (digest, inbound gate, SDP, header parsing);
@@ -11,6 +11,7 @@
 //! - `push`: payload, hint decision, the wake machine, RFC 8599 parameters;
 //! - `voicemail`: reading a PBX's voicemail e-mails (sans-IO);
 //! - `store`: SQLite, with input types of its own;
+//! - `directory`: reading CardDAV answers and vCards into the store's contact cards (sans-IO);
 //! - `engine`: tokio, sockets, the `Phone` API — the only layer that may see them all.
 //!
 //! Why a test and not one crate per layer: the layers share one crate's `pub(crate)` API, and
@@ -18,7 +19,7 @@
 
 use std::path::Path;
 
-const LAYERS: [&str; 9] = ["vocab", "sip", "signalling", "media", "audio", "push", "voicemail", "store", "engine"];
+const LAYERS: [&str; 10] = ["vocab", "sip", "signalling", "media", "audio", "push", "voicemail", "store", "directory", "engine"];
 
 /// Known climbs being removed (file, layer it names): the call log folds the engine's events
 /// until it takes an input type of its own.
