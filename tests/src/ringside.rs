@@ -93,7 +93,11 @@ impl Ringside {
             }
             None => Command::new(binary()),
         };
-        cmd.arg("--config").arg(&config_path).arg("--data-dir").arg(dir.path().join("data"));
+        cmd.arg("--config").arg(&config_path);
+        // A test that restarts the phone on the same data names it (`--data-dir DIR` in args).
+        if !args.contains(&"--data-dir") {
+            cmd.arg("--data-dir").arg(dir.path().join("data"));
+        }
         if !args.contains(&"--log") {
             cmd.args(["--log", "info"]);
         }

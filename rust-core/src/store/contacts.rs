@@ -176,7 +176,7 @@ fn contact(conn: &Connection, id: i64) -> rusqlite::Result<Option<Contact>> {
 /// query on the normalised key. A device contact wins over the directory's.
 pub fn lookup(conn: &Connection, number: &str, region: Option<Id>) -> Result<Option<Contact>, StoreError> {
     let fail = |source| StoreError::Query { what: "looking a number up", source };
-    let Some(key) = numbers::normalize(number, region).map(|n| n.key) else { return Ok(None) };
+    let Some(key) = numbers::lookup_key(number, region) else { return Ok(None) };
     let id: Option<i64> = conn
         .prepare_cached("SELECT contact_id FROM contact_numbers WHERE lookup_key = ?1 LIMIT 1")
         .map_err(fail)?
@@ -192,7 +192,7 @@ pub fn lookup(conn: &Connection, number: &str, region: Option<Id>) -> Result<Opt
 /// Only the name of the contact whose number is `number` (the caller-ID hot path).
 pub fn name_for(conn: &Connection, number: &str, region: Option<Id>) -> Result<Option<String>, StoreError> {
     let fail = |source| StoreError::Query { what: "looking a caller up", source };
-    let Some(key) = numbers::normalize(number, region).map(|n| n.key) else { return Ok(None) };
+    let Some(key) = numbers::lookup_key(number, region) else { return Ok(None) };
     conn.prepare_cached("SELECT c.name FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id WHERE n.lookup_key = ?1 LIMIT 1")
         .map_err(fail)?
         .query_row([key], |r| r.get(0))
