@@ -4,6 +4,7 @@ pub mod baresip;
 pub mod certs;
 pub mod dns;
 pub mod dovecot;
+pub mod events;
 pub mod gateway;
 pub mod kamailio;
 pub mod linphone;

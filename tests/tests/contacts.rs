@@ -2,25 +2,18 @@
 //! here on loopback, by PID, with its own htpasswd user), the device address book from vCard
 //! files and bulk imports, caller ID and type-ahead, and what failures leave in the cache.
 
-use ringside_core::engine::events::{PhoneEvent, PhoneListener, SyncSource};
+use ringside_core::engine::events::{PhoneEvent, SyncSource};
 use ringside_core::engine::library::Library;
 use ringside_core::engine::library_config::{ContactsConfig, DirectoryConfig, LibraryConfig};
 use ringside_core::engine::{EngineError, StaticSecrets};
 use ringside_core::store::contacts::{ContactCard, ContactNumber};
+use ringside_testbed::events::{runtime as rt, Events};
 use ringside_testbed::radicale::{vcard, Radicale};
 use ringside_testbed::ringside::Ringside;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SEC: Duration = Duration::from_secs(1);
-
-#[derive(Default)]
-struct Events(Mutex<Vec<PhoneEvent>>);
-impl PhoneListener for Events {
-    fn on_event(&self, e: PhoneEvent) {
-        self.0.lock().unwrap().push(e);
-    }
-}
 
 fn library(dir: &std::path::Path, url: &str, user: &str, password: &str) -> (Library, Arc<Events>) {
     let events = Arc::new(Events::default());
@@ -31,10 +24,6 @@ fn library(dir: &std::path::Path, url: &str, user: &str, password: &str) -> (Lib
     };
     let secrets = StaticSecrets(vec![(format!("directory:{user}"), password.into())]);
     (Library::open(dir, config, Arc::new(secrets), events.clone()).unwrap(), events)
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 fn names(lib: &Library, rt: &tokio::runtime::Runtime, q: &str) -> Vec<String> {
@@ -66,7 +55,7 @@ fn the_directory_syncs_incrementally_from_radicale_and_names_callers() {
     assert!(names(&lib, &rt, "paul").is_empty());
     let third = rt.block_on(lib.sync_directory()).unwrap();
     assert_eq!((third.added, third.updated, third.removed), (0, 0, 0), "nothing changed: {third:?}");
-    let got = events.0.lock().unwrap().clone();
+    let got = events.all();
     assert!(got.iter().any(|e| matches!(e, PhoneEvent::SyncProgress { source: SyncSource::Directory, .. })));
     assert_eq!(got.iter().filter(|e| matches!(e, PhoneEvent::SyncFinished { source: SyncSource::Directory, .. })).count(), 3);
 }
@@ -102,7 +91,7 @@ fn a_wrong_password_is_an_auth_error_and_a_dead_server_keeps_the_cache() {
     drop(server);
     let err = rt.block_on(lib.sync_directory()).unwrap_err();
     assert!(matches!(err, EngineError::Network(_)), "{err}");
-    assert!(events.0.lock().unwrap().iter().any(|e| matches!(e, PhoneEvent::SyncFailed { source: SyncSource::Directory, .. })));
+    assert!(events.all().iter().any(|e| matches!(e, PhoneEvent::SyncFailed { source: SyncSource::Directory, .. })));
     assert_eq!(names(&lib, &rt, "anne"), vec!["Anne"], "what was cached stays");
 }
 
@@ -136,7 +125,7 @@ fn a_server_that_disconnects_mid_sync_fails_cleanly_and_keeps_the_cache() {
     rt.block_on(lib.import_contacts(vec![card])).unwrap();
     let err = rt.block_on(lib.sync_directory()).unwrap_err();
     assert!(matches!(err, EngineError::Network(_)), "{err}");
-    assert!(events.0.lock().unwrap().iter().any(|e| matches!(e, PhoneEvent::SyncFailed { message, .. } if !message.contains("dav-secret-4"))));
+    assert!(events.all().iter().any(|e| matches!(e, PhoneEvent::SyncFailed { message, .. } if !message.contains("dav-secret-4"))));
     assert_eq!(names(&lib, &rt, "kept"), vec!["Kept"]);
     drop(server);
 }

@@ -2,25 +2,18 @@
 //! its own config, passdb and Maildir): the test mails voicemail the way a hosted PBX does, then
 //! the phone fetches, plays, marks heard and deletes, and other clients change the mailbox.
 
-use ringside_core::engine::events::{PhoneEvent, PhoneListener, SyncSource};
+use ringside_core::engine::events::{PhoneEvent, SyncSource};
 use ringside_core::engine::library::Library;
 use ringside_core::engine::library_config::{ContactsConfig, LibraryConfig, VoicemailConfig};
 use ringside_core::engine::{EngineError, StaticSecrets};
 use ringside_testbed::dovecot::{tone_wav, voicemail_mail, Dovecot};
+use ringside_testbed::events::{runtime as rt, Events};
 use ringside_testbed::ringside::Ringside;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 const SEC: Duration = Duration::from_secs(1);
-
-#[derive(Default)]
-struct Events(Mutex<Vec<PhoneEvent>>);
-impl PhoneListener for Events {
-    fn on_event(&self, e: PhoneEvent) {
-        self.0.lock().unwrap().push(e);
-    }
-}
 
 fn library(dir: &Path, server: &Dovecot) -> (Library, Arc<Events>) {
     let events = Arc::new(Events::default());
@@ -31,10 +24,6 @@ fn library(dir: &Path, server: &Dovecot) -> (Library, Arc<Events>) {
     };
     let secrets = StaticSecrets(vec![(format!("voicemail:{}", server.user), server.password.clone())]);
     (Library::open(dir, config, Arc::new(secrets), events.clone()).unwrap(), events)
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 /// The PBX's three kinds of mail: a good message, a broken WAV, a non-audio attachment.
@@ -110,7 +99,7 @@ fn voicemail_is_cached_for_offline_play_and_heard_and_deleted_both_ways() {
     let report = rt.block_on(lib.sync_voicemail()).unwrap();
     assert_eq!(report.removed, 1, "{report:?}");
     assert_eq!(rt.block_on(lib.voicemails()).unwrap().len(), 1);
-    let got = events.0.lock().unwrap().clone();
+    let got = events.all();
     assert!(got.iter().any(|e| matches!(e, PhoneEvent::SyncProgress { source: SyncSource::Voicemail, done: 3, total: Some(3) })), "{got:?}");
 
     // No secret in the database, its WAL or SHM, or the audio.
@@ -132,7 +121,7 @@ fn a_server_gone_mid_sync_fails_with_an_event_and_the_cache_still_plays() {
     drop(server);
     let err = rt.block_on(lib.sync_voicemail()).unwrap_err();
     assert!(matches!(err, EngineError::Network(_)), "{err}");
-    assert!(events.0.lock().unwrap().iter().any(|e| matches!(e, PhoneEvent::SyncFailed { source: SyncSource::Voicemail, .. })));
+    assert!(events.all().iter().any(|e| matches!(e, PhoneEvent::SyncFailed { source: SyncSource::Voicemail, .. })));
     let list = rt.block_on(lib.voicemails()).unwrap();
     assert_eq!(list.len(), 1);
     assert!(rt.block_on(lib.voicemail_audio(list[0].id.clone())).unwrap().exists(), "offline playback");
@@ -181,7 +170,7 @@ fn a_full_disk_stops_the_sync_with_a_clear_error_and_keeps_what_was_cached() {
     pbx.append("INBOX", &voicemail_mail("Voicemail from 1003 (90 s)", Some(("audio/wav", &tone_wav(90)))));
     let err = rt.block_on(lib.sync_voicemail()).unwrap_err();
     assert!(err.to_string().contains("voicemail audio") || err.to_string().contains("full"), "{err}");
-    assert!(events.0.lock().unwrap().iter().any(|e| matches!(e, PhoneEvent::SyncFailed { .. })));
+    assert!(events.all().iter().any(|e| matches!(e, PhoneEvent::SyncFailed { .. })));
     let list = rt.block_on(lib.voicemails()).unwrap();
     assert_eq!(list.iter().map(|v| v.caller.as_str()).collect::<Vec<_>>(), vec!["1002"]);
     assert!(rt.block_on(lib.voicemail_audio(list[0].id.clone())).unwrap().exists());
