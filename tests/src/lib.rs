@@ -15,5 +15,6 @@ pub mod process;
 pub mod push_cloud;
 pub mod radicale;
 pub mod ringside;
+pub mod secrets_scan;
 pub mod sipp;
 pub mod tcp_relay;

@@ -10,6 +10,7 @@ use ringside_core::store::contacts::{ContactCard, ContactNumber};
 use ringside_testbed::events::{runtime as rt, Events};
 use ringside_testbed::radicale::{vcard, Radicale};
 use ringside_testbed::ringside::Ringside;
+use ringside_testbed::secrets_scan::files_containing;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -185,4 +186,5 @@ fn the_cli_imports_a_vcard_file_searches_and_syncs_without_sip() {
     assert_eq!(out[0]["contacts"][0]["name"], "Élodie Martin");
     let (_, out, _) = run(&["contacts", "search", "dan"]);
     assert_eq!(out[0]["contacts"][0]["source"], "directory");
+    assert_eq!(files_containing(&data, "dav-secret-5"), Vec::<String>::new(), "the password is in these files");
 }

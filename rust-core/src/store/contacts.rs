@@ -79,16 +79,19 @@ fn rejected(card: &ContactCard) -> Option<String> {
 /// leaves the previous address book whole.
 pub fn replace_device(conn: &mut Connection, cards: &[ContactCard], region: Option<Id>) -> Result<ImportReport, StoreError> {
     let fail = |source| StoreError::Query { what: "importing the address book", source };
+    // libphonenumber costs more than the inserts: it runs on every core before the
+    // transaction takes the write lock.
+    let numbers = normalize_all(cards, region);
     let tx = conn.transaction().map_err(fail)?;
     tx.execute("DELETE FROM contacts_fts WHERE rowid IN (SELECT id FROM contacts WHERE source = 'device')", []).map_err(fail)?;
     tx.execute("DELETE FROM contacts WHERE source = 'device'", []).map_err(fail)?;
     let mut report = ImportReport::default();
-    for (i, card) in cards.iter().enumerate() {
+    for (i, (card, numbers)) in cards.iter().zip(numbers).enumerate() {
         if let Some(why) = rejected(card) {
             report.skipped.push(format!("card {} ({}): {why}", i + 1, card.uid.as_deref().unwrap_or("no uid")));
             continue;
         }
-        insert(&tx, ContactSource::Device, None, None, card, region).map_err(fail)?;
+        insert(&tx, ContactSource::Device, None, None, card, numbers).map_err(fail)?;
         report.imported += 1;
     }
     tx.commit().map_err(fail)?;
@@ -99,7 +102,7 @@ pub fn replace_device(conn: &mut Connection, cards: &[ContactCard], region: Opti
 pub fn put_directory(tx: &Transaction, href: &str, etag: Option<&str>, card: &ContactCard, region: Option<Id>) -> Result<bool, StoreError> {
     let fail = |source| StoreError::Query { what: "storing a directory contact", source };
     let existed = remove_directory(tx, href)?;
-    insert(tx, ContactSource::Directory, Some(href), etag, card, region).map_err(fail)?;
+    insert(tx, ContactSource::Directory, Some(href), etag, card, normalize_card(card, region)).map_err(fail)?;
     Ok(existed)
 }
 
@@ -122,7 +125,46 @@ pub fn directory_etags(conn: &Connection) -> Result<std::collections::HashMap<St
     rows.collect::<Result<_, _>>().map_err(fail)
 }
 
-fn insert(tx: &Transaction, source: ContactSource, href: Option<&str>, etag: Option<&str>, card: &ContactCard, region: Option<Id>) -> rusqlite::Result<i64> {
+/// Each number of a card, normalised, with the digit forms a person types.
+type CardNumbers = Vec<(Option<Normalized>, String)>;
+
+fn normalize_card(card: &ContactCard, region: Option<Id>) -> CardNumbers {
+    card.numbers
+        .iter()
+        .map(|n| {
+            let norm = numbers::normalize(&n.number, region);
+            let typed = numbers::typed_forms(&n.number, norm.as_ref());
+            (norm, typed)
+        })
+        .collect()
+}
+
+/// [`normalize_card`] for every card, split across the machine's cores.
+fn normalize_all(cards: &[ContactCard], region: Option<Id>) -> Vec<CardNumbers> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    if threads == 1 || cards.len() < 1000 {
+        return cards.iter().map(|c| normalize_card(c, region)).collect();
+    }
+    let chunk = cards.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = cards.chunks(chunk).map(|part| s.spawn(move || part.iter().map(|c| normalize_card(c, region)).collect::<Vec<_>>())).collect();
+        // A panicking worker (never expected) costs its numbers their normal forms, not the import.
+        parts
+            .into_iter()
+            .zip(cards.chunks(chunk))
+            .flat_map(|(p, part)| p.join().unwrap_or_else(|_| part.iter().map(|c| vec![(None, String::new()); c.numbers.len()]).collect()))
+            .collect()
+    })
+}
+
+fn insert(
+    tx: &Transaction,
+    source: ContactSource,
+    href: Option<&str>,
+    etag: Option<&str>,
+    card: &ContactCard,
+    normalized: CardNumbers,
+) -> rusqlite::Result<i64> {
     let name = if card.name.trim().is_empty() { card.numbers[0].number.clone() } else { card.name.trim().to_string() };
     let emails = serde_json::to_string(&card.emails).unwrap_or_else(|_| "[]".into());
     tx.prepare_cached("INSERT INTO contacts (source, uid, href, etag, name, organization, emails) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
@@ -138,9 +180,8 @@ fn insert(tx: &Transaction, source: ContactSource, href: Option<&str>, etag: Opt
     let mut typed = Vec::new();
     let mut add_number =
         tx.prepare_cached("INSERT INTO contact_numbers (contact_id, position, number, e164, label, lookup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-    for (position, n) in card.numbers.iter().enumerate() {
-        let norm: Option<Normalized> = numbers::normalize(&n.number, region);
-        typed.push(numbers::typed_forms(&n.number, norm.as_ref()));
+    for (position, (n, (norm, forms))) in card.numbers.iter().zip(normalized).enumerate() {
+        typed.push(forms);
         let key = norm.as_ref().map(|n| n.key.clone()).unwrap_or_else(|| n.number.trim().to_string());
         let e164 = norm.and_then(|n| n.e164).or_else(|| n.e164.clone());
         add_number.execute(params![id, position as i64, n.number, e164, n.label, key])?;
