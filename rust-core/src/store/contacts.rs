@@ -126,7 +126,7 @@ pub fn directory_etags(conn: &Connection) -> Result<std::collections::HashMap<St
 }
 
 /// Each number of a card, normalised, with the digit forms a person types.
-type CardNumbers = Vec<(Option<Normalized>, String)>;
+type CardNumbers = Vec<(Option<Normalized>, Vec<String>)>;
 
 fn normalize_card(card: &ContactCard, region: Option<Id>) -> CardNumbers {
     card.numbers
@@ -152,7 +152,7 @@ fn normalize_all(cards: &[ContactCard], region: Option<Id>) -> Vec<CardNumbers> 
         parts
             .into_iter()
             .zip(cards.chunks(chunk))
-            .flat_map(|(p, part)| p.join().unwrap_or_else(|_| part.iter().map(|c| vec![(None, String::new()); c.numbers.len()]).collect()))
+            .flat_map(|(p, part)| p.join().unwrap_or_else(|_| part.iter().map(|c| vec![(None, Vec::new()); c.numbers.len()]).collect()))
             .collect()
     })
 }
@@ -177,21 +177,22 @@ fn insert(
         emails
     ])?;
     let id = tx.last_insert_rowid();
-    let mut typed = Vec::new();
+    let mut typed: Vec<String> = Vec::new();
     let mut add_number =
         tx.prepare_cached("INSERT INTO contact_numbers (contact_id, position, number, e164, label, lookup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
     for (position, (n, (norm, forms))) in card.numbers.iter().zip(normalized).enumerate() {
-        typed.push(forms);
+        typed.extend(forms);
         let key = norm.as_ref().map(|n| n.key.clone()).unwrap_or_else(|| n.number.trim().to_string());
         let e164 = norm.and_then(|n| n.e164).or_else(|| n.e164.clone());
         add_number.execute(params![id, position as i64, n.number, e164, n.label, key])?;
     }
-    tx.prepare_cached("INSERT INTO contacts_fts (rowid, name, organization, digits) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-        id,
-        name,
-        card.organization,
-        typed.join(" ")
-    ])?;
+    tx.prepare_cached("INSERT INTO contacts_fts (rowid, name, organization) VALUES (?1, ?2, ?3)")?.execute(params![id, name, card.organization])?;
+    typed.sort();
+    typed.dedup();
+    let mut add_digits = tx.prepare_cached("INSERT INTO contact_digits (digits, contact_id) VALUES (?1, ?2)")?;
+    for d in typed {
+        add_digits.execute(params![d, id])?;
+    }
     Ok(id)
 }
 
@@ -241,14 +242,32 @@ pub fn name_for(conn: &Connection, number: &str, region: Option<Id>) -> Result<O
         .map_err(fail)
 }
 
-/// The FTS5 query for what a person typed: each word a prefix; a query of digits and phone
-/// punctuation searches the numbers' digits. `None` when nothing searchable is left.
-pub fn fts_query(typed: &str) -> Option<String> {
+/// What a person typed, as the query that answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeAhead {
+    /// Digits and phone punctuation: numbers whose digits start so (`[from, to)` of the index).
+    Digits { from: String, to: String },
+    /// Words: an FTS5 query, each word a prefix.
+    Words(String),
+}
+
+/// The SQL of each [`TypeAhead`] (`?1`, `?2` the bounds or the query; the last, the limit).
+pub const DIGITS_SQL: &str = "SELECT DISTINCT contact_id FROM contact_digits WHERE digits >= ?1 AND digits < ?2 LIMIT ?3";
+pub const WORDS_SQL: &str = "SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?1 LIMIT ?2";
+
+/// `None` when nothing searchable is left.
+pub fn type_ahead(typed: &str) -> Option<TypeAhead> {
     let phone_like = typed.chars().all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
     if phone_like {
         let d = numbers::digits(typed);
-        return (!d.is_empty()).then(|| format!("digits : \"{d}\"*"));
+        // ':' sorts right after '9': every string that starts with the digits is below it.
+        return (!d.is_empty()).then(|| TypeAhead::Digits { to: format!("{d}:"), from: d });
     }
+    fts_query(typed).map(TypeAhead::Words)
+}
+
+/// The FTS5 query for typed words: each word a prefix, quoted so it is never FTS syntax.
+pub fn fts_query(typed: &str) -> Option<String> {
     let words: Vec<String> = typed
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -262,14 +281,23 @@ pub fn fts_query(typed: &str) -> Option<String> {
 /// (case and accents folded), at most `limit`, sorted by name. No ranking: the index answers.
 pub fn search(conn: &Connection, typed: &str, limit: u32) -> Result<Vec<Contact>, StoreError> {
     let fail = |source| StoreError::Query { what: "searching contacts", source };
-    let Some(query) = fts_query(typed) else { return Ok(Vec::new()) };
-    let ids: Vec<i64> = conn
-        .prepare_cached("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?1 LIMIT ?2")
-        .map_err(fail)?
-        .query_map(params![query, limit], |r| r.get(0))
-        .map_err(fail)?
-        .collect::<Result<_, _>>()
-        .map_err(fail)?;
+    let ids: Vec<i64> = match type_ahead(typed) {
+        None => return Ok(Vec::new()),
+        Some(TypeAhead::Digits { from, to }) => conn
+            .prepare_cached(DIGITS_SQL)
+            .map_err(fail)?
+            .query_map(params![from, to, limit], |r| r.get(0))
+            .map_err(fail)?
+            .collect::<Result<_, _>>()
+            .map_err(fail)?,
+        Some(TypeAhead::Words(query)) => conn
+            .prepare_cached(WORDS_SQL)
+            .map_err(fail)?
+            .query_map(params![query, limit], |r| r.get(0))
+            .map_err(fail)?
+            .collect::<Result<_, _>>()
+            .map_err(fail)?,
+    };
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         out.extend(contact(conn, id).map_err(fail)?);

@@ -77,8 +77,8 @@ pub fn lookup_key(raw: &str, default_region: Option<Id>) -> Option<String> {
 }
 
 /// Every digit string a person may start typing to find `raw` (as given, national,
-/// international without `+`), space separated for the full-text index.
-pub fn typed_forms(raw: &str, n: Option<&Normalized>) -> String {
+/// international without `+`).
+pub fn typed_forms(raw: &str, n: Option<&Normalized>) -> Vec<String> {
     let mut forms = vec![digits(user_part(raw))];
     if let Some(n) = n {
         forms.extend(n.e164.as_deref().map(digits));
@@ -87,7 +87,7 @@ pub fn typed_forms(raw: &str, n: Option<&Normalized>) -> String {
     forms.retain(|f| !f.is_empty());
     forms.sort();
     forms.dedup();
-    forms.join(" ")
+    forms
 }
 
 #[cfg(test)]
@@ -139,6 +139,6 @@ mod tests {
     #[test]
     fn typed_forms_cover_national_and_international_digits() {
         let n = normalize("+33 6 12 34 56 78", fr());
-        assert_eq!(typed_forms("+33 6 12 34 56 78", n.as_ref()), "0612345678 33612345678");
+        assert_eq!(typed_forms("+33 6 12 34 56 78", n.as_ref()), vec!["0612345678", "33612345678"]);
     }
 }

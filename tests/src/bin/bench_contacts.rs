@@ -20,7 +20,7 @@ fn card(i: u32) -> ContactCard {
     const GIVEN: [&str; 8] = ["Élodie", "Paul", "Zoé", "Marc", "Inès", "Lucas", "Chloé", "Hugo"];
     ContactCard {
         uid: Some(format!("u{i}")),
-        name: format!("{} {}{}", GIVEN[i as usize % GIVEN.len()], ["Martin", "Durand", "Lefèvre", "Petit"][i as usize / 8 % 4], i),
+        name: format!("{} {}", GIVEN[i as usize % GIVEN.len()], family(i / 8)),
         organization: Some(format!("Org{}", i % 500)),
         numbers: vec![
             ContactNumber {
@@ -36,6 +36,16 @@ fn card(i: u32) -> ContactCard {
         ],
         emails: vec![format!("p{i}@example.test")],
     }
+}
+
+/// One of 2,000 family names made of syllables (an address book has many, none numbered).
+fn family(i: u32) -> String {
+    const S: [&str; 20] =
+        ["mar", "dur", "lef", "pet", "ber", "rou", "mor", "lau", "gir", "bon", "fau", "mer", "cha", "dub", "lam", "fon", "rol", "vin", "gau", "bré"];
+    const E: [&str; 5] = ["tin", "and", "ard", "eau", "ier"];
+    let s = format!("{}{}{}", S[(i % 20) as usize], S[(i / 20 % 20) as usize], E[(i / 400 % 5) as usize]);
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// The C library, as a C program would use it.
@@ -170,10 +180,17 @@ fn main() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    let fts_rows: Vec<(i64, String, Option<String>, String)> = ours
-        .prepare("SELECT rowid, name, organization, digits FROM contacts_fts")
+    let fts_rows: Vec<(i64, String, Option<String>)> = ours
+        .prepare("SELECT rowid, name, organization FROM contacts_fts")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let digit_rows: Vec<(i64, String)> = ours
+        .prepare("SELECT contact_id, digits FROM contact_digits ORDER BY contact_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -193,14 +210,19 @@ fn main() {
     raw.exec("BEGIN");
     let ins_c = raw.prepare("INSERT INTO contacts (id, source, uid, name, organization, emails) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     let ins_n = raw.prepare("INSERT INTO contact_numbers (contact_id, position, number, e164, label, lookup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    let ins_f = raw.prepare("INSERT INTO contacts_fts (rowid, name, organization, digits) VALUES (?1, ?2, ?3, ?4)");
+    let ins_f = raw.prepare("INSERT INTO contacts_fts (rowid, name, organization) VALUES (?1, ?2, ?3)");
+    let ins_d = raw.prepare("INSERT INTO contact_digits (digits, contact_id) VALUES (?1, ?2)");
     let mut numbers_by_contact = number_rows.iter().peekable();
+    let mut digits_by_contact = digit_rows.iter().peekable();
     for (c, f) in contacts_rows.iter().zip(&fts_rows) {
         raw.run(ins_c, &[Arg::Int(c.0), Arg::Text(&c.1), opt(&c.2), opt(&c.3), opt(&c.4), Arg::Text(&c.5)]);
         while let Some(nr) = numbers_by_contact.next_if(|nr| nr.0 == c.0) {
             raw.run(ins_n, &[Arg::Int(nr.0), Arg::Int(nr.1), Arg::Text(&nr.2), opt(&nr.3), opt(&nr.4), Arg::Text(&nr.5)]);
         }
-        raw.run(ins_f, &[Arg::Int(f.0), Arg::Text(&f.1), opt(&f.2), Arg::Text(&f.3)]);
+        raw.run(ins_f, &[Arg::Int(f.0), Arg::Text(&f.1), opt(&f.2)]);
+        while let Some(d) = digits_by_contact.next_if(|d| d.0 == c.0) {
+            raw.run(ins_d, &[Arg::Text(&d.1), Arg::Int(d.0)]);
+        }
     }
     raw.exec("COMMIT");
     let raw_import = start.elapsed();
@@ -244,7 +266,8 @@ fn main() {
             }
         })
         .collect();
-    let raw_fts = raw.prepare("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?1 LIMIT ?2");
+    let raw_fts = raw.prepare(contacts::WORDS_SQL);
+    let raw_digits = raw.prepare(contacts::DIGITS_SQL);
     let raw_head = raw.prepare("SELECT source, name, organization, emails FROM contacts WHERE id = ?1");
     let raw_nums = raw.prepare("SELECT number, e164, label FROM contact_numbers WHERE contact_id = ?1 ORDER BY position");
     let (mut ours_t, mut raw_t) = (Vec::new(), Vec::new());
@@ -252,9 +275,12 @@ fn main() {
         let t = Instant::now();
         let a = contacts::search(&ours, p, 20).unwrap();
         ours_t.push(t.elapsed());
-        let q = contacts::fts_query(p).unwrap();
+        let q = contacts::type_ahead(p).unwrap();
         let t = Instant::now();
-        let ids = raw.run(raw_fts, &[Arg::Text(&q), Arg::Int(20)]);
+        let ids = match &q {
+            contacts::TypeAhead::Digits { from, to } => raw.run(raw_digits, &[Arg::Text(from), Arg::Text(to), Arg::Int(20)]),
+            contacts::TypeAhead::Words(q) => raw.run(raw_fts, &[Arg::Text(q), Arg::Int(20)]),
+        };
         let mut got = 0;
         for (id, _) in &ids {
             got += raw.run(raw_head, &[Arg::Int(*id)]).len();
