@@ -17,13 +17,17 @@ use std::time::Duration;
 const SEC: Duration = Duration::from_secs(1);
 
 fn library(dir: &Path, server: &Dovecot) -> (Library, Arc<Events>) {
+    library_with_password(dir, server, &server.password)
+}
+
+fn library_with_password(dir: &Path, server: &Dovecot, password: &str) -> (Library, Arc<Events>) {
     let events = Arc::new(Events::default());
     let config = LibraryConfig {
         contacts: ContactsConfig { default_region: Some("FR".into()) },
         voicemail: Some(VoicemailConfig { imap_url: server.url(), username: server.user.clone(), password_env: None, folder: "INBOX".into() }),
         ..Default::default()
     };
-    let secrets = StaticSecrets(vec![(format!("voicemail:{}", server.user), server.password.clone())]);
+    let secrets = StaticSecrets(vec![(format!("voicemail:{}", server.user), password.to_string())]);
     (Library::open(dir, config, Arc::new(secrets), events.clone()).unwrap(), events)
 }
 
@@ -113,12 +117,7 @@ fn a_server_gone_mid_sync_fails_with_an_event_and_the_cache_still_plays() {
 fn a_wrong_password_is_an_auth_error_that_never_shows_the_password() {
     let server = Dovecot::start("vm1003", "imap-secret-3");
     let dir = tempfile::tempdir().unwrap();
-    let events = Arc::new(Events::default());
-    let config = LibraryConfig {
-        voicemail: Some(VoicemailConfig { imap_url: server.url(), username: "vm1003".into(), password_env: None, folder: "INBOX".into() }),
-        ..Default::default()
-    };
-    let lib = Library::open(dir.path(), config, Arc::new(StaticSecrets(vec![("voicemail:vm1003".into(), "wrong-guess-9".into())])), events.clone()).unwrap();
+    let (lib, _) = library_with_password(dir.path(), &server, "wrong-guess-9");
     let err = rt().block_on(lib.sync_voicemail()).unwrap_err();
     assert!(matches!(err, EngineError::Auth(_)), "{err}");
     assert!(!err.to_string().contains("wrong-guess-9"));
