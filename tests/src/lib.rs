@@ -3,6 +3,8 @@
 pub mod baresip;
 pub mod certs;
 pub mod dns;
+pub mod dovecot;
+pub mod events;
 pub mod gateway;
 pub mod kamailio;
 pub mod linphone;
@@ -11,6 +13,8 @@ pub mod pcap;
 pub mod ports;
 pub mod process;
 pub mod push_cloud;
+pub mod radicale;
 pub mod ringside;
+pub mod secrets_scan;
 pub mod sipp;
 pub mod tcp_relay;

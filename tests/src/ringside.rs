@@ -53,6 +53,32 @@ impl Ringside {
         Self::start_via(&[], config, password, args)
     }
 
+    /// Runs `ringside --config <config> --data-dir <data_dir> <args…>` to its end (bounded by
+    /// `limit`): its exit code, JSON lines and stderr. For the library commands, which share
+    /// one data directory across runs.
+    pub fn run_in(data_dir: &std::path::Path, config: &str, password: &str, args: &[&str], limit: Duration) -> (Option<i32>, Vec<Value>, String) {
+        let config_path = data_dir.with_extension("toml");
+        std::fs::write(&config_path, config).unwrap();
+        let mut cmd = Command::new(binary());
+        cmd.arg("--config").arg(&config_path).arg("--data-dir").arg(data_dir).args(["--log", "info"]).args(args);
+        cmd.env("RINGSIDE_PASSWORD", password).stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+        let child = cmd.spawn().expect("start ringside");
+        let pid = child.id();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || tx.send(child.wait_with_output()).ok());
+        let Ok(out) = rx.recv_timeout(limit) else {
+            // SAFETY: kill(2) on the PID we spawned; its waiting thread reaps it.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            panic!("ringside {args:?} did not end within {limit:?}");
+        };
+        let out = out.expect("ringside ran");
+        let events = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l}")))
+            .collect();
+        (out.status.code(), events, String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
     /// As [`Self::start`], run through `launcher` (e.g. `unshare -m …` to change what it sees).
     pub fn start_via(launcher: &[&str], config: &str, password: &str, args: &[&str]) -> Ringside {
         let dir = tempfile::tempdir().unwrap();
@@ -67,7 +93,11 @@ impl Ringside {
             }
             None => Command::new(binary()),
         };
-        cmd.arg("--config").arg(&config_path).arg("--data-dir").arg(dir.path().join("data"));
+        cmd.arg("--config").arg(&config_path);
+        // A test that restarts the phone on the same data names it (`--data-dir DIR` in args).
+        if !args.contains(&"--data-dir") {
+            cmd.arg("--data-dir").arg(dir.path().join("data"));
+        }
         if !args.contains(&"--log") {
             cmd.args(["--log", "info"]);
         }

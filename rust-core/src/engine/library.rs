@@ -375,6 +375,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn caller_id_reads_what_an_import_just_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (lib, _) = library(dir.path());
+        assert_eq!(lib.caller_name("0600000001"), None);
+        let card = |i: u32| ContactCard {
+            name: format!("P{i}"),
+            numbers: vec![crate::store::contacts::ContactNumber {
+                number: format!("06 00 {:02} {:02} {:02}", i / 10_000 % 100, i / 100 % 100, i % 100),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        lib.import_contacts((0..3000).map(card).collect()).await.unwrap();
+        assert_eq!(lib.caller_name("06 00 00 12 34").as_deref(), Some("P1234"));
+    }
+
+    #[tokio::test]
     async fn syncs_without_configuration_fail_with_an_event() {
         let dir = tempfile::tempdir().unwrap();
         let (lib, events) = library(dir.path());

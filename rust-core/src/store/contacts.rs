@@ -79,16 +79,19 @@ fn rejected(card: &ContactCard) -> Option<String> {
 /// leaves the previous address book whole.
 pub fn replace_device(conn: &mut Connection, cards: &[ContactCard], region: Option<Id>) -> Result<ImportReport, StoreError> {
     let fail = |source| StoreError::Query { what: "importing the address book", source };
+    // libphonenumber costs more than the inserts: it runs on every core before the
+    // transaction takes the write lock.
+    let numbers = normalize_all(cards, region);
     let tx = conn.transaction().map_err(fail)?;
     tx.execute("DELETE FROM contacts_fts WHERE rowid IN (SELECT id FROM contacts WHERE source = 'device')", []).map_err(fail)?;
     tx.execute("DELETE FROM contacts WHERE source = 'device'", []).map_err(fail)?;
     let mut report = ImportReport::default();
-    for (i, card) in cards.iter().enumerate() {
+    for (i, (card, numbers)) in cards.iter().zip(numbers).enumerate() {
         if let Some(why) = rejected(card) {
             report.skipped.push(format!("card {} ({}): {why}", i + 1, card.uid.as_deref().unwrap_or("no uid")));
             continue;
         }
-        insert(&tx, ContactSource::Device, None, None, card, region).map_err(fail)?;
+        insert(&tx, ContactSource::Device, None, None, card, numbers).map_err(fail)?;
         report.imported += 1;
     }
     tx.commit().map_err(fail)?;
@@ -99,7 +102,7 @@ pub fn replace_device(conn: &mut Connection, cards: &[ContactCard], region: Opti
 pub fn put_directory(tx: &Transaction, href: &str, etag: Option<&str>, card: &ContactCard, region: Option<Id>) -> Result<bool, StoreError> {
     let fail = |source| StoreError::Query { what: "storing a directory contact", source };
     let existed = remove_directory(tx, href)?;
-    insert(tx, ContactSource::Directory, Some(href), etag, card, region).map_err(fail)?;
+    insert(tx, ContactSource::Directory, Some(href), etag, card, normalize_card(card, region)).map_err(fail)?;
     Ok(existed)
 }
 
@@ -122,7 +125,46 @@ pub fn directory_etags(conn: &Connection) -> Result<std::collections::HashMap<St
     rows.collect::<Result<_, _>>().map_err(fail)
 }
 
-fn insert(tx: &Transaction, source: ContactSource, href: Option<&str>, etag: Option<&str>, card: &ContactCard, region: Option<Id>) -> rusqlite::Result<i64> {
+/// Each number of a card, normalised, with the digit forms a person types.
+type CardNumbers = Vec<(Option<Normalized>, Vec<String>)>;
+
+fn normalize_card(card: &ContactCard, region: Option<Id>) -> CardNumbers {
+    card.numbers
+        .iter()
+        .map(|n| {
+            let norm = numbers::normalize(&n.number, region);
+            let typed = numbers::typed_forms(&n.number, norm.as_ref());
+            (norm, typed)
+        })
+        .collect()
+}
+
+/// [`normalize_card`] for every card, split across the machine's cores.
+fn normalize_all(cards: &[ContactCard], region: Option<Id>) -> Vec<CardNumbers> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    if threads == 1 || cards.len() < 1000 {
+        return cards.iter().map(|c| normalize_card(c, region)).collect();
+    }
+    let chunk = cards.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = cards.chunks(chunk).map(|part| s.spawn(move || part.iter().map(|c| normalize_card(c, region)).collect::<Vec<_>>())).collect();
+        // A panicking worker (never expected) costs its numbers their normal forms, not the import.
+        parts
+            .into_iter()
+            .zip(cards.chunks(chunk))
+            .flat_map(|(p, part)| p.join().unwrap_or_else(|_| part.iter().map(|c| vec![(None, Vec::new()); c.numbers.len()]).collect()))
+            .collect()
+    })
+}
+
+fn insert(
+    tx: &Transaction,
+    source: ContactSource,
+    href: Option<&str>,
+    etag: Option<&str>,
+    card: &ContactCard,
+    normalized: CardNumbers,
+) -> rusqlite::Result<i64> {
     let name = if card.name.trim().is_empty() { card.numbers[0].number.clone() } else { card.name.trim().to_string() };
     let emails = serde_json::to_string(&card.emails).unwrap_or_else(|_| "[]".into());
     tx.prepare_cached("INSERT INTO contacts (source, uid, href, etag, name, organization, emails) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
@@ -135,22 +177,22 @@ fn insert(tx: &Transaction, source: ContactSource, href: Option<&str>, etag: Opt
         emails
     ])?;
     let id = tx.last_insert_rowid();
-    let mut typed = Vec::new();
+    let mut typed: Vec<String> = Vec::new();
     let mut add_number =
         tx.prepare_cached("INSERT INTO contact_numbers (contact_id, position, number, e164, label, lookup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-    for (position, n) in card.numbers.iter().enumerate() {
-        let norm: Option<Normalized> = numbers::normalize(&n.number, region);
-        typed.push(numbers::typed_forms(&n.number, norm.as_ref()));
+    for (position, (n, (norm, forms))) in card.numbers.iter().zip(normalized).enumerate() {
+        typed.extend(forms);
         let key = norm.as_ref().map(|n| n.key.clone()).unwrap_or_else(|| n.number.trim().to_string());
         let e164 = norm.and_then(|n| n.e164).or_else(|| n.e164.clone());
         add_number.execute(params![id, position as i64, n.number, e164, n.label, key])?;
     }
-    tx.prepare_cached("INSERT INTO contacts_fts (rowid, name, organization, digits) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-        id,
-        name,
-        card.organization,
-        typed.join(" ")
-    ])?;
+    tx.prepare_cached("INSERT INTO contacts_fts (rowid, name, organization) VALUES (?1, ?2, ?3)")?.execute(params![id, name, card.organization])?;
+    typed.sort();
+    typed.dedup();
+    let mut add_digits = tx.prepare_cached("INSERT INTO contact_digits (digits, contact_id) VALUES (?1, ?2)")?;
+    for d in typed {
+        add_digits.execute(params![d, id])?;
+    }
     Ok(id)
 }
 
@@ -176,7 +218,7 @@ fn contact(conn: &Connection, id: i64) -> rusqlite::Result<Option<Contact>> {
 /// query on the normalised key. A device contact wins over the directory's.
 pub fn lookup(conn: &Connection, number: &str, region: Option<Id>) -> Result<Option<Contact>, StoreError> {
     let fail = |source| StoreError::Query { what: "looking a number up", source };
-    let Some(key) = numbers::normalize(number, region).map(|n| n.key) else { return Ok(None) };
+    let Some(key) = numbers::lookup_key(number, region) else { return Ok(None) };
     let id: Option<i64> = conn
         .prepare_cached("SELECT contact_id FROM contact_numbers WHERE lookup_key = ?1 LIMIT 1")
         .map_err(fail)?
@@ -192,7 +234,7 @@ pub fn lookup(conn: &Connection, number: &str, region: Option<Id>) -> Result<Opt
 /// Only the name of the contact whose number is `number` (the caller-ID hot path).
 pub fn name_for(conn: &Connection, number: &str, region: Option<Id>) -> Result<Option<String>, StoreError> {
     let fail = |source| StoreError::Query { what: "looking a caller up", source };
-    let Some(key) = numbers::normalize(number, region).map(|n| n.key) else { return Ok(None) };
+    let Some(key) = numbers::lookup_key(number, region) else { return Ok(None) };
     conn.prepare_cached("SELECT c.name FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id WHERE n.lookup_key = ?1 LIMIT 1")
         .map_err(fail)?
         .query_row([key], |r| r.get(0))
@@ -200,14 +242,32 @@ pub fn name_for(conn: &Connection, number: &str, region: Option<Id>) -> Result<O
         .map_err(fail)
 }
 
-/// The FTS5 query for what a person typed: each word a prefix; a query of digits and phone
-/// punctuation searches the numbers' digits. `None` when nothing searchable is left.
-pub fn fts_query(typed: &str) -> Option<String> {
+/// What a person typed, as the query that answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeAhead {
+    /// Digits and phone punctuation: numbers whose digits start so (`[from, to)` of the index).
+    Digits { from: String, to: String },
+    /// Words: an FTS5 query, each word a prefix.
+    Words(String),
+}
+
+/// The SQL of each [`TypeAhead`] (`?1`, `?2` the bounds or the query; the last, the limit).
+pub const DIGITS_SQL: &str = "SELECT DISTINCT contact_id FROM contact_digits WHERE digits >= ?1 AND digits < ?2 LIMIT ?3";
+pub const WORDS_SQL: &str = "SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?1 LIMIT ?2";
+
+/// `None` when nothing searchable is left.
+pub fn type_ahead(typed: &str) -> Option<TypeAhead> {
     let phone_like = typed.chars().all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
     if phone_like {
         let d = numbers::digits(typed);
-        return (!d.is_empty()).then(|| format!("digits : \"{d}\"*"));
+        // ':' sorts right after '9': every string that starts with the digits is below it.
+        return (!d.is_empty()).then(|| TypeAhead::Digits { to: format!("{d}:"), from: d });
     }
+    fts_query(typed).map(TypeAhead::Words)
+}
+
+/// The FTS5 query for typed words: each word a prefix, quoted so it is never FTS syntax.
+pub fn fts_query(typed: &str) -> Option<String> {
     let words: Vec<String> = typed
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -221,14 +281,23 @@ pub fn fts_query(typed: &str) -> Option<String> {
 /// (case and accents folded), at most `limit`, sorted by name. No ranking: the index answers.
 pub fn search(conn: &Connection, typed: &str, limit: u32) -> Result<Vec<Contact>, StoreError> {
     let fail = |source| StoreError::Query { what: "searching contacts", source };
-    let Some(query) = fts_query(typed) else { return Ok(Vec::new()) };
-    let ids: Vec<i64> = conn
-        .prepare_cached("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?1 LIMIT ?2")
-        .map_err(fail)?
-        .query_map(params![query, limit], |r| r.get(0))
-        .map_err(fail)?
-        .collect::<Result<_, _>>()
-        .map_err(fail)?;
+    let ids: Vec<i64> = match type_ahead(typed) {
+        None => return Ok(Vec::new()),
+        Some(TypeAhead::Digits { from, to }) => conn
+            .prepare_cached(DIGITS_SQL)
+            .map_err(fail)?
+            .query_map(params![from, to, limit], |r| r.get(0))
+            .map_err(fail)?
+            .collect::<Result<_, _>>()
+            .map_err(fail)?,
+        Some(TypeAhead::Words(query)) => conn
+            .prepare_cached(WORDS_SQL)
+            .map_err(fail)?
+            .query_map(params![query, limit], |r| r.get(0))
+            .map_err(fail)?
+            .collect::<Result<_, _>>()
+            .map_err(fail)?,
+    };
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         out.extend(contact(conn, id).map_err(fail)?);

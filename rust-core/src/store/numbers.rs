@@ -63,9 +63,22 @@ pub fn normalize(raw: &str, default_region: Option<Id>) -> Option<Normalized> {
     }
 }
 
+/// Only the caller-ID key of `raw` (what [`normalize`] would give as `key`). An international
+/// number (`+` and digits, the form PBXs send caller ID in) is its own key whether or not
+/// libphonenumber validates it, so it skips the parse: caller ID is on the ringing path.
+pub fn lookup_key(raw: &str, default_region: Option<Id>) -> Option<String> {
+    let user = user_part(raw).trim();
+    if let Some(rest) = user.strip_prefix('+') {
+        if rest.len() > MAX_EXTENSION_DIGITS && rest.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(user.to_string());
+        }
+    }
+    normalize(raw, default_region).map(|n| n.key)
+}
+
 /// Every digit string a person may start typing to find `raw` (as given, national,
-/// international without `+`), space separated for the full-text index.
-pub fn typed_forms(raw: &str, n: Option<&Normalized>) -> String {
+/// international without `+`).
+pub fn typed_forms(raw: &str, n: Option<&Normalized>) -> Vec<String> {
     let mut forms = vec![digits(user_part(raw))];
     if let Some(n) = n {
         forms.extend(n.e164.as_deref().map(digits));
@@ -74,7 +87,7 @@ pub fn typed_forms(raw: &str, n: Option<&Normalized>) -> String {
     forms.retain(|f| !f.is_empty());
     forms.sort();
     forms.dedup();
-    forms.join(" ")
+    forms
 }
 
 #[cfg(test)]
@@ -117,8 +130,15 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_key_equals_the_parsed_one() {
+        for raw in ["sip:+33612345678@pbx.test", "+33612345678", "+99123456789", "+3906698", "0612345678", "1003", "sip:alice@x"] {
+            assert_eq!(lookup_key(raw, fr()), normalize(raw, fr()).map(|n| n.key), "{raw}");
+        }
+    }
+
+    #[test]
     fn typed_forms_cover_national_and_international_digits() {
         let n = normalize("+33 6 12 34 56 78", fr());
-        assert_eq!(typed_forms("+33 6 12 34 56 78", n.as_ref()), "0612345678 33612345678");
+        assert_eq!(typed_forms("+33 6 12 34 56 78", n.as_ref()), vec!["0612345678", "33612345678"]);
     }
 }
