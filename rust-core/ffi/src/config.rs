@@ -4,6 +4,7 @@
 use crate::enums::{Codec, PushProvider, SrtpPolicy};
 use crate::error::PhoneError;
 use ringside_core::engine::config::{AccountConfig, CallWaiting, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
+use ringside_core::engine::library_config::{ContactsConfig, DirectoryConfig, LibraryConfig, VoicemailConfig};
 
 /// One SIP account: the four values of the PBX's *SIP Identifiers* tab. The password is not
 /// here: the core asks the shell's [`crate::SecretStore`] (Keystore, Keychain) for it.
@@ -131,13 +132,25 @@ impl TryFrom<PhoneSettings> for PhoneConfig {
             media.codecs = s.codecs.iter().map(|c| (*c).into()).collect();
         }
         media.srtp = s.srtp.into();
-        let mut sip = SipConfig { dns_servers: s.dns_servers, tls_ca_file: s.tls_ca_file.map(Into::into), ..SipConfig::default() };
+        let tls_ca_file: Option<std::path::PathBuf> = s.tls_ca_file.map(Into::into);
+        if let Some(region) = &s.default_region {
+            if ringside_core::store::numbers::region(region).is_none() {
+                return Err(PhoneError::InvalidInput { reason: format!("default_region {region:?} is not a region code (FR, BE, US…)") });
+            }
+        }
+        let library = LibraryConfig {
+            contacts: ContactsConfig { default_region: s.default_region },
+            directory: s.directory.map(|d| DirectoryConfig { url: d.url, username: d.username, password_env: None }),
+            voicemail: s.voicemail.map(|v| VoicemailConfig { imap_url: v.imap_url, username: v.username, password_env: None, folder: v.folder }),
+            tls_ca_file: tls_ca_file.clone(),
+        };
+        let mut sip = SipConfig { dns_servers: s.dns_servers, tls_ca_file, ..SipConfig::default() };
         if let Some(ua) = s.user_agent {
             sip.user_agent = ua;
         }
         let accounts = s.accounts.into_iter().map(Into::into).collect();
         let calls = CallsConfig { waiting: if s.busy_when_in_call { CallWaiting::Busy } else { CallWaiting::Ring }, ..CallsConfig::default() };
-        Ok(PhoneConfig { data_dir: s.data_dir.into(), accounts, sip, calls, media, push: s.push.map(Into::into), library: Default::default() })
+        Ok(PhoneConfig { data_dir: s.data_dir.into(), accounts, sip, calls, media, push: s.push.map(Into::into), library })
     }
 }
 
@@ -179,5 +192,13 @@ mod tests {
         let push = c.push.unwrap();
         assert_eq!((push.provider.as_str(), push.prid.as_str()), ("fcm", "tok"));
         assert_eq!(c.sip.tls_ca_file.as_deref(), Some(std::path::Path::new("/data/app/pbx-ca.pem")));
+        assert_eq!(c.library.contacts.default_region.as_deref(), Some("FR"));
+        assert_eq!(c.library.tls_ca_file, c.sip.tls_ca_file, "the directory and mailbox trust the same extra CA");
+    }
+
+    #[test]
+    fn a_wrong_region_is_named() {
+        let err = PhoneConfig::try_from(PhoneSettings { default_region: Some("France".into()), ..settings() }).unwrap_err();
+        assert!(matches!(err, PhoneError::InvalidInput { reason } if reason.contains("France")));
     }
 }

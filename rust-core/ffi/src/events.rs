@@ -153,6 +153,16 @@ impl ringside_core::engine::SecretStore for SecretsFromShell {
     fn password(&self, account_key: &str) -> Option<String> {
         self.0.password(SecretKind::Sip, account_key.to_string())
     }
+
+    fn service_password(&self, kind: ringside_core::engine::secrets::SecretKind, username: &str) -> Option<String> {
+        use ringside_core::engine::secrets::SecretKind as Core;
+        let kind = match kind {
+            Core::Sip => SecretKind::Sip,
+            Core::Directory => SecretKind::Directory,
+            Core::Voicemail => SecretKind::Voicemail,
+        };
+        self.0.password(kind, username.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod config;
 mod enums;
 mod error;
 mod events;
+mod library;
 mod log_sink;
 mod phone;
 mod records;
@@ -22,6 +23,7 @@ pub use enums::{
 };
 pub use error::PhoneError;
 pub use events::{CallsListener, Event, EventListener, HistoryListener, MwiListener, RegistrationListener, SecretStore, SyncReport};
+pub use library::{format_number, Contact, ContactCard, ContactNumber, ImportReport, Voicemail};
 pub use log_sink::LogSink;
 pub use phone::{parse_provisioning, start_phone, Phone, Provisioning};
 pub use records::{AccountInfo, CallInfo, CallLogEntry, History, IncomingCallHint, MediaStats, PushTimeline, TimelineStage};

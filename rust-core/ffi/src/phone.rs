@@ -8,7 +8,7 @@ use crate::config::{Account, PhoneSettings, PushToken};
 use crate::error::PhoneError;
 use crate::events::{CallsListener, Event, EventListener, HistoryListener, MwiListener, RegistrationListener, SecretStore, SecretsFromShell};
 use crate::log_sink::LogSink;
-use crate::records::{AccountInfo, CallInfo, CallLogEntry, History, IncomingCallHint, MediaStats, PushTimeline};
+use crate::records::{AccountInfo, CallInfo, History, IncomingCallHint, MediaStats, PushTimeline};
 use crate::subscription::Subscription;
 use ringside_core::engine::config::PhoneConfig;
 use ringside_core::engine::{PhoneEvent, PhoneListener};
@@ -349,13 +349,7 @@ impl Phone {
     /// The newest `limit` calls (only the missed ones if `missed_only`), newest first, and the
     /// unseen missed count.
     pub async fn history(&self, limit: u32, missed_only: bool) -> Result<History, PhoneError> {
-        self.run(move |p| async move {
-            let all = tokio::task::spawn_blocking(move || p.call_log(limit.max(1) * if missed_only { 4 } else { 1 })).await.map_err(joined)??;
-            let entries: Vec<CallLogEntry> = all.into_iter().map(CallLogEntry::from).filter(|e| !missed_only || e.missed).take(limit as usize).collect();
-            let missed_unseen = entries.iter().filter(|e| e.missed && !e.seen).count() as u32;
-            Ok::<History, PhoneError>(History { entries, missed_unseen })
-        })
-        .await
+        self.run(move |p| async move { p.history(limit, missed_only).await.map(Into::into) }).await
     }
 
     /// Unregisters every account (bounded by `timeout_ms`) and stops; later calls fail.
@@ -418,12 +412,17 @@ impl Phone {
         self.handle().map(|rt| rt.spawn(fut))
     }
 
+    /// Tells the history subscriptions to read again (a change no call event announces).
+    pub(crate) fn history_changed(&self) {
+        self.shared.fanout.history.send_modify(|n| *n += 1);
+    }
+
     fn config_now(&self) -> Result<PhoneConfig, PhoneError> {
         self.config.lock().map(|c| c.clone()).map_err(|_| PhoneError::Other { reason: "the phone's settings are unreadable".into() })
     }
 
     /// Runs `f` on the live engine, on the core's runtime; the caller only awaits.
-    async fn run<T, E, F, Fut>(&self, f: F) -> Result<T, PhoneError>
+    pub(crate) async fn run<T, E, F, Fut>(&self, f: F) -> Result<T, PhoneError>
     where
         F: FnOnce(Arc<Engine>) -> Fut,
         Fut: Future<Output = Result<T, E>> + Send + 'static,

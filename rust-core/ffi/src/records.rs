@@ -159,8 +159,6 @@ impl From<ringside_core::store::call_log::CallLogEntry> for CallLogEntry {
     fn from(e: ringside_core::store::call_log::CallLogEntry) -> Self {
         let direction = if e.direction == "out" { CallDirection::Outgoing } else { CallDirection::Incoming };
         let reason = e.reason.as_deref().and_then(|r| r.parse::<ringside_core::vocab::EndReason>().ok()).map(Into::into);
-        let ring_ms = e.answered_ms.or(e.ended_ms).map(|t| t - e.started_ms);
-        let talk_ms = e.answered_ms.zip(e.ended_ms).map(|(a, b)| b - a);
         CallLogEntry {
             call: e.call,
             call_id: e.call_id,
@@ -173,11 +171,11 @@ impl From<ringside_core::store::call_log::CallLogEntry> for CallLogEntry {
             ended_ms: e.ended_ms,
             reason,
             sip_code: e.sip_code,
-            ring_ms,
-            talk_ms,
+            ring_ms: e.ring_ms,
+            talk_ms: e.talk_ms,
             push_woken: e.push_woken,
             missed: e.missed,
-            seen: false,
+            seen: e.seen,
             quality: e.quality.and_then(|q| {
                 Some(MediaStats {
                     codec: Codec::from_name(&q.codec)?,

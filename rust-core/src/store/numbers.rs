@@ -63,6 +63,26 @@ pub fn normalize(raw: &str, default_region: Option<Id>) -> Option<Normalized> {
     }
 }
 
+/// `raw` as a person reads it: a number of the default region in its national form
+/// (`06 12 34 56 78`), another country's internationally (`+44 20 7946 0958`); extensions,
+/// names and what libphonenumber rejects stay as given.
+pub fn display(raw: &str, default_region: Option<Id>) -> String {
+    let user = user_part(raw).trim();
+    let plus = user.starts_with('+');
+    let d = digits(user);
+    if d.len() <= MAX_EXTENSION_DIGITS && !plus || user.chars().any(|c| c.is_alphabetic()) {
+        return raw.trim().to_string();
+    }
+    let as_given = if plus { format!("+{d}") } else { d };
+    match phonenumber::parse(default_region, &as_given) {
+        Ok(n) if phonenumber::is_valid(&n) => {
+            let home = default_region.is_some_and(|r| n.country().id() == Some(r));
+            n.format().mode(if home { Mode::National } else { Mode::International }).to_string()
+        }
+        _ => raw.trim().to_string(),
+    }
+}
+
 /// Only the caller-ID key of `raw` (what [`normalize`] would give as `key`). An international
 /// number (`+` and digits, the form PBXs send caller ID in) is its own key whether or not
 /// libphonenumber validates it, so it skips the parse: caller ID is on the ringing path.
@@ -93,6 +113,15 @@ pub fn typed_forms(raw: &str, n: Option<&Normalized>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_display_nationally_at_home_internationally_abroad_and_extensions_as_dialled() {
+        let fr = region("FR");
+        assert_eq!(display("+33612345678", fr), "06 12 34 56 78");
+        assert_eq!(display("sip:+442079460958@pbx;user=phone", fr), "+44 20 7946 0958");
+        assert_eq!(display("1003", fr), "1003");
+        assert_eq!(display("alice", fr), "alice");
+    }
 
     fn fr() -> Option<Id> {
         region("fr")
