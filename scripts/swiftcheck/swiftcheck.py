@@ -176,6 +176,24 @@ def type_name(node: Node | None) -> str | None:
     return None
 
 
+def member_type(node: Node | None) -> str | None:
+    """The type whose members a value of this declared type has: `T` for `T`, `T?`, `T!`,
+    `any T`; none for a collection (`[T]`, `[K: V]`): its members are the collection's."""
+    if node is None:
+        return None
+    if node.type in ("array_type", "dictionary_type"):
+        return None
+    if node.type in ("type_identifier", "user_type"):
+        return type_name(node)
+    for c in node.named_children:
+        if c.type in ("array_type", "dictionary_type"):
+            return None
+        found = member_type(c)
+        if found:
+            return found
+    return None
+
+
 def param_labels(node: Node) -> tuple[list[str | None], list[bool], list[str | None]]:
     """External labels (None for `_`), which have defaults, and each parameter's type."""
     labels, defaults, types = [], [], []
@@ -340,7 +358,7 @@ def _index_body(info: TypeInfo, decl: Node, lenient: bool) -> None:
             ident = first(pattern, "simple_identifier") if pattern is not None else None
             annotation = first(m, "type_annotation")
             if ident is not None:
-                info.fields[text(ident)] = type_name(annotation)
+                info.fields[text(ident)] = member_type(annotation)
     if info.kind == "struct" and "init" not in info.members:
         # A record's memberwise init is written out by uniffi; nothing to synthesise.
         pass
@@ -426,7 +444,8 @@ def describe(name: str, labels: list[str | None]) -> str:
 SCOPES = {"function_declaration", "init_declaration", "lambda_literal", "class_body", "computed_property",
           "protocol_function_declaration"}
 # Members every Swift value has through Foundation or the standard library.
-UNIVERSAL_MEMBERS = {"localizedDescription", "hashValue", "description", "debugDescription", "self"}
+# Members every value has, and Optional's own (`reason.map { … }` on an `EndReason?`).
+UNIVERSAL_MEMBERS = {"localizedDescription", "hashValue", "description", "debugDescription", "self", "map", "flatMap"}
 
 
 class FileChecker:
@@ -463,7 +482,7 @@ class FileChecker:
         for n in walk(self.root):
             if n.type in ("property_declaration", "parameter"):
                 annotation = first(n, "type_annotation")
-                tname = type_name(annotation) if annotation is not None else None
+                tname = member_type(annotation) if annotation is not None else None
                 ident = None
                 if n.type == "parameter":
                     for i, c in enumerate(n.children):
@@ -471,7 +490,7 @@ class FileChecker:
                         if f == "name" and c.type == "simple_identifier":
                             ident = text(c)
                         elif f == "name":
-                            tname = type_name(c)
+                            tname = member_type(c)
                 else:
                     pattern = first(n, "pattern")
                     idn = first(pattern, "simple_identifier") if pattern is not None else None

@@ -112,6 +112,18 @@ func f(core: any PhoneProtocol, hint: IncomingCallHint) async throws {
 }
 """), [])
 
+    def test_a_collection_of_core_values_has_the_collections_members(self):
+        self.assertEqual(self.names("""
+func f(hints: [IncomingCallHint], byId: [String: IncomingCallHint], one: IncomingCallHint?) {
+    _ = hints.first
+    _ = hints.filter { _ in true }
+    _ = byId.isEmpty
+    _ = one.map { $0.call }
+}
+"""), [])
+        self.assertEqual(self.names("func f(one: IncomingCallHint?) { _ = one?.nope }"),
+                         ["IncomingCallHint.nope is not in RingsideCore"])
+
     def test_a_missing_method_is_reported(self):
         self.assertEqual(self.names("func f(core: Phone) async throws { try await core.hangup(call: \"c\") }"),
                          ["Phone.hangup is not in RingsideCore"])

@@ -245,16 +245,14 @@ impl Phone {
         self.restart(config).await
     }
 
-    /// Unregisters and forgets an account.
+    /// Unregisters and forgets an account (the last one too: the phone then rings for nobody
+    /// until one is added).
     pub async fn remove_account(&self, key: String) -> Result<(), PhoneError> {
         let mut config = self.config_now()?;
         let before = config.accounts.len();
         config.accounts.retain(|a| a.key() != key);
         if config.accounts.len() == before {
             return Err(PhoneError::NotFound { call: key });
-        }
-        if config.accounts.is_empty() {
-            return Err(PhoneError::InvalidInput { reason: "the phone needs one account; add another first".into() });
         }
         self.restart(config).await
     }
@@ -356,7 +354,9 @@ impl Phone {
     pub async fn shutdown(&self, timeout_ms: u64) {
         let Some(engine) = self.current.send_replace(None) else { return };
         let Some(rt) = self.handle() else { return };
-        let _ = rt.spawn(stop_engine(engine, Duration::from_millis(timeout_ms))).await;
+        // Bounded as a whole: unregistering waits on the network, and a shell's shutdown must end.
+        let limit = Duration::from_millis(timeout_ms);
+        let _ = rt.spawn(async move { tokio::time::timeout(limit * 3, stop_engine(engine, limit)).await }).await;
     }
 }
 

@@ -53,9 +53,8 @@ impl Phone {
         listener: Arc<dyn PhoneListener>,
         audio: Arc<dyn crate::audio::AudioDeviceFactory>,
     ) -> Result<Phone, EngineError> {
-        if config.accounts.is_empty() {
-            return Err(EngineError::Config { field: "account", reason: "no account configured".into() });
-        }
+        // No account yet is a phone being set up: contacts, history and voicemail work, and
+        // the shell adds the account when the user has typed it.
         let dns = config.sip.dns_server_addrs().map_err(|reason| EngineError::Config { field: "sip.dns_servers", reason })?;
         let locator = Arc::new(Locator::new(&dns));
         let mut setups = Vec::new();
@@ -93,7 +92,10 @@ impl Phone {
         let state = Arc::new(super::phone_state::PhoneState::new(&account_keys));
         let (bus, mut wake_outcomes) = super::event_bus::EventBus::new(state, Some(call_log.clone()), listener);
         let listener: Arc<dyn PhoneListener> = Arc::new(super::library::CallerIdTap { inner: bus.clone(), library: library.clone() });
-        let bind_ip = bind_ip_for(&locator, &setups[0].target).await;
+        let bind_ip = match setups.first() {
+            Some(first) => bind_ip_for(&locator, &first.target).await,
+            None => IpAddr::from([0, 0, 0, 0]),
+        };
         let stack = SipStack::start(&config.sip, bind_ip, locator).await?;
         let call_accounts = setups
             .iter()
