@@ -5,7 +5,7 @@
 
 use super::error::EngineError;
 use super::events::{PhoneEvent, SyncSource};
-use super::library::Shared;
+use super::library_state::Shared;
 use super::secrets::SecretKind;
 use crate::directory::{carddav, vcard};
 use crate::store::contacts::{self, ContactCard};

@@ -11,58 +11,18 @@ use super::directory_sync;
 use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener, SyncSource};
 use super::library_config::LibraryConfig;
-use super::secrets::{SecretKind, SecretStore};
+use super::library_state::Shared;
+use super::secrets::SecretStore;
 use super::voicemail_sync;
 use super::Phone;
+use crate::store;
 use crate::store::call_log::History;
 use crate::store::contacts::{self, Contact, ContactCard, ImportReport};
 use crate::store::sync_state::SyncReport;
 use crate::store::voicemail::{self, Voicemail};
-use crate::store::{self, StoreError};
 use phonenumber::country::Id;
-use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-/// The library's state, shared with the sync tasks.
-pub(super) struct Shared {
-    pub data_dir: PathBuf,
-    /// Imports, syncs and the user's changes (one at a time).
-    pub db: Mutex<Connection>,
-    /// Caller ID's own connection: WAL readers never wait for an import holding `db`.
-    lookups: Mutex<Connection>,
-    pub region: Option<Id>,
-    pub config: LibraryConfig,
-    secrets: Arc<dyn SecretStore>,
-    listener: Arc<dyn PhoneListener>,
-    /// One directory sync and one voicemail sync at a time.
-    directory_sync: tokio::sync::Mutex<()>,
-    voicemail_sync: tokio::sync::Mutex<()>,
-}
-
-impl Shared {
-    pub fn emit(&self, event: PhoneEvent) {
-        self.listener.on_event(event);
-    }
-
-    pub fn password(&self, kind: SecretKind, username: &str) -> Result<String, EngineError> {
-        self.secrets.service_password(kind, username).ok_or_else(|| EngineError::Auth(format!("no {} password for {username}", kind.as_str())))
-    }
-
-    /// Runs `f` on the write connection, off the async threads.
-    pub async fn write<T: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, EngineError> {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = me.db.lock().map_err(|_| EngineError::Sip("the database lock is poisoned".into()))?;
-            f(&mut conn).map_err(EngineError::Store)
-        })
-        .await
-        .map_err(|e| EngineError::Sip(format!("store task: {e}")))?
-    }
-}
 
 /// Contacts, voicemail and history over the local database (design §6).
 #[derive(Clone)]

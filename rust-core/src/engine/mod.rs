@@ -16,6 +16,7 @@ mod incoming;
 pub mod instance;
 pub mod library;
 pub mod library_config;
+mod library_state;
 pub mod media_session;
 mod mwi;
 pub mod phone;

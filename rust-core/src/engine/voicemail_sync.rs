@@ -6,7 +6,7 @@
 
 use super::error::EngineError;
 use super::events::{PhoneEvent, SyncSource};
-use super::library::Shared;
+use super::library_state::Shared;
 use super::secrets::SecretKind;
 use crate::store::sync_state::{self, SyncReport};
 use crate::store::voicemail::{self, NewVoicemail};

@@ -1,0 +1,53 @@
+//! The library's state, shared by the library's methods and its two sync tasks (CardDAV and
+//! IMAP): the database connections, the region numbers are read in, the settings, the secrets
+//! and where events go. Its own file so the sync tasks and the library import it, not each other.
+
+use super::error::EngineError;
+use super::events::{PhoneEvent, PhoneListener};
+use super::library_config::LibraryConfig;
+use super::secrets::{SecretKind, SecretStore};
+use crate::store::StoreError;
+use phonenumber::country::Id;
+use rusqlite::Connection;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// The library's state, shared with the sync tasks.
+pub(super) struct Shared {
+    pub data_dir: PathBuf,
+    /// Imports, syncs and the user's changes (one at a time).
+    pub db: Mutex<Connection>,
+    /// Caller ID's own connection: WAL readers never wait for an import holding `db`.
+    pub lookups: Mutex<Connection>,
+    pub region: Option<Id>,
+    pub config: LibraryConfig,
+    pub secrets: Arc<dyn SecretStore>,
+    pub listener: Arc<dyn PhoneListener>,
+    /// One directory sync and one voicemail sync at a time.
+    pub directory_sync: tokio::sync::Mutex<()>,
+    pub voicemail_sync: tokio::sync::Mutex<()>,
+}
+
+impl Shared {
+    pub fn emit(&self, event: PhoneEvent) {
+        self.listener.on_event(event);
+    }
+
+    pub fn password(&self, kind: SecretKind, username: &str) -> Result<String, EngineError> {
+        self.secrets.service_password(kind, username).ok_or_else(|| EngineError::Auth(format!("no {} password for {username}", kind.as_str())))
+    }
+
+    /// Runs `f` on the write connection, off the async threads.
+    pub async fn write<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = me.db.lock().map_err(|_| EngineError::Sip("the database lock is poisoned".into()))?;
+            f(&mut conn).map_err(EngineError::Store)
+        })
+        .await
+        .map_err(|e| EngineError::Sip(format!("store task: {e}")))?
+    }
+}
