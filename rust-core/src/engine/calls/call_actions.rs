@@ -1,0 +1,199 @@
+//! Carrying out one call's actions on its dialog and media: answers to re-offers, our own
+//! re-INVITEs, REFER and its NOTIFYs, DTMF, accept, reject, CANCEL and BYE.
+
+use super::call_task::CallIo;
+use super::CallHub;
+use crate::signalling::call::{CallAction, CallEvent, CallInput, MediaDirection};
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{Header, Uri};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+impl CallHub {
+    pub(super) async fn carry_out(self: &Arc<Self>, io: &mut CallIo, own: &mpsc::Sender<CallInput>, action: CallAction) {
+        let CallIo { uuid, dialog, media, reoffer, reinvite, .. } = io;
+        let dialog = &*dialog;
+        let result = match action {
+            CallAction::AnswerReoffer { direction } => {
+                let Some(pending) = reoffer.take() else {
+                    return;
+                };
+                let mut headers = Vec::new();
+                if let (true, Some(s)) = (pending.timer, io.session_expires) {
+                    // RFC 4028 §9: a refresh's answer names the refresher; the sender of the
+                    // refresh is its UAC and keeps refreshing.
+                    headers.push(Header::SessionExpires(format!("{s};refresher=uac").into()));
+                    headers.push(Header::Require("timer".into()));
+                }
+                let (handle, with_sdp) = (pending.handle, pending.with_sdp);
+                let body = if !with_sdp {
+                    None
+                } else if pending.offer.is_empty() {
+                    // A re-INVITE without an offer: ours goes in the 2xx.
+                    Some(media.offer(direction))
+                } else {
+                    let hold_locally = matches!(direction, MediaDirection::SendOnly | MediaDirection::Inactive);
+                    match media.answer_reoffer(&pending.offer, hold_locally).await {
+                        Ok(answer) => Some(answer),
+                        Err(e) => {
+                            // RFC 3264 §8: a re-offer we cannot take leaves the session as it was.
+                            tracing::info!(error = %e, "re-offer refused");
+                            handle.reply(rsipstack::sip::StatusCode::NotAcceptableHere).await.ok();
+                            return;
+                        }
+                    }
+                };
+                if body.is_some() {
+                    headers.push(Header::ContentType("application/sdp".into()));
+                }
+                handle.respond(rsipstack::sip::StatusCode::OK, Some(headers), body.map(String::into_bytes)).await.ok();
+                Ok(())
+            }
+            CallAction::SendSessionRefresh { direction } => {
+                let body = media.offer(direction).into_bytes();
+                let answers = io.answers.clone();
+                let mut headers = vec![Header::ContentType("application/sdp".into()), Header::Supported("timer".into())];
+                if let Some(s) = io.session_expires {
+                    // We send the refresh, so we are its UAC (RFC 4028 §7.4).
+                    headers.push(Header::SessionExpires(format!("{s};refresher=uac").into()));
+                }
+                *reinvite = Some(spawn_reinvite(dialog, headers, body, answers, own.clone(), 500, |code| CallInput::SessionRefreshAnswered { code }));
+                Ok(())
+            }
+            CallAction::SendReoffer { direction } => {
+                let body = media.offer(direction).into_bytes();
+                let headers = vec![Header::ContentType("application/sdp".into())];
+                *reinvite = Some(spawn_reinvite(dialog, headers, body, io.answers.clone(), own.clone(), 491, |code| CallInput::ReofferAnswered { code }));
+                Ok(())
+            }
+            CallAction::PlaceReferredCall { target, replaces } => {
+                let mut extra = Vec::new();
+                if let Some(r) = replaces {
+                    extra.push(Header::Other("Replaces".into(), r));
+                }
+                match self.place_call_with(io.account, &target, extra) {
+                    Ok(new) => {
+                        if let Ok(mut r) = self.referrals.lock() {
+                            r.insert(new, uuid.clone());
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "referred call not placed");
+                        own.send(CallInput::ReferredCallProgress { code: 503 }).await.ok();
+                    }
+                }
+                Ok(())
+            }
+            CallAction::SendReferNotify { code, last } => {
+                let state = if last { "terminated;reason=noresource" } else { "active;expires=60" };
+                if last {
+                    // Awaited: the final NOTIFY must reach the transferor before our BYE.
+                    dialog.notify_refer(rsipstack::sip::StatusCode::from(code), state).await.map(|_| ())
+                } else {
+                    let dialog = dialog.clone();
+                    tokio::spawn(async move { dialog.notify_refer(rsipstack::sip::StatusCode::from(code), state).await.ok() });
+                    Ok(())
+                }
+            }
+            CallAction::SendRefer { target } => {
+                // An attended transfer's target comes bracketed with its Replaces header.
+                let refer_to = if target.starts_with('<') {
+                    rsipstack::sip::headers::untyped::ReferTo::new(target)
+                } else {
+                    match Uri::try_from(target.as_str()) {
+                        Ok(uri) => uri.into(),
+                        Err(_) => {
+                            own.send(CallInput::ReferAnswered { code: 400 }).await.ok();
+                            return;
+                        }
+                    }
+                };
+                let (dialog, own) = (dialog.clone(), own.clone());
+                tokio::spawn(async move {
+                    let code = match dialog.refer(refer_to, None, None).await {
+                        Ok(Some(resp)) => u16::from(resp.status_code),
+                        _ => 408,
+                    };
+                    own.send(CallInput::ReferAnswered { code }).await.ok();
+                });
+                Ok(())
+            }
+            CallAction::SendDtmfInfo { digit } if media.has_rfc4733() => {
+                // In the media (RFC 4733) when both sides agreed on telephone-event.
+                media.dtmf(digit).await;
+                Ok(())
+            }
+            CallAction::SendDtmfInfo { digit } => {
+                // RFC 2976 INFO with the widely deployed application/dtmf-relay body.
+                let headers = Some(vec![Header::ContentType("application/dtmf-relay".into())]);
+                dialog.info(headers, Some(format!("Signal={digit}\r\nDuration=160\r\n").into_bytes())).await.map(|_| ())
+            }
+            CallAction::SendRinging => dialog.ringing(None, None),
+            CallAction::Accept => {
+                let mut headers = io.accept_headers.clone();
+                headers.push(Header::ContentType("application/sdp".into()));
+                let result = dialog.accept(Some(headers), Some(media.initial_answer().into_bytes()));
+                media.start_agreed().await;
+                result
+            }
+            CallAction::Reject { code } => dialog.reject(Some(rsipstack::sip::StatusCode::from(code)), None),
+            CallAction::SendCancel => dialog.cancel().await,
+            CallAction::SendBye => {
+                if let Some(pending) = reinvite.take().filter(|r| !r.is_finished()) {
+                    tokio::time::timeout(std::time::Duration::from_secs(2), pending).await.ok();
+                }
+                dialog.bye().await
+            }
+            CallAction::Event(event) => {
+                match &event {
+                    CallEvent::Muted { on } => media.mute(*on).await,
+                    // The call's last media statistics come just before its end.
+                    CallEvent::Ended { .. } => {
+                        if let Some(stats) = media.stop().await {
+                            self.emit_stats(uuid, stats);
+                        }
+                    }
+                    _ => {}
+                }
+                self.emit(uuid.as_str(), event);
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "call action failed");
+        }
+    }
+}
+
+/// Sends a re-INVITE beside the call's loop and reports its final status as `report(code)`:
+/// 408 without an answer, `failed` when the request could not be sent. RFC 3261 §14.1: a
+/// 491 (both sides re-INVITEd at once) is retried after a random 2.1–4 s, three tries.
+fn spawn_reinvite(
+    dialog: &InviteDialog,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+    answers: Option<mpsc::Sender<String>>,
+    own: mpsc::Sender<CallInput>,
+    failed: u16,
+    report: fn(u16) -> CallInput,
+) -> tokio::task::JoinHandle<()> {
+    let dialog = dialog.clone();
+    tokio::spawn(async move {
+        let code = match dialog.reinvite_with_glare_retry(Some(headers), Some(body), 3).await {
+            Ok(Some(resp)) => {
+                forward_answer(&answers, &resp).await;
+                u16::from(resp.status_code)
+            }
+            Ok(None) => 408,
+            Err(_) => failed,
+        };
+        own.send(report(code)).await.ok();
+    })
+}
+
+/// Hands a 2xx's SDP answer to the call task (which owns the media).
+async fn forward_answer(answers: &Option<mpsc::Sender<String>>, resp: &rsipstack::sip::Response) {
+    if let (Some(tx), true) = (answers, u16::from(resp.status_code.clone()) / 100 == 2 && !resp.body.is_empty()) {
+        tx.send(String::from_utf8_lossy(&resp.body).to_string()).await.ok();
+    }
+}
