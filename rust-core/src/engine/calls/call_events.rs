@@ -60,7 +60,11 @@ impl CallHub {
             _ => None,
         };
         if let CallEvent::Ended { reason, .. } = &event {
+            // Out of the registry before anyone hears of the end: the task still winds down
+            // (BYE, media) after this, and a push arriving meanwhile must find the call over,
+            // not ringing.
             self.remember_ended(uuid, *reason);
+            self.forget(uuid);
             if let Some(stages) = self.wakes.finish(uuid, std::time::Instant::now()) {
                 self.wakes.keep(uuid, &stages, None);
                 self.listener.on_event(PhoneEvent::PushTimeline { call: uuid.to_string(), stages, diagnostic: None });
