@@ -1,4 +1,5 @@
-//! A throw-away CA and a server certificate for 127.0.0.1, made with the openssl command.
+//! A throw-away CA and a server certificate for 127.0.0.1, or one self-signed certificate, made
+//! with the openssl command.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,4 +44,30 @@ pub fn make(dir: &Path) -> TestPki {
         ],
     );
     TestPki { ca_cert: dir.join("ca.pem"), server_cert: dir.join("server.pem"), server_key: dir.join("server.key") }
+}
+
+/// What many on-premise PBXs ship: `openssl req -x509` with its defaults (so `CA:TRUE`), naming
+/// `san` (e.g. `IP:127.0.0.1`). Returns (certificate, key); the certificate is its own CA.
+pub fn self_signed(dir: &Path, san: &str) -> (PathBuf, PathBuf) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "self.key",
+            "-out",
+            "self.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=pbx",
+            "-addext",
+            &format!("subjectAltName={san}"),
+        ],
+    );
+    (dir.join("self.pem"), dir.join("self.key"))
 }

@@ -30,6 +30,9 @@ pub struct PbxOptions {
     pub domain: String,
     pub users: Vec<(String, String)>,
     pub tls: bool,
+    /// With `tls`: a self-signed certificate naming this subjectAltName (`IP:127.0.0.1`)
+    /// instead of one signed by a test CA; `ca_cert` is then that certificate itself.
+    pub tls_self_signed: Option<String>,
     pub sha256: bool,
     pub nonce_expire: u32,
     pub min_expires: u32,
@@ -45,6 +48,7 @@ impl Default for PbxOptions {
             domain: "pbx.test".into(),
             users: vec![("1001".into(), "pw1001".into()), ("1002".into(), "pw1002".into()), ("1003".into(), "pw1003".into())],
             tls: false,
+            tls_self_signed: None,
             sha256: false,
             nonce_expire: 300,
             min_expires: 1,
@@ -113,17 +117,26 @@ impl Pbx {
         }
         std::fs::write(pbx.dir.path().join("kamailio.cfg"), text).unwrap();
         if pbx.options.tls {
-            let pki = certs::make(pbx.dir.path());
+            let (cert, key, ca) = match &pbx.options.tls_self_signed {
+                Some(san) => {
+                    let (cert, key) = certs::self_signed(pbx.dir.path(), san);
+                    (cert.clone(), key, cert)
+                }
+                None => {
+                    let pki = certs::make(pbx.dir.path());
+                    (pki.server_cert, pki.server_key, pki.ca_cert)
+                }
+            };
             std::fs::write(
                 pbx.dir.path().join("tls.cfg"),
                 format!(
                     "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\nprivate_key = {}\ncertificate = {}\n\n[client:default]\nverify_certificate = no\nrequire_certificate = no\n",
-                    pki.server_key.display(),
-                    pki.server_cert.display()
+                    key.display(),
+                    cert.display()
                 ),
             )
             .unwrap();
-            pbx.ca_cert = Some(pki.ca_cert);
+            pbx.ca_cert = Some(ca);
         }
         pbx.launch();
         pbx

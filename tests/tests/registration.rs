@@ -81,6 +81,44 @@ fn tls_refuses_a_server_whose_certificate_is_not_trusted() {
     assert!(phone.wait_event("registered", 2 * SEC).is_none(), "never registered over an unverified TLS flow");
 }
 
+/// A PBX with an `openssl req -x509` certificate (self-signed, `CA:TRUE`), pinned or not.
+fn self_signed_pbx(san: &str) -> (Pbx, String) {
+    let pbx = Pbx::start(PbxOptions { tls: true, tls_self_signed: Some(san.into()), ..Default::default() });
+    let pin = format!("tls_ca_file = \"{}\"", pbx.ca_cert.as_ref().unwrap().display());
+    (pbx, pin)
+}
+
+#[test]
+fn tls_a_pinned_self_signed_ca_certificate_registers() {
+    let (pbx, pin) = self_signed_pbx("IP:127.0.0.1");
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tls"), &pin), "pw1001", &["register"]);
+    let registered = phone.expect_event("registered", 5 * SEC);
+    assert!(registered["contact"].as_str().unwrap().ends_with(";transport=tls"), "{registered}");
+    assert!(options_through_pbx(&pbx, "1001").unwrap().starts_with("SIP/2.0 200"), "the TLS binding is reachable");
+}
+
+#[test]
+fn tls_an_unpinned_self_signed_certificate_is_refused_in_words_and_retried_with_back_off() {
+    let (pbx, _) = self_signed_pbx("IP:127.0.0.1");
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tls"), "timer_t1_ms = 100"), "pw1001", &["register"]);
+    let first = phone.expect_event("registration_failed", 5 * SEC);
+    let reason = first["reason"].as_str().unwrap();
+    assert!(reason.contains("the certificate of 127.0.0.1 is a CA certificate") && reason.contains("pin it in tls_ca_file"), "{first}");
+    let second = phone.expect_event("registration_failed", 10 * SEC);
+    assert!(second["retry_in_ms"].as_u64() > first["retry_in_ms"].as_u64(), "the retry backs off: {first} then {second}");
+    assert!(phone.events.iter().all(|e| e["event"] != "registered"), "never registered over an unverified TLS flow");
+}
+
+#[test]
+fn tls_a_pinned_certificate_for_another_host_is_refused_in_words() {
+    let (pbx, pin) = self_signed_pbx("DNS:pbx.elsewhere.example");
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tls"), &pin), "pw1001", &["register"]);
+    let failed = phone.expect_event("registration_failed", 5 * SEC);
+    assert!(failed["reason"].as_str().unwrap().contains("the certificate of 127.0.0.1 is not valid for host 127.0.0.1"), "{failed}");
+    assert!(failed["retry_in_ms"].is_u64(), "{failed}");
+    assert!(phone.wait_event("registered", 2 * SEC).is_none(), "a pin does not waive the name check");
+}
+
 #[test]
 fn sha256_digest_is_answered() {
     let pbx = Pbx::start(PbxOptions { sha256: true, ..Default::default() });

@@ -25,6 +25,8 @@ pub mod provisioning;
 pub mod register_request;
 pub mod secrets;
 pub mod sip_stack;
+mod tls_connector;
+mod tls_pins;
 mod voicemail_sync;
 
 pub use config::{AccountConfig, CallWaiting, CallsConfig, MediaConfig, PhoneConfig, SipConfig};

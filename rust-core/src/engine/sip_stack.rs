@@ -1,5 +1,6 @@
 //! `SipStack`: one rsipstack endpoint per phone — UDP listener, TCP/TLS flows dialled on demand,
-//! TLS trust (system roots plus an optional extra CA), and word of flows that die.
+//! TLS trust (system roots plus `tls_ca_file`, whose certificates are also pinned: see
+//! [`super::tls_pins`]), and word of flows that die.
 //!
 //! Flow death (RFC 5626 §4.4.1): we ping each stream flow with CRLFCRLF every keep-alive
 //! interval; rsipstack closes a stream that receives no byte for its idle timeout, which we set
@@ -98,8 +99,10 @@ impl SipStack {
             .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
         let udp_addr = udp.get_addr().clone();
         transport_layer.add_transport(SipConnection::Udp(udp));
+        // Every TLS flow is dialled by our connector; rsipstack hands it this PEM per flow.
+        super::tls_connector::install();
         transport_layer
-            .set_tls_config(rsipstack::transport::tls::TlsConfig { ca_certs: Some(trusted_roots_pem(config.tls_ca_file.as_deref())?), ..Default::default() });
+            .set_tls_config(rsipstack::transport::tls::TlsConfig { ca_certs: Some(pinned_pem(config.tls_ca_file.as_deref())?), ..Default::default() });
         transport_layer.set_stream_idle_timeout(config.keepalive() + Duration::from_secs(config.pong_timeout_secs.max(1)));
 
         let (closed_tx, _) = broadcast::channel(64);
@@ -152,6 +155,8 @@ impl SipStack {
         let lookup = self.endpoint.inner.transport_layer.lookup(target, None);
         match tokio::time::timeout(Duration::from_secs(10), lookup).await {
             Ok(Ok(found)) => Ok(found),
+            // Our TLS connector's words (`Error::Error`) go out without rsipstack's prefix.
+            Ok(Err(rsipstack::Error::Error(why))) => Err(EngineError::Transport(format!("connecting to {target}: {why}"))),
             Ok(Err(e)) => Err(EngineError::Transport(format!("connecting to {target}: {e}"))),
             Err(_) => Err(EngineError::Transport(format!("connecting to {target}: timed out"))),
         }
@@ -196,31 +201,16 @@ pub fn transport_name(target: &SipAddr) -> &'static str {
     }
 }
 
-/// PEM of every trust anchor: the platform's roots (rsipstack trusts nothing by default) plus
-/// the configured extra CA. Certificates that rustls cannot use are left out one by one, so a
-/// single odd system certificate does not disable TLS.
-fn trusted_roots_pem(extra_ca: Option<&std::path::Path>) -> Result<Vec<u8>, EngineError> {
-    use base64::Engine as _;
-    let mut pem = String::new();
-    let mut probe = rustls::RootCertStore::empty();
-    for der in rustls_native_certs::load_native_certs().certs {
-        if probe.add(der.clone()).is_ok() {
-            pem.push_str("-----BEGIN CERTIFICATE-----\n");
-            let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-            for chunk in b64.as_bytes().chunks(64) {
-                pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-                pem.push('\n');
-            }
-            pem.push_str("-----END CERTIFICATE-----\n");
-        }
+/// The PEM of `tls_ca_file` (empty without one): trust anchors and pins for TLS flows. A file
+/// that cannot be read or holds no certificate is a configuration error, said at start.
+fn pinned_pem(path: Option<&std::path::Path>) -> Result<Vec<u8>, EngineError> {
+    let Some(path) = path else { return Ok(Vec::new()) };
+    let bad = |reason: String| EngineError::Config { field: "sip.tls_ca_file", reason };
+    let pem = std::fs::read(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+    if super::tls_connector::pem_certificates(&pem).is_empty() {
+        return Err(bad(format!("{} holds no PEM certificate", path.display())));
     }
-    let mut out = pem.into_bytes();
-    if let Some(path) = extra_ca {
-        let extra =
-            std::fs::read(path).map_err(|e| EngineError::Config { field: "sip.tls_ca_file", reason: format!("cannot read {}: {e}", path.display()) })?;
-        out.extend_from_slice(&extra);
-    }
-    Ok(out)
+    Ok(pem)
 }
 
 /// The local address the OS would use to reach `target` (no packet is sent).
