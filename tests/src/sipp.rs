@@ -86,6 +86,20 @@ impl Sipp {
         Sipp { process, port, dir }
     }
 
+    /// One run of scenario `name` from `local_ip` (another loopback address, 127.0.0.2…) straight
+    /// to `target`: a stranger on the internet rather than the PBX.
+    pub fn stranger(name: &str, local_ip: &str, service: &str, target: std::net::SocketAddr) -> Sipp {
+        let dir = tempfile::tempdir().unwrap();
+        let port = crate::ports::free_port();
+        let mut cmd = Command::new("sipp");
+        cmd.arg("-sf").arg(scenario(name)).arg(target.to_string());
+        cmd.args(["-s", service, "-i", local_ip, "-p", &port.to_string(), "-m", "1", "-mp", &crate::ports::free_port_block(4).to_string()]);
+        cmd.args(["-trace_err", "-error_file"]).arg(dir.path().join("errors.log"));
+        cmd.stdout(Stdio::null()).stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap());
+        let process = Owned::spawn(&format!("sipp {name}"), &mut cmd).expect("sipp is installed (scripts/install-deps)");
+        Sipp { process, port, dir }
+    }
+
     /// Waits (bounded) for the scenario to end; true when every step and check passed.
     pub fn passed(&mut self, limit: Duration) -> bool {
         self.process.wait_exit(limit) == Some(0)

@@ -4,6 +4,7 @@
 use super::calls::CallHub;
 use super::sip_stack::SipStack;
 use crate::sip::inbound::{classify, Verdict};
+use crate::sip::source_filter::{admit, via_source, Admission, Source};
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Method, StatusCode};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
     };
     let cancel = stack.cancel_token();
     tokio::spawn(async move {
+        let mut ignored: u64 = 0;
         loop {
             let mut tx = tokio::select! {
                 _ = cancel.cancelled() => break,
@@ -31,6 +33,26 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
                 tracing::debug!(method = %tx.original.method, "suspended: request left unanswered");
                 continue;
             }
+            let in_dialog = tx.original.to_header().ok().and_then(|t| t.tag().ok().flatten()).is_some();
+            let mwi =
+                tx.original.method == Method::Notify && header(&tx.original, "event").is_some_and(|e| e.to_ascii_lowercase().starts_with("message-summary"));
+            // Out-of-dialog requests (and voicemail NOTIFYs, which skip the dialog check
+            // below) only from the peers we send to: a scanner or spoofer gets no answer,
+            // not even the gate's.
+            if !in_dialog || mwi {
+                let source = match &tx.connection {
+                    Some(conn) if conn.is_reliable() => Source::OwnFlow,
+                    _ => Source::Datagram(header(&tx.original, "via").and_then(via_source)),
+                };
+                if let Admission::Ignore { why } = admit(source, &stack.trusted_peers()) {
+                    ignored += 1;
+                    // A flood logs its first requests, then every hundredth.
+                    if ignored <= 10 || ignored % 100 == 0 {
+                        tracing::warn!(ignored, method = %tx.original.method, ?source, why, "request from a stranger ignored");
+                    }
+                    continue;
+                }
+            }
             // rsipstack already parsed the octets (leniently); the gate re-reads them as
             // serialised, which keeps every semantic check though not byte-level framing.
             if let Verdict::Reject { code, why, header, .. } = classify(&tx.original.to_bytes(), false) {
@@ -41,7 +63,7 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
             }
             // Voicemail NOTIFYs, in our subscription's dialog or unasked (RFC 3842 §6.3): the
             // event name is enough, and the first may overtake the SUBSCRIBE's 200.
-            if tx.original.method == Method::Notify && header(&tx.original, "event").is_some_and(|e| e.to_ascii_lowercase().starts_with("message-summary")) {
+            if mwi {
                 let summary = crate::sip::message_summary::parse(&String::from_utf8_lossy(&tx.original.body));
                 let code = if summary.is_some() { StatusCode::OK } else { StatusCode::BadRequest };
                 if let Some(s) = summary {
@@ -50,7 +72,6 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
                 tokio::spawn(async move { tx.reply(code).await.ok() });
                 continue;
             }
-            let in_dialog = tx.original.to_header().ok().and_then(|t| t.tag().ok().flatten()).is_some();
             if in_dialog {
                 match hub.dialogs().match_dialog(&tx) {
                     Some(mut dialog) => {

@@ -32,6 +32,9 @@ pub struct SipStack {
     /// CANCEL Reasons by Call-ID (rsipstack's dialogs drop them).
     pub cancel_reasons: CancelReasons,
     pinned: Pins,
+    /// Hosts we send to (registrars, proxies, voicemail servers): the only ones whose
+    /// out-of-dialog requests we take (see `sip::source_filter`).
+    peers: Arc<std::sync::Mutex<Vec<IpAddr>>>,
 }
 
 /// Account domains and the flow address each account reached its registrar by.
@@ -128,7 +131,7 @@ impl SipStack {
                 tracing::error!(error = %e, "SIP endpoint stopped");
             }
         });
-        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, udp_addr, config: config.clone(), cancel_reasons, pinned }))
+        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, udp_addr, config: config.clone(), cancel_reasons, pinned, peers: Default::default() }))
     }
 
     /// From now on `domain` resolves to `flow`: the address an account reaches its registrar
@@ -154,12 +157,25 @@ impl SipStack {
     pub async fn flow_to(&self, target: &SipAddr) -> Result<(SipConnection, SipAddr), EngineError> {
         let lookup = self.endpoint.inner.transport_layer.lookup(target, None);
         match tokio::time::timeout(Duration::from_secs(10), lookup).await {
-            Ok(Ok(found)) => Ok(found),
+            Ok(Ok(found)) => {
+                if let (rsipstack::sip::Host::IpAddr(ip), Ok(mut peers)) = (&found.1.addr.host, self.peers.lock()) {
+                    if !peers.contains(ip) {
+                        peers.push(*ip);
+                    }
+                }
+                Ok(found)
+            }
             // Our TLS connector's words (`Error::Error`) go out without rsipstack's prefix.
             Ok(Err(rsipstack::Error::Error(why))) => Err(EngineError::Transport(format!("connecting to {target}: {why}"))),
             Ok(Err(e)) => Err(EngineError::Transport(format!("connecting to {target}: {e}"))),
             Err(_) => Err(EngineError::Transport(format!("connecting to {target}: timed out"))),
         }
+    }
+
+    /// The hosts of every flow [`Self::flow_to`] found: where our out-of-dialog requests may
+    /// come from.
+    pub fn trusted_peers(&self) -> Vec<IpAddr> {
+        self.peers.lock().map(|p| p.clone()).unwrap_or_default()
     }
 
     /// Forgets a stream flow so the next request dials a fresh one.

@@ -135,6 +135,11 @@ pub enum CallInput {
         everywhere: bool,
     },
     Hangup,
+    /// The phone is going away (the app quits, the account logs out). A ringing call is
+    /// answered 480 (RFC 3261 §21.4.18: temporarily unavailable), which a PBX does not take
+    /// for busy, so its forward-on-busy stays for a user who really is; any other call ends
+    /// as on `Hangup`.
+    Withdraw,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -379,6 +384,11 @@ impl CallMachine {
                 self.end(now, EndReason::Declined, Some(code));
             }
             (State::Ringing, Hangup) => self.handle(now, Decline { everywhere: false }),
+            (State::Ringing, Withdraw) => {
+                self.actions.push_back(CallAction::Reject { code: 480 });
+                self.end(now, EndReason::Unanswered, Some(480));
+            }
+            (_, Withdraw) => self.handle(now, Hangup),
             // A CANCEL that crosses our 200 has no effect (RFC 3261 §9.2): the ACK decides.
             (State::Accepting, RemoteCancelled { .. }) => {}
             (State::Accepting, AckReceived) => self.activate(now),

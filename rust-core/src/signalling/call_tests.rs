@@ -408,3 +408,25 @@ fn end_reason_names_are_the_ones_events_serialise() {
         assert_eq!(serde_json::to_value(r).unwrap(), r.as_str(), "{r:?}");
     }
 }
+
+#[test]
+fn rfc3261_21_4_18_a_phone_going_away_answers_a_ringing_call_480_not_busy() {
+    let t = Instant::now();
+    let mut m = CallMachine::incoming(t);
+    drain(&mut m);
+    m.handle(t, CallInput::Withdraw);
+    assert_eq!(drain(&mut m), vec![CallAction::Reject { code: 480 }, ended(EndReason::Unanswered, Some(480), None)]);
+}
+
+#[test]
+fn a_phone_going_away_ends_other_calls_as_a_hangup_does() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::Withdraw);
+    assert_eq!(drain(&mut m), vec![CallAction::SendCancel], "dialing: CANCEL");
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::Answered);
+    drain(&mut m);
+    m.handle(t, CallInput::Withdraw);
+    assert_eq!(drain(&mut m), vec![CallAction::SendBye, ended(EndReason::LocalHangup, None, Some(Duration::ZERO))], "active: BYE");
+}

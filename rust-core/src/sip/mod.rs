@@ -9,4 +9,5 @@ pub mod name_addr;
 pub mod refer_notify;
 pub mod replaces;
 pub mod sdp;
+pub mod source_filter;
 pub mod wire;

@@ -140,12 +140,12 @@ impl CallHub {
         self.command(call, CallInput::TransferAttended { target: uri, refer_to }).await
     }
 
-    /// Ends every call (BYE, CANCEL or 486 as each state needs) and waits, at most `limit`,
+    /// Ends every call (BYE, CANCEL, or 480 for a ringing one) and waits, at most `limit`,
     /// for them to be gone: quitting the app never leaves a far end talking to nobody.
     pub async fn hangup_all(&self, limit: std::time::Duration) {
         let live: Vec<String> = self.calls.lock().map(|c| c.keys().cloned().collect()).unwrap_or_default();
         for call in &live {
-            self.command(call, CallInput::Hangup).await;
+            self.command(call, CallInput::Withdraw).await;
         }
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline && self.calls.lock().map(|c| !c.is_empty()).unwrap_or(false) {
