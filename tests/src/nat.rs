@@ -2,19 +2,21 @@
 //! the upstream server from a mapping socket of its own (a new public port per phone, as a home
 //! router does) and relays whatever reaches that mapping back to the phone. A test can hold
 //! the requests of one method on their way to the phone (`hold`), to force an order the wire
-//! alone does not promise, and let them through later (`release`).
+//! alone does not promise, and let them through later (`release`). Like a mobile carrier's
+//! NAT, it can close a mapping that carried nothing from the phone for a while (`start_idle`).
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct UdpNat {
     pub inside_port: u16,
     stop: Arc<AtomicBool>,
     mappings: Arc<Mutex<HashMap<SocketAddr, u16>>>,
     held: Arc<Mutex<Held>>,
+    keepalives: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Datagrams toward a phone that start with `method` wait here while it is set.
@@ -27,6 +29,11 @@ struct Held {
 
 impl UdpNat {
     pub fn start(upstream: SocketAddr) -> UdpNat {
+        Self::start_idle(upstream, None)
+    }
+
+    /// As [`Self::start`], closing a mapping `idle` after the phone last sent through it.
+    pub fn start_idle(upstream: SocketAddr, idle: Option<Duration>) -> UdpNat {
         let inside = UdpSocket::bind("127.0.0.1:0").unwrap();
         inside.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
         let inside_port = inside.local_addr().unwrap().port();
@@ -34,25 +41,41 @@ impl UdpNat {
         let mappings: Arc<Mutex<HashMap<SocketAddr, u16>>> = Arc::default();
         let held: Arc<Mutex<Held>> = Arc::default();
         held.lock().unwrap().reply_to = Some(inside.try_clone().unwrap());
-        let (stop2, maps2, held2) = (stop.clone(), mappings.clone(), held.clone());
+        let keepalives: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+        let (stop2, maps2, held2, keepalives2) = (stop.clone(), mappings.clone(), held.clone(), keepalives.clone());
         std::thread::spawn(move || {
-            let mut outside: HashMap<SocketAddr, UdpSocket> = HashMap::new();
+            // Each mapping: its socket, when the phone last sent, and its relay thread's stop flag.
+            let mut outside: HashMap<SocketAddr, (UdpSocket, Instant, Arc<AtomicBool>)> = HashMap::new();
             let mut buf = [0u8; 65536];
             while !stop2.load(Ordering::Relaxed) {
+                if let Some(idle) = idle {
+                    outside.retain(|phone, (_, last, closed)| {
+                        let keep = last.elapsed() < idle;
+                        if !keep {
+                            closed.store(true, Ordering::Relaxed);
+                            maps2.lock().unwrap().remove(phone);
+                        }
+                        keep
+                    });
+                }
                 let Ok((len, phone)) = inside.recv_from(&mut buf) else {
                     continue;
                 };
+                if buf[..len].iter().all(|b| *b == b'\r' || *b == b'\n') {
+                    keepalives2.fetch_add(1, Ordering::Relaxed);
+                }
                 let mapping = outside.entry(phone).or_insert_with(|| {
                     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
                     maps2.lock().unwrap().insert(phone, sock.local_addr().unwrap().port());
                     let back = sock.try_clone().unwrap();
                     let reply_to = inside.try_clone().unwrap();
-                    let stop3 = stop2.clone();
+                    let closed = Arc::new(AtomicBool::new(false));
+                    let (stop3, closed3) = (stop2.clone(), closed.clone());
                     let held3 = held2.clone();
                     back.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
                     std::thread::spawn(move || {
                         let mut buf = [0u8; 65536];
-                        while !stop3.load(Ordering::Relaxed) {
+                        while !stop3.load(Ordering::Relaxed) && !closed3.load(Ordering::Relaxed) {
                             if let Ok((len, _)) = back.recv_from(&mut buf) {
                                 let mut held = held3.lock().unwrap();
                                 if held.method.as_ref().is_some_and(|m| buf[..len].starts_with(m.as_bytes())) {
@@ -63,12 +86,18 @@ impl UdpNat {
                             }
                         }
                     });
-                    sock
+                    (sock, Instant::now(), closed)
                 });
-                let _ = mapping.send_to(&buf[..len], upstream);
+                mapping.1 = Instant::now();
+                let _ = mapping.0.send_to(&buf[..len], upstream);
             }
         });
-        UdpNat { inside_port, stop, mappings, held }
+        UdpNat { inside_port, stop, mappings, held, keepalives }
+    }
+
+    /// How many keep-alive datagrams (CR and LF only) the phones sent through the box.
+    pub fn keepalives(&self) -> usize {
+        self.keepalives.load(Ordering::Relaxed)
     }
 
     /// From now on, requests of `method` (`INVITE`) toward the phones wait in the box,

@@ -280,6 +280,28 @@ fn rfc3581_behind_nat_the_contact_is_rewritten_to_the_public_address() {
 }
 
 #[test]
+fn rfc5626_udp_keepalives_hold_the_nat_mapping_open_between_refreshes() {
+    let pbx = Pbx::start(PbxOptions::default());
+    // A carrier's NAT that closes a mapping 3 s after the phone last sent through it; the
+    // 600 s binding is not refreshed during the test, so only keep-alives can hold it open.
+    let nat = ringside_testbed::nat::UdpNat::start_idle(format!("127.0.0.1:{}", pbx.udp_port).parse().unwrap(), Some(3 * SEC));
+    let proxy = format!("sip:127.0.0.1:{}", nat.inside_port);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &proxy, "keepalive_secs = 1"), "pw1001", &["register"]);
+    phone.expect_event("registered", 5 * SEC);
+    let public = nat.public_ports();
+    // Six keep-alives, a second apart: twice the NAT's idle limit.
+    let deadline = Instant::now() + 20 * SEC;
+    while nat.keepalives() < 6 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(nat.keepalives() >= 6, "keep-alives on UDP: {} seen", nat.keepalives());
+    assert_eq!(nat.public_ports(), public, "the mapping stayed open");
+    let answer = options_through_pbx(&pbx, "1001").expect("answered");
+    assert!(answer.starts_with("SIP/2.0 200"), "the PBX still reaches the phone through the NAT: {answer}");
+    assert!(phone.events.iter().all(|e| e["event"] != "registration_failed"), "{:?}", phone.events);
+}
+
+#[test]
 fn without_resolv_conf_a_named_proxy_still_resolves_through_the_platform() {
     // Android has no /etc/resolv.conf. Run ringside in a private mount namespace whose /etc
     // holds only `hosts`; the proxy is given by name.

@@ -163,8 +163,8 @@ impl AccountTask {
                         }
                     }
                     _ = keepalive.tick() => {
-                        if let (Some((flow, _)), true) = (&self.flow, self.machine.is_registered()) {
-                            if let Err(e) = self.stack.ping(flow).await {
+                        if let (Some((flow, destination)), true) = (&self.flow, self.machine.is_registered()) {
+                            if let Err(e) = self.stack.ping(flow, destination).await {
                                 tracing::warn!(error = %e, "keep-alive failed");
                                 self.machine.handle(Instant::now().into_std(), RegistrationInput::FlowFailed);
                             }

@@ -48,7 +48,8 @@ pub struct SipConfig {
     pub expires: u32,
     /// Extra trusted CA (PEM) for TLS; the system roots stay trusted.
     pub tls_ca_file: Option<PathBuf>,
-    /// Seconds between CRLF keep-alive pings on TCP/TLS flows (RFC 5626 §4.4.1).
+    /// Seconds between keep-alives: CRLF pings on TCP/TLS flows (RFC 5626 §4.4.1), CRLF
+    /// datagrams on UDP (they keep the NAT binding of our contact open).
     pub keepalive_secs: u64,
     /// Seconds to wait for the pong before the flow is declared dead.
     pub pong_timeout_secs: u64,

@@ -186,12 +186,18 @@ impl SipStack {
         }
     }
 
-    /// RFC 5626 §4.4.1 CRLF keep-alive ping on a stream flow.
-    pub async fn ping(&self, conn: &SipConnection) -> Result<(), EngineError> {
+    /// Keep-alive on the flow to `destination`. Streams: RFC 5626 §4.4.1 CRLF ping, whose pong
+    /// rsipstack's idle timeout waits for. UDP: a bare CRLFCRLF datagram, so the NAT binding
+    /// our contact lives on stays open between REGISTER refreshes (mobile NATs drop idle UDP
+    /// mappings within a minute). RFC 5626 §4.4.2 asks for STUN on UDP, but registrars answer
+    /// STUN only with a STUN module, and its answer would reach the SIP parser; every
+    /// registrar we know of drops a datagram this short unread, and the NAT is refreshed either way.
+    pub async fn ping(&self, conn: &SipConnection, destination: &SipAddr) -> Result<(), EngineError> {
         use rsipstack::transport::stream::StreamConnection;
         let result = match conn {
             SipConnection::Tcp(t) => t.send_raw(b"\r\n\r\n").await,
             SipConnection::Tls(t) => t.send_raw(b"\r\n\r\n").await,
+            SipConnection::Udp(u) => u.send_raw(b"\r\n\r\n", destination).await,
             _ => Ok(()),
         };
         result.map_err(|e| EngineError::Transport(format!("keep-alive ping: {e}")))
