@@ -1,5 +1,6 @@
 //! Registration faults scripted with sipp as the registrar: stale nonce, 423, 503 with
-//! Retry-After, and no answer at all (UDP retransmission, timeout, back-off, recovery).
+//! Retry-After, and no answer at all (UDP retransmission, timeout, back-off, recovery); and a
+//! TCP flow to Kamailio that goes silent (a blackhole), through the testbed's TCP relay.
 
 use ringside_testbed::ports::free_port;
 use ringside_testbed::ringside::{config, Ringside};
@@ -74,4 +75,22 @@ fn proxy_challenge_407_with_sha256_is_answered_in_proxy_authorization() {
     phone.expect_event("registered", 5 * SEC);
     assert!(sipp.passed(5 * SEC), "{}", sipp.errors());
     assert!(phone.stderr().contains("algorithm=SHA-256"));
+}
+
+#[test]
+fn rfc5626_4_4_1_a_blackholed_tcp_flow_is_declared_dead_and_a_fresh_one_registers() {
+    use ringside_testbed::kamailio::{Pbx, PbxOptions};
+    use ringside_testbed::tcp_relay::TcpRelay;
+    let pbx = Pbx::start(PbxOptions::default());
+    // The path dies without FIN or RST (a NAT that forgot the flow) while the phone is awake.
+    let relay = TcpRelay::start(format!("127.0.0.1:{}", pbx.tcp_port).parse().unwrap());
+    let proxy = format!("sip:127.0.0.1:{};transport=tcp", relay.port);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &proxy, "keepalive_secs = 1\npong_timeout_secs = 1"), "pw1001", &["register"]);
+    let first = phone.expect_event("registered", 5 * SEC)["contact"].as_str().unwrap().to_string();
+    relay.freeze();
+    // The 600 s binding is not due for a refresh: only the missing pong can bring this REGISTER.
+    let second = phone.expect_event("registered", 10 * SEC)["contact"].as_str().unwrap().to_string();
+    assert_ne!(first, second, "a fresh flow, a fresh contact");
+    assert!(phone.stderr().contains("registration flow died"), "{}", phone.stderr_tail());
+    assert_eq!(pbx.contacts("1001"), vec![second], "the dead flow's binding was replaced");
 }
