@@ -115,6 +115,11 @@ impl PushWakes {
             .map(|(_, call)| call.clone())
     }
 
+    /// Whether the user already answered `call` on the call screen (its INVITE not yet taken).
+    pub fn answered(&self, call: &str) -> bool {
+        self.entries.lock().map(|e| e.get(call).is_some_and(|x| x.wake.answered())).unwrap_or(false)
+    }
+
     /// The INVITE arrived for `call`: returns whether the user already answered.
     pub fn claim(&self, call: &str, now: Instant) -> bool {
         self.entries.lock().ok().and_then(|mut e| e.get_mut(call).map(|x| x.wake.invite_matched(now))).unwrap_or(false)
@@ -190,5 +195,35 @@ mod tests {
         assert_eq!(ended.len(), 1);
         assert_eq!((ended[0].0.as_str(), ended[0].1.reason), ("u1", EndReason::Failed));
         assert!(!book.knows("u1") && book.knows("u2"));
+    }
+
+    #[test]
+    fn a_wake_without_its_invite_ends_failed_at_its_deadline_on_the_clock_it_is_given() {
+        let t0 = Instant::now();
+        let book = PushWakes::default();
+        book.start("u1", "a", wake(t0, "c1", "sip:1@x"));
+        assert_eq!(book.deadline("u1"), Some(t0 + Duration::from_secs(20)));
+        assert!(book.timeout("u1", t0 + Duration::from_secs(19)).is_none(), "not before the deadline");
+        let (call, end, stages) = book.timeout("u1", t0 + Duration::from_secs(20)).unwrap();
+        assert_eq!((call.as_str(), end.reason), ("u1", EndReason::Failed));
+        assert!(end.diagnostic.unwrap().contains("no INVITE came within 20 s"));
+        assert_eq!(stages.last().map(|s| (s.stage, s.ms)), Some((WakeStage::Ended, 20_000.0)));
+        assert!(!book.knows("u1") && book.deadline("u1").is_none());
+    }
+
+    #[test]
+    fn an_answer_before_the_invite_is_kept_until_the_invite_claims_the_wake() {
+        let t0 = Instant::now();
+        let book = PushWakes::default();
+        book.start("u1", "a", wake(t0, "c1", "sip:1@x"));
+        assert!(!book.answered("u1"));
+        assert!(book.input("u1", t0 + Duration::from_millis(300), WakeInput::Answer).is_none());
+        assert!(book.answered("u1"), "the policy reads the intent before the INVITE is taken");
+        assert!(book.claim("u1", t0 + Duration::from_millis(900)));
+        assert!(!book.is_waiting("u1") && book.deadline("u1").is_none(), "a claimed wake has no deadline");
+        // The gateway forks the INVITE on our REGISTER: its 2xx still lands on the timeline.
+        assert!(book.registration("a", t0 + Duration::from_secs(1), WakeInput::Registered).is_empty());
+        let stages: Vec<WakeStage> = book.live("u1").unwrap().iter().map(|s| s.stage).collect();
+        assert_eq!(stages, vec![WakeStage::PushReceived, WakeStage::Answered, WakeStage::Invite, WakeStage::Registered]);
     }
 }

@@ -149,6 +149,11 @@ impl PushWake {
         (same_caller && now < self.deadline).then_some(MatchedBy::Caller)
     }
 
+    /// Whether the user answered on the call screen before the INVITE came.
+    pub fn answered(&self) -> bool {
+        self.answer_intent
+    }
+
     /// The INVITE matched: returns whether the user already answered (send 200 at once).
     pub fn invite_matched(&mut self, now: Instant) -> bool {
         self.record(now, WakeStage::Invite);
