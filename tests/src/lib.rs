@@ -11,6 +11,7 @@ pub mod linphone;
 pub mod nat;
 pub mod pcap;
 pub mod ports;
+pub mod proc_stats;
 pub mod process;
 pub mod push_cloud;
 pub mod radicale;

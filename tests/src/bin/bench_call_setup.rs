@@ -52,6 +52,7 @@ fn main() {
 
     let packets = pcap::read(&std::fs::read(&capture_path).unwrap());
     let setups = setup_times(&packets, pbx.udp_port);
+    let legs = callee_legs(&packets, pbx.udp_port);
     println!("bench call-setup: dial -> 200 OK through Kamailio 5.6 (UDP, loopback), observed by tcpdump at the PBX");
     let mut medians = HashMap::new();
     for (ext, name) in callees {
@@ -63,13 +64,59 @@ fn main() {
         }
         let pct = |p: usize| d[(d.len() * p / 100).min(d.len() - 1)];
         println!("{name:13}: {} calls, p50 {:?}, p99 {:?}", d.len(), pct(50), pct(99));
+        // Where the time goes at the callee: the PBX's INVITE to the callee's 180 and 200.
+        if let Some(l) = legs.get(ext) {
+            let p50 = |v: &mut Vec<Duration>| {
+                v.sort();
+                v.get(v.len() / 2).copied().unwrap_or_default()
+            };
+            let (mut ringing, mut ok) = (l.0.clone(), l.1.clone());
+            println!("{:13}  at the callee: INVITE -> 180 p50 {:?}, INVITE -> 200 p50 {:?}", "", p50(&mut ringing), p50(&mut ok));
+        }
         medians.insert(ext, (pct(50), pct(99)));
     }
     if let (Some(r), Some(f), Some(b)) = (medians.get("1001"), medians.get("1009"), medians.get("1002")) {
         let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
         println!("ratio ringside/sipp floor: p50 {:.2}, p99 {:.2}", ratio(r.0, f.0), ratio(r.1, f.1));
         println!("ratio ringside/baresip:    p50 {:.2}, p99 {:.2}", ratio(r.0, b.0), ratio(r.1, b.1));
+        // Targets (design §8): p50 within 1.2x the sipp floor, p99 below baresip's.
+        let floor = ratio(r.0, f.0);
+        let pass = floor <= 1.2 && r.1 < b.1;
+        println!("RESULT call-setup ratio={floor:.2} target=1.20 {}", if pass { "pass" } else { "miss" });
+    } else {
+        println!("RESULT call-setup ratio=nan target=1.20 miss");
     }
+}
+
+/// Per dialed extension, the callee's own share: the INVITE the PBX forwarded to the callee's
+/// 180, and to its 200 (both seen at the PBX's port).
+fn callee_legs(packets: &[SipPacket], pbx_port: u16) -> HashMap<String, (Vec<Duration>, Vec<Duration>)> {
+    let mut dialed: HashMap<String, String> = HashMap::new();
+    let mut forwarded: HashMap<String, (String, Duration)> = HashMap::new();
+    let mut out: HashMap<String, (Vec<Duration>, Vec<Duration>)> = HashMap::new();
+    for p in packets {
+        let Some(call_id) = p.header("Call-ID") else { continue };
+        if p.is_request("INVITE") && p.dst_port == pbx_port && p.text.contains("From: \"Bench\"") {
+            // The caller's INVITE names the extension; the forwarded one a contact.
+            let ext = p.text.split_whitespace().nth(1).and_then(|u| u.strip_prefix("sip:")).and_then(|u| u.split('@').next()).unwrap_or("").to_string();
+            dialed.insert(call_id.to_string(), ext);
+        } else if p.is_request("INVITE") && p.src_port == pbx_port {
+            if let Some(ext) = dialed.get(call_id) {
+                forwarded.entry(call_id.to_string()).or_insert((ext.clone(), p.at));
+            }
+        } else if p.dst_port == pbx_port && p.header("CSeq").is_some_and(|c| c.ends_with("INVITE")) {
+            if let (Some((ext, sent)), Some(code @ (180 | 200))) = (forwarded.get(call_id), p.status()) {
+                let legs = out.entry(ext.clone()).or_default();
+                if code == 180 {
+                    legs.0.push(p.at - *sent);
+                } else {
+                    legs.1.push(p.at - *sent);
+                    forwarded.remove(call_id);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// INVITE (caller -> PBX) to its 200 (PBX -> caller), per dialed extension.

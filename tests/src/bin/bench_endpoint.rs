@@ -1,8 +1,8 @@
 //! media-cpu against a real endpoint (design §8, issue 4): one call between a baresip desk phone
 //! and Ringside through Kamailio, both sending a tone and recording what they hear, SRTP on; the
 //! CPU time each process spends during the same talking interval, per call-second, from
-//! /proc/PID/stat (all threads). Opus and PCMU.
-//! Usage: bench_endpoint [SECONDS, default 20]
+//! /proc/PID/stat (all threads). Opus (`media-cpu-endpoint`) and PCMU (`media-cpu-g711`).
+//! Usage: bench_endpoint [SECONDS, default 20] [opus|pcmu]… (default: both)
 
 use ringside_testbed::baresip::{DeskMedia, DeskPhone};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
@@ -79,15 +79,18 @@ fn one_call(codec: &'static str, media: &str, seconds: u64) -> (f64, f64, String
 
 fn main() {
     let seconds: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20);
+    let only: Vec<String> = std::env::args().skip(2).collect();
     println!("media-cpu, endpoint against endpoint on the same call ({seconds} s talking, SRTP, tone both ways, each recording what it hears)");
-    for (codec, media, target) in [
-        ("opus/48000/2", "[media]\nsrtp = \"mandatory\"\ncodecs = [\"opus\"]\n", 0.8),
-        ("PCMU/8000/1", "[media]\nsrtp = \"mandatory\"\ncodecs = [\"pcmu\"]\n", 0.25),
+    for (name, key, codec, media, target) in [
+        ("media-cpu-endpoint", "opus", "opus/48000/2", "[media]\nsrtp = \"mandatory\"\ncodecs = [\"opus\"]\n", 0.8),
+        ("media-cpu-g711", "pcmu", "PCMU/8000/1", "[media]\nsrtp = \"mandatory\"\ncodecs = [\"pcmu\"]\n", 0.25),
     ] {
+        if !only.is_empty() && !only.iter().any(|o| o == key) {
+            continue;
+        }
         let (ringside, baresip, label) = one_call(codec, media, seconds);
-        println!(
-            "  {label:<16} ringside {ringside:6.2} ms CPU per call-second   baresip {baresip:6.2} ms   ratio {:.2} (target <= {target})",
-            ringside / baresip.max(1e-9)
-        );
+        let ratio = ringside / baresip.max(1e-9);
+        println!("  {label:<16} ringside {ringside:6.2} ms CPU per call-second   baresip {baresip:6.2} ms   ratio {ratio:.2} (target <= {target})");
+        println!("RESULT {name} ratio={ratio:.2} target={target:.2} {}", if ratio <= target { "pass" } else { "miss" });
     }
 }

@@ -146,4 +146,12 @@ fn main() {
     // baresip 1.0: its aufile module is a source only, and sndfile's decode dump starts at the
     // first packet received, not with the call's audio.
     println!("  baresip caller: not measurable file to file with baresip 1.0 (no aufile player; sndfile's dump starts at the first packet)");
+    // Target (design §8): one way within the limit + 10 ms (56.5 ms).
+    match ringside {
+        Some((r, _)) => {
+            let ratio = r / 2.0 / 56.5;
+            println!("RESULT mouth-to-ear ratio={ratio:.2} target=1.00 {}", if ratio <= 1.0 { "pass" } else { "miss" });
+        }
+        None => println!("RESULT mouth-to-ear ratio=nan target=1.00 miss"),
+    }
 }

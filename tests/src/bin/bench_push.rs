@@ -97,4 +97,7 @@ fn main() {
     println!("handle_push on the calling thread (push received -> hint returned): p50 {d50:.3} ms, p99 {d99:.3} ms (target: well under 5 ms)");
     phone.send(r#"{"cmd":"quit"}"#);
     let _ = phone.wait_exit(5 * SEC);
+    // Target (design §8): within 20 ms of the floor, at the median.
+    let ratio = r50 / (f50 + 20.0);
+    println!("RESULT push-to-ring ratio={ratio:.2} target=1.00 {}", if ratio <= 1.0 { "pass" } else { "miss" });
 }
