@@ -31,6 +31,8 @@ pub struct PbxOptions {
     pub users: Vec<(String, String)>,
     pub tls: bool,
     pub sha256: bool,
+    /// Initial INVITEs from our users are challenged with 407 (WITH_INVITE_AUTH).
+    pub invite_auth: bool,
     pub nonce_expire: u32,
     pub min_expires: u32,
     pub debug: i32,
@@ -46,6 +48,7 @@ impl Default for PbxOptions {
             users: vec![("1001".into(), "pw1001".into()), ("1002".into(), "pw1002".into()), ("1003".into(), "pw1003".into())],
             tls: false,
             sha256: false,
+            invite_auth: false,
             nonce_expire: 300,
             min_expires: 1,
             debug: std::env::var("RINGSIDE_KAMAILIO_DEBUG").ok().and_then(|d| d.parse().ok()).unwrap_or(1),
@@ -141,6 +144,9 @@ impl Pbx {
         }
         if self.options.sha256 {
             cmd.args(["-A", "WITH_SHA256"]);
+        }
+        if self.options.invite_auth {
+            cmd.args(["-A", "WITH_INVITE_AUTH"]);
         }
         let log = std::fs::File::create(self.dir.path().join("kamailio.log")).unwrap();
         cmd.stdout(Stdio::null()).stderr(log);

@@ -309,6 +309,12 @@ impl CallMachine {
         self.state == State::Ended
     }
 
+    /// An outgoing call still waiting for its final answer, not being cancelled: a challenge
+    /// to its INVITE is answered; once we cancel, a challenge is final (RFC 3261 §9.1).
+    pub fn awaits_answer(&self) -> bool {
+        matches!(self.state, State::Dialing | State::Alerting)
+    }
+
     pub fn is_active(&self) -> bool {
         matches!(self.state, State::Active { .. })
     }

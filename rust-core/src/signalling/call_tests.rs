@@ -408,3 +408,15 @@ fn end_reason_names_are_the_ones_events_serialise() {
         assert_eq!(serde_json::to_value(r).unwrap(), r.as_str(), "{r:?}");
     }
 }
+
+#[test]
+fn rfc3261_9_1_an_outgoing_call_awaits_its_answer_until_we_cancel_it() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    assert!(m.awaits_answer(), "a challenge to the INVITE is answered while dialing");
+    m.handle(t, CallInput::Provisional { code: 180 });
+    assert!(m.awaits_answer(), "and while alerting");
+    m.handle(t, CallInput::Hangup);
+    assert!(!m.awaits_answer(), "a challenge to a cancelled INVITE is final");
+    assert!(!CallMachine::incoming(t).awaits_answer());
+}

@@ -12,6 +12,7 @@ mod call_actions;
 mod call_events;
 mod call_task;
 mod incoming;
+mod invite_auth;
 mod outgoing;
 mod wakes;
 
