@@ -11,8 +11,12 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 #[derive(Debug, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
 enum Command {
+    /// `account` (its key, `user@domain`) picks the account the call goes out from; the
+    /// first account without it.
     Call {
         target: String,
+        #[serde(default)]
+        account: Option<String>,
     },
     Answer {
         call: String,
@@ -156,7 +160,8 @@ async fn run(session: &Session, line: &str) -> bool {
             session.phone.network_changed().await;
             Ok(())
         }
-        Command::Call { target } => session.phone.call(&target).map(|_| ()),
+        Command::Call { target, account: None } => session.phone.call(&target).map(|_| ()),
+        Command::Call { target, account: Some(account) } => session.phone.call_from(&account, &target).map(|_| ()),
         Command::Answer { call } => session.phone.answer(&call).await,
         Command::Hangup { call } => session.phone.hangup(&call).await,
         Command::Decline { call, everywhere } => session.phone.decline(&call, everywhere).await,
@@ -186,7 +191,8 @@ mod tests {
 
     #[test]
     fn commands_parse_per_the_contract() {
-        assert!(matches!(serde_json::from_str::<Command>(r#"{"cmd":"call","target":"1002"}"#), Ok(Command::Call { .. })));
+        assert!(matches!(serde_json::from_str::<Command>(r#"{"cmd":"call","target":"1002"}"#), Ok(Command::Call { account: None, .. })));
+        assert!(matches!(serde_json::from_str::<Command>(r#"{"cmd":"call","target":"1002","account":"1001@b"}"#), Ok(Command::Call { account: Some(_), .. })));
         assert!(matches!(serde_json::from_str::<Command>(r#"{"cmd":"decline","call":"x"}"#), Ok(Command::Decline { everywhere: false, .. })));
         assert!(matches!(serde_json::from_str::<Command>(r#"{"cmd":"quit"}"#), Ok(Command::Quit)));
         assert!(serde_json::from_str::<Command>(r#"{"cmd":"answer"}"#).is_err(), "answer needs a call");

@@ -34,6 +34,8 @@ pub struct PbxOptions {
     /// instead of one signed by a test CA; `ca_cert` is then that certificate itself.
     pub tls_self_signed: Option<String>,
     pub sha256: bool,
+    /// Initial INVITEs from our users are challenged with 407 (WITH_INVITE_AUTH).
+    pub invite_auth: bool,
     pub nonce_expire: u32,
     pub min_expires: u32,
     pub debug: i32,
@@ -50,6 +52,7 @@ impl Default for PbxOptions {
             tls: false,
             tls_self_signed: None,
             sha256: false,
+            invite_auth: false,
             nonce_expire: 300,
             min_expires: 1,
             debug: std::env::var("RINGSIDE_KAMAILIO_DEBUG").ok().and_then(|d| d.parse().ok()).unwrap_or(1),
@@ -154,6 +157,9 @@ impl Pbx {
         }
         if self.options.sha256 {
             cmd.args(["-A", "WITH_SHA256"]);
+        }
+        if self.options.invite_auth {
+            cmd.args(["-A", "WITH_INVITE_AUTH"]);
         }
         let log = std::fs::File::create(self.dir.path().join("kamailio.log")).unwrap();
         cmd.stdout(Stdio::null()).stderr(log);

@@ -48,7 +48,11 @@ impl MessageInspector for CancelReasonInspector {
             if req.method == rsipstack::sip::Method::Cancel {
                 let header = |name: &str| req.headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value().trim().to_string());
                 if let Some(call_id) = header("call-id").or_else(|| header("i")) {
-                    self.0.record(call_id, header("reason"));
+                    // RFC 3261 §7.3.1: several Reason headers are one list (a Q.850 cause
+                    // first, the SIP cause in a second header, as some PBXs send them).
+                    let reasons: Vec<String> =
+                        req.headers.iter().filter(|h| h.name().eq_ignore_ascii_case("reason")).map(|h| h.value().trim().to_string()).collect();
+                    self.0.record(call_id, (!reasons.is_empty()).then(|| reasons.join(", ")));
                 }
             }
         }
@@ -70,5 +74,46 @@ mod tests {
         CancelReasonInspector(reasons.clone()).after_received(cancel.into(), None);
         assert_eq!(reasons.take("abc"), Some(Some("SIP;cause=200;text=\"Call completed elsewhere\"".into())));
         assert_eq!(reasons.take("abc"), None);
+    }
+
+    #[test]
+    fn rfc3261_7_3_1_two_reason_headers_are_kept_as_one_list() {
+        let reasons = CancelReasons::default();
+        let cancel = rsipstack::sip::Request::try_from(
+            "CANCEL sip:1001@h SIP/2.0\r\nVia: SIP/2.0/UDP p;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:1001@b>\r\nCall-ID: two\r\nCSeq: 1 CANCEL\r\nReason: Q.850;cause=16\r\nReason: SIP;cause=200\r\nContent-Length: 0\r\n\r\n",
+        )
+        .unwrap();
+        CancelReasonInspector(reasons.clone()).after_received(cancel.into(), None);
+        let kept = reasons.take("two").flatten().unwrap();
+        assert_eq!(crate::signalling::call::cancel_reason(Some(&kept)), crate::vocab::EndReason::AnsweredElsewhere, "{kept}");
+    }
+
+    /// Reason lines as PBXs and phones put them in CANCELs (Asterisk, FreeSWITCH, Cisco,
+    /// Yealink, a bare cause), each through the inspector and the call rule.
+    #[test]
+    fn recorded_cancels_of_a_call_answered_elsewhere_all_say_so() {
+        use crate::signalling::call::cancel_reason;
+        use crate::vocab::EndReason::{AnsweredElsewhere, Cancelled, DeclinedElsewhere};
+        let recorded = [
+            ("Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n", AnsweredElsewhere),
+            ("Reason: SIP;cause=200;text=\"Call Completed Elsewhere\"\r\n", AnsweredElsewhere),
+            ("Reason: SIP; cause=200; text=\"Call completed elsewhere\"\r\n", AnsweredElsewhere),
+            ("Reason: SIP;cause=200\r\n", AnsweredElsewhere),
+            ("Reason: SIP;cause=200;text=\"answered, at the desk\"\r\n", AnsweredElsewhere),
+            ("Reason: Q.850;cause=26;text=\"NON_SELECTED_USER_CLEARING\"\r\n", AnsweredElsewhere),
+            ("Reason: SIP;cause=603;text=\"Decline\"\r\n", DeclinedElsewhere),
+            ("Reason: Q.850;cause=16;text=\"NORMAL_CLEARING\"\r\n", Cancelled),
+            ("", Cancelled),
+        ];
+        for (i, (line, expected)) in recorded.into_iter().enumerate() {
+            let reasons = CancelReasons::default();
+            let cancel = rsipstack::sip::Request::try_from(format!(
+                "CANCEL sip:1001@10.0.0.5:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{i}\r\nMax-Forwards: 70\r\nFrom: \"Carol\" <sip:carol@pbx>;tag=as{i}\r\nTo: <sip:1001@pbx>\r\nCall-ID: rec{i}@pbx\r\nCSeq: 102 CANCEL\r\n{line}Content-Length: 0\r\n\r\n"
+            ).as_str())
+            .unwrap();
+            CancelReasonInspector(reasons.clone()).after_received(cancel.into(), None);
+            let kept = reasons.take(&format!("rec{i}@pbx")).expect("a CANCEL was seen");
+            assert_eq!(cancel_reason(kept.as_deref()), expected, "{line}");
+        }
     }
 }

@@ -20,18 +20,8 @@ pub enum Direction {
 /// Q.850 cause 26 ("non-selected user clearing": another device of the hunt group took the
 /// call, as Asterisk-based PBXs say it) is answered elsewhere too.
 pub fn cancel_reason(reason_header: Option<&str>) -> EndReason {
-    let cause_of = |protocol: &str| {
-        reason_header.and_then(|value| {
-            value.split(',').find_map(|one| {
-                let one = one.trim();
-                if !one.get(..protocol.len()).is_some_and(|p| p.eq_ignore_ascii_case(protocol)) {
-                    return None;
-                }
-                one.split(';').find_map(|p| p.trim().strip_prefix("cause=").and_then(|c| c.trim().parse::<u16>().ok()))
-            })
-        })
-    };
-    match (cause_of("sip"), cause_of("q.850")) {
+    let cause_of = |protocol: &str| reason_header.and_then(|value| crate::sip::reason::cause(value, protocol));
+    match (cause_of("SIP"), cause_of("Q.850")) {
         (Some(200), _) => EndReason::AnsweredElsewhere,
         (Some(600 | 603), _) => EndReason::DeclinedElsewhere,
         (None, Some(26)) => EndReason::AnsweredElsewhere,
@@ -322,6 +312,12 @@ impl CallMachine {
 
     pub fn is_ended(&self) -> bool {
         self.state == State::Ended
+    }
+
+    /// An outgoing call still waiting for its final answer, not being cancelled: a challenge
+    /// to its INVITE is answered; once we cancel, a challenge is final (RFC 3261 §9.1).
+    pub fn awaits_answer(&self) -> bool {
+        matches!(self.state, State::Dialing | State::Alerting)
     }
 
     pub fn is_active(&self) -> bool {

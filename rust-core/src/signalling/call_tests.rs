@@ -430,3 +430,15 @@ fn a_phone_going_away_ends_other_calls_as_a_hangup_does() {
     m.handle(t, CallInput::Withdraw);
     assert_eq!(drain(&mut m), vec![CallAction::SendBye, ended(EndReason::LocalHangup, None, Some(Duration::ZERO))], "active: BYE");
 }
+
+#[test]
+fn rfc3261_9_1_an_outgoing_call_awaits_its_answer_until_we_cancel_it() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    assert!(m.awaits_answer(), "a challenge to the INVITE is answered while dialing");
+    m.handle(t, CallInput::Provisional { code: 180 });
+    assert!(m.awaits_answer(), "and while alerting");
+    m.handle(t, CallInput::Hangup);
+    assert!(!m.awaits_answer(), "a challenge to a cancelled INVITE is final");
+    assert!(!CallMachine::incoming(t).awaits_answer());
+}

@@ -1,4 +1,6 @@
 //! Our signalling rules above rsipstack: event-and-time state machines, no sockets.
+pub mod addressed_account;
 pub mod call;
 pub mod registration;
+pub mod request_auth;
 pub mod session_timer;

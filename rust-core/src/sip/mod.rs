@@ -6,6 +6,7 @@ pub mod headers;
 pub mod inbound;
 pub mod message_summary;
 pub mod name_addr;
+pub mod reason;
 pub mod refer_notify;
 pub mod replaces;
 pub mod sdp;

@@ -3,6 +3,7 @@
 //! own deadline, and hands each action to `call_actions`. `CallIo` is what the task keeps
 //! beside the machine: the dialog, the media and the requests in flight.
 
+use super::invite_auth::InviteAuth;
 use super::CallHub;
 use crate::engine::call_media::CallMedia;
 use crate::engine::clock::sleep_until;
@@ -41,6 +42,8 @@ pub(super) struct CallIo {
     /// re-INVITE still takes its CSeq, the BYE could carry the lower one and arrive second, and
     /// the far end would refuse it as out of order (RFC 3261 §12.2.2) and never hang up.
     pub(super) reinvite: Option<tokio::task::JoinHandle<()>>,
+    /// Our INVITE while it may still be challenged (outgoing calls).
+    pub(super) invite_auth: Option<InviteAuth>,
 }
 
 /// A re-INVITE or UPDATE of the far end's, waiting for our answer.
@@ -65,7 +68,7 @@ impl CallIo {
         accept_headers: Vec<Header>,
         session_expires: Option<u32>,
     ) -> Self {
-        CallIo { uuid, call_id, account, dialog, media, answers: None, reoffer: None, accept_headers, session_expires, reinvite: None }
+        CallIo { uuid, call_id, account, dialog, media, answers: None, reoffer: None, accept_headers, session_expires, reinvite: None, invite_auth: None }
     }
 }
 
@@ -116,7 +119,23 @@ impl CallHub {
                 result = async { outcome.as_mut().expect("guarded").await }, if outcome.is_some() => {
                     outcome = None;
                     match result {
+                        Ok(Ok((_, Some(resp)))) if InviteAuth::is_challenge(&resp) && machine.awaits_answer() && io.invite_auth.is_some() => {
+                            match io.invite_auth.as_mut().expect("guarded").retry(&self.dialogs, &resp) {
+                                Ok((dialog, next)) => {
+                                    self.attach(&io.uuid, &dialog);
+                                    io.dialog = dialog;
+                                    outcome = Some(next);
+                                }
+                                Err((code, reason)) => {
+                                    tracing::warn!(code, %reason, "outgoing call not authenticated");
+                                    machine.handle(now(), CallInput::Rejected { code });
+                                }
+                            }
+                        }
                         Ok(Ok((_, Some(resp)))) => {
+                            // Answered: no more challenges to answer, and the call's state
+                            // channel closes with its dialog again.
+                            io.invite_auth = None;
                             let code = u16::from(resp.status_code.clone());
                             if (200..300).contains(&code) {
                                 machine.handle(now(), CallInput::Answered);
@@ -135,7 +154,16 @@ impl CallHub {
                                 machine.handle(now(), CallInput::Rejected { code });
                             }
                         }
-                        _ => machine.handle(now(), CallInput::TransportFailed),
+                        other => {
+                            io.invite_auth = None;
+                            let why = match other {
+                                Ok(Err(e)) => e.to_string(),
+                                Err(e) => e.to_string(),
+                                Ok(Ok(_)) => "no final answer".into(),
+                            };
+                            tracing::warn!(error = %why, "outgoing INVITE failed without a SIP answer");
+                            machine.handle(now(), CallInput::TransportFailed);
+                        }
                     }
                 }
                 _ = sleep_until(deadline) => machine.handle_timeout(now()),

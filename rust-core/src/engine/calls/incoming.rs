@@ -24,8 +24,7 @@ impl CallHub {
     /// A new INVITE (no To tag): one call per account and Call-ID.
     pub fn incoming_invite(self: &Arc<Self>, mut tx: Transaction) {
         let req = &tx.original;
-        let user = req.uri.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default();
-        let Some(account) = self.accounts.iter().find(|a| a.username == user).or(self.accounts.first()) else {
+        let Some(account) = super::addressed::addressed_index(&self.accounts, req).and_then(|i| self.accounts.get(i)) else {
             return;
         };
         let call_id = req.call_id_header().map(|h| h.value().to_string()).unwrap_or_default();

@@ -8,10 +8,12 @@
 //! - `outgoing`: `place_call`;
 //! - `wakes`: calls a push announced, waiting for their INVITE.
 
+mod addressed;
 mod call_actions;
 mod call_events;
 mod call_task;
 mod incoming;
+mod invite_auth;
 mod outgoing;
 mod wakes;
 
@@ -240,8 +242,7 @@ impl CallHub {
 
     /// A message-summary NOTIFY for the account its Request-URI (or To) names.
     pub fn voicemail(&self, req: &rsipstack::sip::Request, summary: crate::sip::message_summary::MessageSummary) {
-        let user = req.uri.auth.as_ref().map(|a| a.user.clone()).unwrap_or_default();
-        let Some(account) = self.accounts.iter().find(|a| a.username == user).or(self.accounts.first()) else {
+        let Some(account) = addressed::addressed_index(&self.accounts, req).and_then(|i| self.accounts.get(i)) else {
             return;
         };
         // A PBX that only raises the flag still means "at least one new message".

@@ -1,13 +1,14 @@
 //! Placing a call: the INVITE from an account's registered route, then the call's task.
 
 use super::call_task::CallIo;
+use super::invite_auth::InviteAuth;
 use super::CallHub;
 use crate::engine::call_media::CallMedia;
 use crate::engine::error::EngineError;
 use crate::engine::events::PhoneEvent;
 use crate::signalling::call::CallMachine;
+use crate::sip::digest::DigestCredentials;
 use crate::vocab::call_uuid;
-use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::sip::{Header, Uri};
 use std::sync::Arc;
@@ -45,12 +46,8 @@ impl CallHub {
             content_type: Some("application/sdp".into()),
             offer: Some(offer.into_bytes()),
             contact: Uri::try_from(contact.as_str()).map_err(|e| EngineError::Sip(e.to_string()))?,
-            credential: Some(Credential {
-                username: account.username.clone(),
-                password: account.password.clone(),
-                realm: None,
-                auth_username: account.auth_username.clone(),
-            }),
+            // Challenges are answered by our digest (invite_auth), not rsipstack's MD5-only one.
+            credential: None,
             call_id: Some(call_id.clone()),
             // RFC 4028: we refresh sessions when the far end asks for a timer.
             headers: Some([vec![Header::Supported("timer, replaces".into())], extra].concat()),
@@ -58,6 +55,9 @@ impl CallHub {
         };
         let commands = self.register(&uuid, index, &option.callee.to_string()).ok_or_else(|| EngineError::Sip("duplicate call".into()))?;
         let (state_tx, states) = self.dialogs.new_dialog_state_channel();
+        let creds =
+            DigestCredentials { username: account.auth_username.clone().unwrap_or_else(|| account.username.clone()), password: account.password.clone() };
+        let invite_auth = InviteAuth::new(option.clone(), creds, state_tx.clone());
         let (dialog, outcome) = match self.dialogs.do_invite_async(option, state_tx) {
             Ok(pair) => pair,
             Err(e) => {
@@ -68,7 +68,8 @@ impl CallHub {
         self.attach(&uuid, &dialog);
         self.listener.on_event(PhoneEvent::Calling { call: uuid.clone(), target: target.to_string(), account: account.key.clone(), call_id: call_id.clone() });
         let span = tracing::info_span!("call", %call_id, direction = "out");
-        let io = CallIo::new(uuid.clone(), call_id, index, dialog, media, Vec::new(), None);
+        let mut io = CallIo::new(uuid.clone(), call_id, index, dialog, media, Vec::new(), None);
+        io.invite_auth = Some(invite_auth);
         tokio::spawn(self.clone().run_call(io, states, commands, CallMachine::outgoing(Instant::now().into_std()), Some(outcome), reports).instrument(span));
         Ok(uuid)
     }

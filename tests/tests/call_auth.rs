@@ -1,0 +1,77 @@
+//! Outgoing calls through a PBX that challenges INVITEs: Kamailio's auth module (MD5 and
+//! SHA-256, 407 Proxy-Authenticate) and a sipp callee with the challenges real PBXs send
+//! (401, SHA-256, a quoted qop list, a stale `-sess` nonce). Every one is answered by our
+//! RFC 7616 digest; a refused one ends the call with its SIP code and a log line.
+
+use ringside_testbed::kamailio::{Pbx, PbxOptions};
+use ringside_testbed::ports::free_port;
+use ringside_testbed::ringside::{config, Ringside};
+use ringside_testbed::sipp::Sipp;
+use std::time::Duration;
+
+const SEC: Duration = Duration::from_secs(1);
+
+/// A PBX challenging every INVITE of its users, a sipp callee answering as 1009 behind it
+/// (baresip 1.0 cannot register with SHA-256), and ringside on 1001 calling it for a second.
+fn challenged_call(sha256: bool) -> (Pbx, Sipp, Ringside) {
+    let uas_port = free_port();
+    let pbx = Pbx::start(PbxOptions {
+        invite_auth: true,
+        sha256,
+        static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))],
+        ..Default::default()
+    });
+    let callee = Sipp::uas("uas-rtp-echo", uas_port, 1);
+    let phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["call", "1009", "--hangup-after", "1"]);
+    (pbx, callee, phone)
+}
+
+fn answered_and_hung_up(pbx: &Pbx, phone: &mut Ringside) {
+    let Some(_) = phone.wait_event("answered", 5 * SEC) else {
+        panic!("the challenged call was not answered: {:?}\nringside:\n{}\nPBX:\n{}", phone.events, phone.stderr_tail(), pbx.log());
+    };
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    assert!(pbx.log().contains("INVITE from 1001 challenged") && pbx.log().contains("INVITE from 1001 authenticated"), "{}", pbx.log());
+}
+
+#[test]
+fn rfc3261_22_3_a_pbx_challenging_the_invite_with_md5_gets_our_proxy_authorization() {
+    let (pbx, mut callee, mut phone) = challenged_call(false);
+    answered_and_hung_up(&pbx, &mut phone);
+    assert!(callee.passed(5 * SEC), "{}", callee.errors());
+}
+
+#[test]
+fn rfc7616_a_pbx_challenging_the_invite_with_sha256_gets_a_sha256_answer() {
+    let (pbx, mut callee, mut phone) = challenged_call(true);
+    answered_and_hung_up(&pbx, &mut phone);
+    assert!(callee.passed(5 * SEC), "{}", callee.errors());
+}
+
+#[test]
+fn rfc7616_a_callee_asking_sha256_with_a_qop_list_then_a_stale_sess_nonce_is_answered() {
+    let uas_port = free_port();
+    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
+    let mut callee = Sipp::uas("uas-auth-challenges", uas_port, 1);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["call", "1009", "--hangup-after", "1"]);
+    let Some(_) = phone.wait_event("answered", 5 * SEC) else {
+        panic!("not answered: {:?}\ncallee: {}\nringside:\n{}", phone.events, callee.errors(), phone.stderr_tail());
+    };
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert!(callee.passed(5 * SEC), "each challenge answered with its nonce, nc=1: {}", callee.errors());
+}
+
+#[test]
+fn refused_credentials_end_the_call_failed_with_the_407_and_say_why() {
+    let pbx = Pbx::start(PbxOptions { invite_auth: true, ..Default::default() });
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    // The PBX changes the password after we registered: our INVITE's answer is refused.
+    pbx.set_password("1001", "changed");
+    phone.send(r#"{"cmd":"call","target":"1002"}"#);
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!((ended["reason"].as_str(), ended["sip_code"].as_u64()), (Some("failed"), Some(407)), "{ended}");
+    assert!(phone.stderr().contains("outgoing call not authenticated"), "{}", phone.stderr_tail());
+    assert_eq!(pbx.log().matches("INVITE from 1001 challenged").count(), 2, "one answer, then we stop: {}", pbx.log());
+}
