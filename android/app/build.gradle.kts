@@ -20,8 +20,10 @@ android {
         testInstrumentationRunner = "androidx.test.runner.AndroidJUnitRunner"
     }
     // main: framework code (type-checked on the JVM by scripts/test-android); core: the core's
-    // wiring over core-impl; google: what needs Google's artifacts (Firebase, androidx, CameraX).
-    sourceSets["main"].kotlin.srcDirs("src/main/kotlin", "src/core/kotlin", "src/google/kotlin")
+    // wiring over core-impl; google: what needs Google's artifacts (Firebase, androidx, CameraX);
+    // portable: platform-free parts, unit-tested on the JVM (src/test).
+    sourceSets["main"].kotlin.srcDirs("src/main/kotlin", "src/core/kotlin", "src/google/kotlin", "src/portable/kotlin")
+    sourceSets["test"].kotlin.srcDir("src/test/kotlin")
     sourceSets["debug"].kotlin.srcDir("src/debug/kotlin")
     sourceSets["androidTest"].kotlin.srcDir("src/androidTest/kotlin")
     buildFeatures { compose = true }

@@ -3,8 +3,9 @@
 
 use crate::enums::{Codec, PushProvider, SrtpPolicy};
 use crate::error::PhoneError;
-use ringside_core::engine::config::{AccountConfig, CallWaiting, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
-use ringside_core::engine::library_config::{ContactsConfig, DirectoryConfig, LibraryConfig, VoicemailConfig};
+use crate::settings::CallSettings;
+use ringside_core::engine::config::{AccountConfig, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
+use ringside_core::engine::library_config::{ContactsConfig, LibraryConfig};
 
 /// One SIP account: the four values of the PBX's *SIP Identifiers* tab. The password is not
 /// here: the core asks the shell's [`crate::SecretStore`] (Keystore, Keychain) for it.
@@ -127,36 +128,39 @@ impl TryFrom<PhoneSettings> for PhoneConfig {
     type Error = PhoneError;
 
     fn try_from(s: PhoneSettings) -> Result<Self, PhoneError> {
-        let mut media = MediaConfig::default();
-        if !s.codecs.is_empty() {
-            media.codecs = s.codecs.iter().map(|c| (*c).into()).collect();
-        }
-        media.srtp = s.srtp.into();
         let tls_ca_file: Option<std::path::PathBuf> = s.tls_ca_file.map(Into::into);
-        if let Some(region) = &s.default_region {
-            if ringside_core::store::numbers::region(region).is_none() {
-                return Err(PhoneError::InvalidInput { reason: format!("default_region {region:?} is not a region code (FR, BE, US…)") });
-            }
-        }
-        let library = LibraryConfig {
-            contacts: ContactsConfig { default_region: s.default_region },
-            directory: s.directory.map(|d| DirectoryConfig { url: d.url, username: d.username, password_env: None }),
-            voicemail: s.voicemail.map(|v| VoicemailConfig { imap_url: v.imap_url, username: v.username, password_env: None, folder: v.folder }),
-            tls_ca_file: tls_ca_file.clone(),
-        };
+        let library = LibraryConfig { contacts: ContactsConfig { default_region: None }, directory: None, voicemail: None, tls_ca_file: tls_ca_file.clone() };
         let mut sip = SipConfig { dns_servers: s.dns_servers, tls_ca_file, ..SipConfig::default() };
         if let Some(ua) = s.user_agent {
             sip.user_agent = ua;
         }
         let accounts = s.accounts.into_iter().map(Into::into).collect();
-        let calls = CallsConfig { waiting: if s.busy_when_in_call { CallWaiting::Busy } else { CallWaiting::Ring }, ..CallsConfig::default() };
-        Ok(PhoneConfig { data_dir: s.data_dir.into(), accounts, sip, calls, media, push: s.push.map(Into::into), library })
+        let mut config = PhoneConfig {
+            data_dir: s.data_dir.into(),
+            accounts,
+            sip,
+            calls: CallsConfig::default(),
+            media: MediaConfig::default(),
+            push: s.push.map(Into::into),
+            library,
+        };
+        let chosen = CallSettings {
+            codecs: s.codecs,
+            srtp: s.srtp,
+            busy_when_in_call: s.busy_when_in_call,
+            default_region: s.default_region,
+            directory: s.directory,
+            voicemail: s.voicemail,
+        };
+        chosen.apply_to(&mut config)?;
+        Ok(config)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ringside_core::engine::config::CallWaiting;
     use ringside_core::vocab::CodecKind;
 
     fn settings() -> PhoneSettings {

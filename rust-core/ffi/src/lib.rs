@@ -13,6 +13,7 @@ mod library;
 mod log_sink;
 mod phone;
 mod records;
+mod settings;
 mod subscription;
 
 pub use audio::AudioBridge;
@@ -27,4 +28,5 @@ pub use library::{format_number, Contact, ContactCard, ContactNumber, ImportRepo
 pub use log_sink::LogSink;
 pub use phone::{parse_provisioning, start_phone, Phone, Provisioning};
 pub use records::{AccountInfo, CallInfo, CallLogEntry, History, IncomingCallHint, MediaStats, PushTimeline, TimelineStage};
+pub use settings::CallSettings;
 pub use subscription::Subscription;

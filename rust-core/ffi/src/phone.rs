@@ -417,7 +417,7 @@ impl Phone {
         self.shared.fanout.history.send_modify(|n| *n += 1);
     }
 
-    fn config_now(&self) -> Result<PhoneConfig, PhoneError> {
+    pub(crate) fn config_now(&self) -> Result<PhoneConfig, PhoneError> {
         self.config.lock().map(|c| c.clone()).map_err(|_| PhoneError::Other { reason: "the phone's settings are unreadable".into() })
     }
 
@@ -446,7 +446,15 @@ impl Phone {
         let mut engines = self.current.subscribe();
         let task = self.spawn(async move {
             loop {
-                let Some(engine) = engines.borrow_and_update().clone() else { break };
+                let current = engines.borrow_and_update().clone();
+                let Some(engine) = current else {
+                    // Between two engines (an account change restarts it): the next one comes
+                    // on this same channel. Only the phone going away ends the subscription.
+                    if engines.changed().await.is_err() {
+                        break;
+                    }
+                    continue;
+                };
                 let mut rx = watch(&engine);
                 drop(engine);
                 loop {
@@ -462,7 +470,7 @@ impl Phone {
     }
 
     /// Starts a new engine on `config` in place of the running one (refused during a call).
-    async fn restart(&self, config: PhoneConfig) -> Result<(), PhoneError> {
+    pub(crate) async fn restart(&self, config: PhoneConfig) -> Result<(), PhoneError> {
         let engine = self.engine().ok_or_else(|| PhoneError::Other { reason: "the phone is shut down".into() })?;
         if !engine.watch_calls().borrow().is_empty() {
             return Err(PhoneError::Busy { reason: "accounts change when no call is live".into() });
@@ -492,3 +500,7 @@ impl Phone {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "phone_tests.rs"]
+mod tests;

@@ -49,9 +49,10 @@ public final class SettingsViewModel: ObservableObject {
             SavedVoicemail(imapUrl: $0, username: voicemailUser, folder: SetupViewModel.optional(voicemailFolder) ?? "INBOX")
         }
         do {
-            let key = settings.accounts.first?.key ?? ""
-            if !directoryPassword.isEmpty { try secrets.setPassword(directoryPassword, kind: .directory, account: key) }
-            if !voicemailPassword.isEmpty { try secrets.setPassword(voicemailPassword, kind: .voicemail, account: key) }
+            // The core asks for these by the server's username (as Android stores them), not by
+            // a SIP account: the directory and the mailbox have logins of their own.
+            if !directoryPassword.isEmpty { try secrets.setPassword(directoryPassword, kind: .directory, account: directoryUser) }
+            if !voicemailPassword.isEmpty { try secrets.setPassword(voicemailPassword, kind: .voicemail, account: voicemailUser) }
             store.save(settings)
             directoryPassword = ""
             voicemailPassword = ""

@@ -25,6 +25,10 @@ data class Provisioning(var username: String, var domain: String, var proxy: Str
 data class PushToken(var provider: PushProvider, var prid: String, var param: String?)
 data class DirectorySettings(var url: String, var username: String)
 data class VoicemailSettings(var imapUrl: String, var username: String, var folder: String)
+data class CallSettings(
+    var codecs: List<Codec>, var srtp: SrtpPolicy, var busyWhenInCall: Boolean, var defaultRegion: String?,
+    var directory: DirectorySettings?, var voicemail: VoicemailSettings?,
+)
 data class PhoneSettings(
     var dataDir: String, var accounts: List<Account>, var codecs: List<Codec>, var srtp: SrtpPolicy,
     var busyWhenInCall: Boolean, var dnsServers: List<String>, var push: PushToken?, var userAgent: String?,
@@ -115,6 +119,7 @@ open class Phone : AutoCloseable {
     suspend fun addAccount(account: Account): Unit = stub()
     suspend fun updateAccount(account: Account): Unit = stub()
     suspend fun removeAccount(key: String): Unit = stub()
+    suspend fun updateSettings(settings: CallSettings): Unit = stub()
     fun accounts(): List<AccountInfo> = stub()
     fun calls(): List<CallInfo> = stub()
     fun subscribeRegistrations(listener: RegistrationListener): Subscription = stub()

@@ -51,13 +51,19 @@ class MainActivity : ComponentActivity() {
     override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
         super.onRequestPermissionsResult(requestCode, permissions, grantResults)
         if (requestCode == REQUEST_CAMERA && grantResults.all { it == android.content.pm.PackageManager.PERMISSION_GRANTED }) scanQr()
-        // Android 14: ask for full-screen ringing once the basics are granted.
-        if (requestCode == REQUEST_CALL_PERMISSIONS) Permissions.fullScreenIntentSettings(this)?.let { startActivity(it) }
+        // Android 14: ask for full-screen ringing once the basics are granted; then the address
+        // book, for caller ID by name (the app works without it).
+        if (requestCode == REQUEST_CALL_PERMISSIONS) {
+            Permissions.fullScreenIntentSettings(this)?.let { startActivity(it) }
+            Permissions.request(this, listOf(Permissions.CONTACTS), REQUEST_CONTACTS)
+        }
+        if (requestCode == REQUEST_CONTACTS && grantResults.all { it == android.content.pm.PackageManager.PERMISSION_GRANTED }) AppGraph.get().onContactsPermissionGranted()
     }
 
     private companion object {
         const val REQUEST_CALL_PERMISSIONS = 1
         const val REQUEST_CAMERA = 2
         const val REQUEST_QR = 3
+        const val REQUEST_CONTACTS = 4
     }
 }

@@ -3,6 +3,7 @@ package app.ringside.app
 import android.content.Context
 import app.ringside.app.audio.AndroidAudioRouter
 import app.ringside.app.audio.MediaVoicemailPlayer
+import app.ringside.app.contacts.DeviceAddressBook
 import app.ringside.app.net.NetworkWatcher
 import app.ringside.app.notify.CallNotifications
 import app.ringside.app.secret.KeystoreSecretStore
@@ -14,6 +15,7 @@ import app.ringside.core.api.SecretStore
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 
 /** How the app starts its core: core-impl over the uniffi bindings (app/src/core) or a fake. */
@@ -45,7 +47,17 @@ class AppGraph(val context: Context, private val starter: CoreStarter) {
             started = it
             telecom.watch(it.calls, scope)
             NetworkWatcher(context) { it.networkChanged() }.start()
+            DeviceAddressBook(context, it.contacts).also { book -> addressBook = book }.watch(scope)
         }
+    }
+
+    /** Null until the core started; [onContactsPermissionGranted] imports when it is given later. */
+    @Volatile private var addressBook: DeviceAddressBook? = null
+
+    /** The user just allowed READ_CONTACTS: caller ID by the address book from now on. */
+    fun onContactsPermissionGranted() {
+        val book = addressBook ?: return
+        scope.launch { runCatching { book.importNow() } }
     }
 
     val telecom: TelecomCalls by lazy { TelecomCalls(context, notifications) { core().calls } }

@@ -20,6 +20,7 @@ import app.ringside.core.test.FakeCallService
 import app.ringside.core.test.FakeContactsService
 import app.ringside.core.test.FakeHistoryService
 import app.ringside.core.test.FakeProvisioningParser
+import app.ringside.core.test.FakeSettingsService
 import app.ringside.core.test.FakeSettingsStore
 import app.ringside.core.test.FakeVoicemailPlayer
 import app.ringside.core.test.FakeVoicemailService
@@ -325,7 +326,7 @@ class SettingsAndRegistrationPresenterTest {
     fun editsStayADraftUntilSavedAndTheLastCodecStays() = runTest {
         val store = FakeSettingsStore()
         val accounts = FakeAccountService()
-        val p = SettingsPresenter(store, accounts, accounts.secrets, presenterScope)
+        val p = SettingsPresenter(store, FakeSettingsService(), accounts, FakeCallService(), accounts.secrets, presenterScope)
         runCurrent()
         p.onSrtp(SrtpMode.MANDATORY)
         p.onCodec(Codec.PCMA, false); p.onCodec(Codec.PCMU, false); p.onCodec(Codec.OPUS, false)
@@ -339,6 +340,51 @@ class SettingsAndRegistrationPresenterTest {
         assertEquals(SrtpMode.MANDATORY, store.settings.value.srtp)
         assertEquals("imap-pw", accounts.secrets.password(SecretKind.VOICEMAIL, "alice"))
         assertFalse(p.state.value.dirty)
+    }
+
+    @Test
+    fun savedSettingsReachTheRunningCoreWithTheNewPasswordsAlreadyStored() = runTest {
+        val store = FakeSettingsStore()
+        val engine = FakeSettingsService()
+        val accounts = FakeAccountService()
+        var passwordWhenApplied: String? = null
+        engine.onApply = { passwordWhenApplied = accounts.secrets.password(SecretKind.DIRECTORY, "alice") }
+        val p = SettingsPresenter(store, engine, accounts, FakeCallService(), accounts.secrets, presenterScope)
+        runCurrent()
+        p.onSrtp(SrtpMode.MANDATORY)
+        p.onBusyWhenInCall(true)
+        p.onText(app.ringside.ui.settings.SettingsField.DIRECTORY_URL, "https://dav.test/book/")
+        p.onText(app.ringside.ui.settings.SettingsField.DIRECTORY_USERNAME, "alice")
+        p.onText(app.ringside.ui.settings.SettingsField.DIRECTORY_PASSWORD, "dav-pw")
+        assertTrue("nothing reaches the core before Save", engine.applied.isEmpty())
+        p.onSave(); advanceUntilIdle()
+        val applied = engine.applied.single()
+        assertEquals(SrtpMode.MANDATORY, applied.srtp)
+        assertTrue(applied.busyWhenInCall)
+        assertEquals("https://dav.test/book/", applied.directoryUrl)
+        assertEquals("the core restarts after the password is stored, so it reads the new one", "dav-pw", passwordWhenApplied)
+        assertNull(p.state.value.error)
+    }
+
+    @Test
+    fun settingsSavedDuringACallApplyWhenTheCallEnds() = runTest {
+        val store = FakeSettingsStore()
+        val engine = FakeSettingsService().apply { refuseWith = CoreException.Busy("accounts change when no call is live") }
+        val calls = FakeCallService()
+        val accounts = FakeAccountService()
+        val p = SettingsPresenter(store, engine, accounts, calls, accounts.secrets, presenterScope)
+        val call = calls.ring("sip:1002@pbx.test")
+        runCurrent()
+        p.onCodec(Codec.OPUS, false)
+        p.onSave(); advanceUntilIdle()
+        assertEquals("Saved: applies when the call ends", p.state.value.error)
+        assertEquals(listOf(Codec.PCMU, Codec.PCMA), store.settings.value.codecs)
+        assertTrue(engine.applied.isEmpty())
+        engine.refuseWith = null
+        calls.hangup(call); advanceUntilIdle()
+        assertEquals(listOf(Codec.PCMU, Codec.PCMA), engine.applied.single().codecs)
+        assertNull(p.state.value.error)
+        assertFalse(p.state.value.pendingRestart)
     }
 
     @Test

@@ -19,6 +19,9 @@ object Permissions {
         if (Build.VERSION.SDK_INT >= 31) add(Manifest.permission.BLUETOOTH_CONNECT)
     }
 
+    /** When the user opens Contacts: caller ID and search over the device's address book. */
+    const val CONTACTS = Manifest.permission.READ_CONTACTS
+
     /** Only when the user taps "Scan QR code". */
     const val CAMERA = Manifest.permission.CAMERA
 

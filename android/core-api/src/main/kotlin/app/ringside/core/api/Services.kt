@@ -78,6 +78,19 @@ interface VoicemailPlayer {
     fun stop()
 }
 
+/**
+ * The running core's settings: what the settings screen saved takes effect through here (the
+ * core restarts its engine on them and registers again).
+ */
+interface SettingsService {
+    /**
+     * Runs the core on [settings]. The directory and mailbox passwords are read from the
+     * [SecretStore] again, so store new ones first.
+     * @throws CoreException.Busy while a call is live (a change never cuts a call).
+     */
+    suspend fun apply(settings: AppSettings)
+}
+
 /** Persisted app settings. */
 interface SettingsStore {
     val settings: StateFlow<AppSettings>
@@ -103,6 +116,7 @@ interface RingsideCore {
     val contacts: ContactsService
     val history: HistoryService
     val voicemail: VoicemailService
+    val settings: SettingsService
     val provisioning: ProvisioningParser
     /** Formats a number for display (`+33 6 12 34 56 78`); extensions unchanged. */
     fun formatNumber(number: String): String

@@ -1,6 +1,7 @@
 package app.ringside.core.impl
 
 import app.ringside.core.api.AccountStatus
+import app.ringside.core.api.AppSettings
 import app.ringside.core.api.Call
 import app.ringside.core.api.CallDirection
 import app.ringside.core.api.CallHistory
@@ -21,10 +22,15 @@ import app.ringside.core.api.SecretKind
 import app.ringside.core.api.SipAccount
 import app.ringside.core.api.SrtpMode
 import app.ringside.core.api.Voicemail
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
 import uniffi.ringside_ffi.Account as FfiAccount
 import uniffi.ringside_ffi.AccountInfo as FfiAccountInfo
 import uniffi.ringside_ffi.CallDirection as FfiCallDirection
 import uniffi.ringside_ffi.CallInfo as FfiCallInfo
+import uniffi.ringside_ffi.CallSettings as FfiCallSettings
+import uniffi.ringside_ffi.DirectorySettings as FfiDirectorySettings
+import uniffi.ringside_ffi.VoicemailSettings as FfiVoicemailSettings
 import uniffi.ringside_ffi.CallLogEntry as FfiCallLogEntry
 import uniffi.ringside_ffi.CallState as FfiCallState
 import uniffi.ringside_ffi.Codec as FfiCodec
@@ -61,6 +67,22 @@ internal inline fun <T> core(block: () -> T): T = try {
     block()
 } catch (e: PhoneException) {
     throw e.toCore()
+}
+
+/**
+ * [core] for the core's async functions, always on a dispatching context. uniffi's Rust future
+ * calls the coroutine's continuation from its waker while holding the future's scheduler lock,
+ * and the generated code resumes the coroutine right there. A caller on an undispatched context
+ * (Dispatchers.Unconfined; Main.immediate already on the main thread) then polls the future
+ * again from inside that callback and blocks on the same lock forever: the call never returns.
+ * Dispatchers.Default always dispatches, so the next poll comes after the callback returned.
+ */
+internal suspend inline fun <T> coreCall(crossinline block: suspend () -> T): T = withContext(Dispatchers.Default) {
+    try {
+        block()
+    } catch (e: PhoneException) {
+        throw e.toCore()
+    }
 }
 
 internal fun SipAccount.toFfi() = FfiAccount(username = username, domain = domain, proxy = proxy, displayName = displayName, authUsername = null, voicemail = null)
@@ -150,3 +172,13 @@ internal fun SrtpMode.toFfi() = when (this) {
     SrtpMode.OPTIONAL -> FfiSrtpPolicy.OPTIONAL
     SrtpMode.MANDATORY -> FfiSrtpPolicy.MANDATORY
 }
+
+/** The settings screen's values as the core takes them, at start and on every change. */
+internal fun AppSettings.toFfi() = FfiCallSettings(
+    codecs = codecs.map { it.toFfi() },
+    srtp = srtp.toFfi(),
+    busyWhenInCall = busyWhenInCall,
+    defaultRegion = defaultRegion.ifBlank { null },
+    directory = directoryUrl.takeIf { it.isNotBlank() }?.let { FfiDirectorySettings(url = it, username = directoryUsername) },
+    voicemail = voicemailImapUrl.takeIf { it.isNotBlank() }?.let { FfiVoicemailSettings(imapUrl = it, username = voicemailUsername, folder = voicemailFolder.ifBlank { "INBOX" }) },
+)

@@ -16,6 +16,7 @@ import app.ringside.core.api.PushHint
 import app.ringside.core.api.RingsideCore
 import app.ringside.core.api.SecretKind
 import app.ringside.core.api.SecretStore
+import app.ringside.core.api.SettingsService
 import app.ringside.core.api.SipAccount
 import app.ringside.core.api.Voicemail
 import app.ringside.core.api.VoicemailService
@@ -26,7 +27,6 @@ import kotlinx.coroutines.flow.callbackFlow
 import uniffi.ringside_ffi.AccountInfo
 import uniffi.ringside_ffi.CallInfo
 import uniffi.ringside_ffi.CallsListener
-import uniffi.ringside_ffi.DirectorySettings
 import uniffi.ringside_ffi.History
 import uniffi.ringside_ffi.HistoryListener
 import uniffi.ringside_ffi.LogLevel
@@ -38,7 +38,6 @@ import uniffi.ringside_ffi.PushProvider
 import uniffi.ringside_ffi.PushToken
 import uniffi.ringside_ffi.RegistrationListener
 import uniffi.ringside_ffi.Subscription
-import uniffi.ringside_ffi.VoicemailSettings
 import uniffi.ringside_ffi.formatNumber as ffiFormatNumber
 import uniffi.ringside_ffi.parseProvisioning as ffiParseProvisioning
 import uniffi.ringside_ffi.startPhone
@@ -91,20 +90,21 @@ class UniffiRingsideCore private constructor(
     override val contacts: ContactsService = Contacts()
     override val history: HistoryService = Histories()
     override val voicemail: VoicemailService = Voicemails()
+    override val settings: SettingsService = Settings()
     override val provisioning: ProvisioningParser = Provisioning
 
     override fun formatNumber(number: String): String = ffiFormatNumber(number, defaultRegion)
 
     override fun handlePush(payload: ByteArray): PushHint = phone.handlePush(payload).toCore()
 
-    override suspend fun setPushToken(fcmToken: String?, projectId: String?) = core {
+    override suspend fun setPushToken(fcmToken: String?, projectId: String?) = coreCall {
         phone.setPushToken(fcmToken?.let { PushToken(provider = PushProvider.FCM, prid = it, param = projectId) })
     }
 
     override fun networkChanged() = phone.networkChanged()
 
     override suspend fun shutdown() {
-        phone.shutdown(2_000uL)
+        coreCall { phone.shutdown(2_000uL) }
         phone.close()
     }
 
@@ -114,16 +114,16 @@ class UniffiRingsideCore private constructor(
                 override fun onCalls(calls: List<CallInfo>) = emit(calls.map { it.toCore() })
             })
         }
-        override suspend fun dial(target: String, account: String?): String = core { phone.call(account, target) }
-        override suspend fun answer(call: String) = core { phone.answer(call) }
-        override suspend fun decline(call: String, everywhere: Boolean) = core { phone.decline(call, everywhere) }
-        override suspend fun hangup(call: String) = core { phone.hangup(call) }
-        override suspend fun hold(call: String) = core { phone.hold(call) }
-        override suspend fun resume(call: String) = core { phone.resume(call) }
-        override suspend fun mute(call: String, on: Boolean) = core { phone.mute(call, on) }
-        override suspend fun sendDtmf(call: String, digits: String) = core { phone.sendDtmf(call, digits) }
-        override suspend fun transferBlind(call: String, target: String) = core { phone.transferBlind(call, target) }
-        override suspend fun transferAttended(call: String, other: String) = core { phone.transferAttended(call, other) }
+        override suspend fun dial(target: String, account: String?): String = coreCall { phone.call(account, target) }
+        override suspend fun answer(call: String) = coreCall { phone.answer(call) }
+        override suspend fun decline(call: String, everywhere: Boolean) = coreCall { phone.decline(call, everywhere) }
+        override suspend fun hangup(call: String) = coreCall { phone.hangup(call) }
+        override suspend fun hold(call: String) = coreCall { phone.hold(call) }
+        override suspend fun resume(call: String) = coreCall { phone.resume(call) }
+        override suspend fun mute(call: String, on: Boolean) = coreCall { phone.mute(call, on) }
+        override suspend fun sendDtmf(call: String, digits: String) = coreCall { phone.sendDtmf(call, digits) }
+        override suspend fun transferBlind(call: String, target: String) = coreCall { phone.transferBlind(call, target) }
+        override suspend fun transferAttended(call: String, other: String) = coreCall { phone.transferAttended(call, other) }
     }
 
     private inner class Accounts : AccountService {
@@ -136,25 +136,25 @@ class UniffiRingsideCore private constructor(
         override suspend fun save(account: SipAccount, password: String?) {
             // The password first: the core asks for it as soon as it registers the account.
             if (password != null) secrets.setPassword(SecretKind.SIP, account.key, password)
-            core {
+            coreCall {
                 if (phone.accounts().any { it.key == account.key }) phone.updateAccount(account.toFfi()) else phone.addAccount(account.toFfi())
             }
             onAccountsChanged(phone.accounts().map { it.account.toCore() })
         }
 
         override suspend fun remove(key: String) {
-            core { phone.removeAccount(key) }
+            coreCall { phone.removeAccount(key) }
             secrets.setPassword(SecretKind.SIP, key, null)
             onAccountsChanged(phone.accounts().map { it.account.toCore() })
         }
     }
 
     private inner class Contacts : ContactsService {
-        override suspend fun search(query: String, limit: Int): List<Contact> = core { phone.searchContacts(query, limit.toUInt()) }.map { it.toCore() }
-        override suspend fun lookupNumber(number: String): Contact? = core { phone.lookupNumber(number) }?.toCore()
-        override suspend fun importDevice(cards: List<ContactCard>): Int = core { phone.importContacts(cards.map { it.toFfi() }) }.imported.toInt()
+        override suspend fun search(query: String, limit: Int): List<Contact> = coreCall { phone.searchContacts(query, limit.toUInt()) }.map { it.toCore() }
+        override suspend fun lookupNumber(number: String): Contact? = coreCall { phone.lookupNumber(number) }?.toCore()
+        override suspend fun importDevice(cards: List<ContactCard>): Int = coreCall { phone.importContacts(cards.map { it.toFfi() }) }.imported.toInt()
         override suspend fun syncDirectory() {
-            core { phone.syncDirectory() }
+            coreCall { phone.syncDirectory() }
         }
     }
 
@@ -164,7 +164,7 @@ class UniffiRingsideCore private constructor(
                 override fun onHistory(history: History) = emit(history.toCore())
             })
         }
-        override suspend fun markSeen() = core { phone.markHistorySeen() }
+        override suspend fun markSeen() = coreCall { phone.markHistorySeen() }
     }
 
     private inner class Voicemails : VoicemailService {
@@ -173,13 +173,17 @@ class UniffiRingsideCore private constructor(
                 override fun onMwi(account: String, newMessages: UInt, oldMessages: UInt) = emit(Mwi(account, newMessages.toInt(), oldMessages.toInt()))
             })
         }
-        override suspend fun list(): List<Voicemail> = core { phone.voicemails() }.map { it.toCore() }
-        override suspend fun audioPath(id: String): String = core { phone.voicemailAudio(id) }
-        override suspend fun setHeard(id: String, heard: Boolean) = core { phone.setVoicemailHeard(id, heard) }
-        override suspend fun delete(id: String) = core { phone.deleteVoicemail(id) }
+        override suspend fun list(): List<Voicemail> = coreCall { phone.voicemails() }.map { it.toCore() }
+        override suspend fun audioPath(id: String): String = coreCall { phone.voicemailAudio(id) }
+        override suspend fun setHeard(id: String, heard: Boolean) = coreCall { phone.setVoicemailHeard(id, heard) }
+        override suspend fun delete(id: String) = coreCall { phone.deleteVoicemail(id) }
         override suspend fun sync() {
-            core { phone.syncVoicemail() }
+            coreCall { phone.syncVoicemail() }
         }
+    }
+
+    private inner class Settings : SettingsService {
+        override suspend fun apply(settings: AppSettings) = coreCall { phone.updateSettings(settings.toFfi()) }
     }
 
     /** The core's parser of `ringside:` and https provisioning links (shared with iOS). */
@@ -198,28 +202,28 @@ class UniffiRingsideCore private constructor(
             log: ((level: String, target: String, message: String) -> Unit)? = null,
             onAccountsChanged: (List<SipAccount>) -> Unit = {},
         ): UniffiRingsideCore {
-            val s = config.settings
+            val s = config.settings.toFfi()
             val settings = PhoneSettings(
                 dataDir = config.dataDir,
                 accounts = config.accounts.map { it.toFfi() },
-                codecs = s.codecs.map { it.toFfi() },
-                srtp = s.srtp.toFfi(),
+                codecs = s.codecs,
+                srtp = s.srtp,
                 busyWhenInCall = s.busyWhenInCall,
                 dnsServers = config.dnsServers,
                 push = config.fcmToken?.let { PushToken(provider = PushProvider.FCM, prid = it, param = config.fcmProjectId) },
                 userAgent = config.userAgent,
                 tlsCaFile = null,
                 defaultRegion = s.defaultRegion,
-                directory = s.directoryUrl.takeIf { it.isNotBlank() }?.let { DirectorySettings(url = it, username = s.directoryUsername) },
-                voicemail = s.voicemailImapUrl.takeIf { it.isNotBlank() }?.let { VoicemailSettings(imapUrl = it, username = s.voicemailUsername, folder = s.voicemailFolder) },
+                directory = s.directory,
+                voicemail = s.voicemail,
             )
             val sink = log?.let { f ->
                 object : LogSink {
                     override fun log(level: LogLevel, target: String, message: String) = f(level.name, target, message)
                 }
             }
-            val phone = core { startPhone(settings, SecretBridge(secrets), sink, null) }
-            return UniffiRingsideCore(phone, s.defaultRegion, secrets, onAccountsChanged)
+            val phone = coreCall { startPhone(settings, SecretBridge(secrets), sink, null) }
+            return UniffiRingsideCore(phone, config.settings.defaultRegion, secrets, onAccountsChanged)
         }
     }
 }

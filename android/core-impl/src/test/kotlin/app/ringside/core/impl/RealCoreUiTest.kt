@@ -27,7 +27,6 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 import org.junit.After
 import org.junit.Before
-import org.junit.Ignore
 import org.junit.Test
 
 /**
@@ -43,6 +42,8 @@ class RealCoreUiTest {
     private val secrets = InMemorySecretStore()
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Unconfined)
     private lateinit var core: UniffiRingsideCore
+    /** The core's latest log lines (its log sink), shown when a wait fails. */
+    private val coreLog = java.util.concurrent.ConcurrentLinkedQueue<String>()
 
     @Before
     fun start() {
@@ -50,7 +51,8 @@ class RealCoreUiTest {
         val dataDir = Files.createTempDirectory("ringside-real").toString()
         core = runBlocking {
             UniffiRingsideCore.start(CoreConfig(dataDir, emptyList(), AppSettings(), userAgent = "Ringside-JVM-test"), secrets, log = { level, target, message ->
-                if (level == "ERROR" || level == "WARN") System.err.println("core $level $target: $message")
+                coreLog.add("${System.currentTimeMillis() % 100_000} $level $target: $message")
+                while (coreLog.size > 400) coreLog.poll()
             })
         }
     }
@@ -68,24 +70,23 @@ class RealCoreUiTest {
     private fun signIn() = runBlocking { core.accounts.save(SipAccount("1001", pbx.domain, pbx.proxy), "pw1001") }
 
     private fun ComposeUiTest.waitTag(tag: String, limitMs: Long = 10_000) =
-        waitUntil(tag, limitMs) { onAllNodes(hasTestTag(tag)).fetchSemanticsNodes().isNotEmpty() }
+        waitWithLogs(tag, limitMs) { onAllNodes(hasTestTag(tag)).fetchSemanticsNodes().isNotEmpty() }
 
     private fun ComposeUiTest.waitText(tag: String, text: String, limitMs: Long = 10_000) =
-        waitUntil("$tag to say $text", limitMs) { onAllNodes(hasTestTag(tag) and hasText(text, substring = true)).fetchSemanticsNodes().isNotEmpty() }
+        waitWithLogs("$tag to say $text", limitMs) { onAllNodes(hasTestTag(tag) and hasText(text, substring = true)).fetchSemanticsNodes().isNotEmpty() }
 
-    private fun ComposeUiTest.waitUntil(what: String, limitMs: Long, check: () -> Boolean) {
+    // Not named waitUntil: ComposeUiTest's own waitUntil(description, timeout, condition) is a
+    // member and would win, dropping the logs below from the failure.
+    private fun ComposeUiTest.waitWithLogs(what: String, limitMs: Long, check: () -> Boolean) {
         try {
             waitUntil(timeoutMillis = limitMs, condition = check)
         } catch (e: Throwable) {
-            throw AssertionError("waiting for $what: ${e.message}\nkamailio:\n${pbx.log().takeLast(3000)}", e)
+            throw AssertionError("waiting for $what: ${e.message}\ncore:\n${coreLog.joinToString("\n").takeLast(6000)}\nkamailio:\n${pbx.log().takeLast(3000)}", e)
         }
     }
 
     private fun caller(): Baresip = Baresip.start("1002", "pw1002", pbx.domain, pbx.port).also { peers += it }
 
-    // Not yet green against the real core: the banner stays short of "Ready" after the form's
-    // save (the same account registers through signIn() below); being traced.
-    @Ignore("the setup form's save does not reach Ready against the real core yet")
     @Test
     fun theFourSipIdentifiersRegister() = runComposeUiTest {
         setContent { RingsideApp(presenters()) }
@@ -109,9 +110,6 @@ class RealCoreUiTest {
         onNodeWithTag(Tags.ACCOUNT_PROXY).assertTextContains("pabx.axivox.com")
     }
 
-    // Rings, answers and connects against the real core; the in-call status does not show
-    // "On hold" within 10 s after Hold yet; being traced.
-    @Ignore("Hold does not reach the in-call status against the real core yet")
     @Test
     fun anIncomingCallRingsAnswersHoldsResumesAndHangsUp() = runComposeUiTest {
         signIn()
@@ -147,7 +145,7 @@ class RealCoreUiTest {
         waitTag(Tags.DIALER_CALL)
         onNodeWithTag(Tags.tab("HISTORY")).performClick()
         waitText(Tags.HISTORY_RECENT, "Recent")
-        waitUntil("an answered-elsewhere row", 10_000) { onAllNodes(hasText("Answered elsewhere", substring = true)).fetchSemanticsNodes().isNotEmpty() }
+        waitWithLogs("an answered-elsewhere row", 10_000) { onAllNodes(hasText("Answered elsewhere", substring = true)).fetchSemanticsNodes().isNotEmpty() }
         check(onAllNodes(hasTestTag(Tags.HISTORY_MISSED)).fetchSemanticsNodes().isEmpty()) { "a desk-answered call is listed as missed" }
     }
 }

@@ -11,6 +11,7 @@ class FakeRingsideCore(
     override val contacts: FakeContactsService = FakeContactsService(),
     override val history: FakeHistoryService = FakeHistoryService(),
     override val voicemail: FakeVoicemailService = FakeVoicemailService(),
+    override val settings: FakeSettingsService = FakeSettingsService(),
     override val provisioning: FakeProvisioningParser = FakeProvisioningParser(),
 ) : RingsideCore {
     var networkChanges = 0

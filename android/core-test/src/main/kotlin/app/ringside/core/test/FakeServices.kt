@@ -20,6 +20,7 @@ import app.ringside.core.api.ProvisioningParser
 import app.ringside.core.api.RegistrationStatus
 import app.ringside.core.api.SecretKind
 import app.ringside.core.api.SecretStore
+import app.ringside.core.api.SettingsService
 import app.ringside.core.api.SettingsStore
 import app.ringside.core.api.SipAccount
 import app.ringside.core.api.Voicemail
@@ -169,5 +170,19 @@ class FakeSettingsStore(initial: AppSettings = AppSettings()) : SettingsStore {
     override val settings: StateFlow<AppSettings> = state
     override suspend fun update(settings: AppSettings) {
         state.value = settings
+    }
+}
+
+/** The core's settings as applied: every [apply] is recorded; [refuseWith] makes it fail. */
+class FakeSettingsService : SettingsService {
+    val applied = mutableListOf<AppSettings>()
+    var refuseWith: CoreException? = null
+    /** Runs at each [apply], as the core reading its passwords when it restarts would. */
+    var onApply: (AppSettings) -> Unit = {}
+
+    override suspend fun apply(settings: AppSettings) {
+        refuseWith?.let { throw it }
+        onApply(settings)
+        applied += settings
     }
 }

@@ -32,5 +32,5 @@ class AppPresenters(
     val contacts = ContactsPresenter(core.contacts, core.calls, scope)
     val history = HistoryPresenter(core.history, core.calls, scope)
     val voicemail = VoicemailPresenter(core.voicemail, player, core.calls, scope)
-    val settings = SettingsPresenter(settings, core.accounts, secrets, scope)
+    val settings = SettingsPresenter(settings, core.settings, core.accounts, core.calls, secrets, scope)
 }

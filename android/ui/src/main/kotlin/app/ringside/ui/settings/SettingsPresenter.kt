@@ -3,10 +3,13 @@ package app.ringside.ui.settings
 import app.ringside.core.api.AccountService
 import app.ringside.core.api.AccountStatus
 import app.ringside.core.api.AppSettings
+import app.ringside.core.api.CallService
+import app.ringside.core.api.CallStatus
 import app.ringside.core.api.Codec
 import app.ringside.core.api.CoreException
 import app.ringside.core.api.SecretKind
 import app.ringside.core.api.SecretStore
+import app.ringside.core.api.SettingsService
 import app.ringside.core.api.SettingsStore
 import app.ringside.core.api.SrtpMode
 import kotlinx.coroutines.CoroutineScope
@@ -26,6 +29,8 @@ data class SettingsState(
     val directoryPassword: String = "",
     val voicemailPassword: String = "",
     val error: String? = null,
+    /** Saved during a call: applied as soon as no call is live. */
+    val pendingRestart: Boolean = false,
 ) {
     val dirty: Boolean get() = saved != draft || directoryPassword.isNotEmpty() || voicemailPassword.isNotEmpty()
 }
@@ -34,10 +39,17 @@ enum class SettingsField {
     DIRECTORY_URL, DIRECTORY_USERNAME, DIRECTORY_PASSWORD, VOICEMAIL_URL, VOICEMAIL_USERNAME, VOICEMAIL_PASSWORD, VOICEMAIL_FOLDER, REGION,
 }
 
-/** Media security, codec order, the directory and voicemail servers, and the accounts. */
+/**
+ * Media security, codec order, the directory and voicemail servers, and the accounts. Save
+ * persists the draft and runs the core on it ([SettingsService]): a change takes effect at
+ * once, not at the next app start. During a call the core refuses; the draft stays saved and
+ * the screen says it applies after the call.
+ */
 class SettingsPresenter(
     private val store: SettingsStore,
+    private val engine: SettingsService,
     private val accounts: AccountService,
+    calls: CallService,
     private val secrets: SecretStore,
     private val scope: CoroutineScope,
 ) {
@@ -47,6 +59,9 @@ class SettingsPresenter(
     init {
         store.settings.onEach { s -> mutable.update { it.copy(saved = s, draft = if (it.dirty) it.draft else s) } }.launchIn(scope)
         accounts.accounts.onEach { a -> mutable.update { it.copy(accounts = a) } }.launchIn(scope)
+        calls.calls.onEach { list ->
+            if (state.value.pendingRestart && list.all { it.status is CallStatus.Ended }) applyToCore(state.value.saved)
+        }.launchIn(scope)
     }
 
     private fun edit(change: (AppSettings) -> AppSettings) = mutable.update { it.copy(draft = change(it.draft)) }
@@ -95,7 +110,18 @@ class SettingsPresenter(
         mutable.update { it.copy(directoryPassword = "", voicemailPassword = "") }
         scope.launch {
             store.update(s.draft)
-            mutable.update { it.copy(error = null) }
+            applyToCore(s.draft)
+        }
+    }
+
+    private suspend fun applyToCore(settings: AppSettings) {
+        try {
+            engine.apply(settings)
+            mutable.update { it.copy(error = null, pendingRestart = false) }
+        } catch (e: CoreException.Busy) {
+            mutable.update { it.copy(error = "Saved: applies when the call ends", pendingRestart = true) }
+        } catch (e: CoreException) {
+            mutable.update { it.copy(error = e.message ?: "the settings were not applied", pendingRestart = false) }
         }
     }
 
