@@ -99,6 +99,10 @@ impl Pbx {
         users.extend(pbx.options.static_routes.iter().map(|(u, uri)| format!("\t$sht(static=>{u}) = \"{uri}\";\n")));
         for (key, value) in [
             ("DEBUG", pbx.options.debug.to_string()),
+            // One UDP worker: two workers forward a 180 and a 200 sent 1 ms apart in either
+            // order, and sipp aborts a call on a 180 after its 200. Real user agents absorb
+            // that, so it is the test peer's order to fix, not the phone's.
+            ("CHILDREN", "1".into()),
             ("DOMAIN", pbx.options.domain.clone()),
             ("UDP_PORT", pbx.udp_port.to_string()),
             ("TCP_PORT", pbx.tcp_port.to_string()),
