@@ -70,7 +70,7 @@ class Kamailio private constructor(val domain: String, val port: Int, private va
             var text = File(repo, "tests/peers/pbx.cfg").readText()
             val userLines = users.entries.joinToString("") { (u, p) -> "\t\$sht(users=>$u) = \"$p\";\n" }
             val values = mapOf(
-                "DEBUG" to "1", "DOMAIN" to domain, "UDP_PORT" to "$port", "TCP_PORT" to "$port", "TLS_PORT" to "0",
+                "DEBUG" to "1", "CHILDREN" to "1", "DOMAIN" to domain, "UDP_PORT" to "$port", "TCP_PORT" to "$port", "TLS_PORT" to "0",
                 "MODULES" to modules(), "NONCE_EXPIRE" to "300", "MIN_EXPIRES" to "1",
                 "TLS_CFG" to File(dir, "tls.cfg").path, "CTL_SOCKET" to File(dir, "ctl.sock").path, "USERS" to userLines,
                 "LISTEN_IP" to "127.0.0.1", "PUSH_URL" to "", "RING_TIMEOUT_MS" to "30000", "WAKE_TIMEOUT_MS" to "30000",
