@@ -3,7 +3,7 @@
 
 use super::calls::CallHub;
 use super::sip_stack::SipStack;
-use crate::sip::inbound::{classify, Verdict};
+use crate::sip::inbound::{check_parsed, Refused};
 use crate::sip::source_filter::{admit, via_source, Admission, Source};
 use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Method, StatusCode};
@@ -53,9 +53,9 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
                     continue;
                 }
             }
-            // rsipstack already parsed the octets (leniently); the gate re-reads them as
-            // serialised, which keeps every semantic check though not byte-level framing.
-            if let Verdict::Reject { code, why, header, .. } = classify(&tx.original.to_bytes(), false) {
+            // rsipstack already parsed the octets (leniently): the gate checks its request as
+            // parsed; byte-level framing was rsipstack's (`classify` judges raw bytes).
+            if let Err(Refused { code, why, header }) = check_parsed(&tx.original) {
                 tracing::info!(code, %why, method = %tx.original.method, "request refused by the inbound gate");
                 let headers = header.map(|(n, v)| rsipstack::sip::headers::make_header(n, v)).into_iter().collect();
                 tokio::spawn(async move { tx.reply_with(StatusCode::from(code), headers, None).await.ok() });

@@ -4,6 +4,9 @@
 //! 420, 501, 505…) built from its own Via/From/To/Call-ID/CSeq, so the sender learns why; an
 //! invalid response is dropped silently (RFC 3261 §18.1.2, RFC 4475 §3.1.2). Never a panic,
 //! never a read past the buffer: `cargo fuzz` runs `classify` on arbitrary bytes.
+//!
+//! On the live path rsipstack has parsed the octets already: [`check_parsed`] runs the same
+//! checks on its request as parsed, and the engine answers with the [`Refused`] it returns.
 
 use super::wire::{find_unquoted, is_token, quotes_balanced, split_unquoted, RawMessage};
 use rsipstack::sip::{Request, Response, SipMessage};
@@ -46,6 +49,39 @@ impl Verdict {
             _ => None,
         }
     }
+}
+
+/// A parsed request the gate refuses: the status, why, and the header the answer must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub code: u16,
+    pub why: String,
+    pub header: Option<(&'static str, String)>,
+}
+
+/// The gate for a request rsipstack already parsed (the live path): the checks `classify`
+/// makes past framing, on the start line, headers and body as parsed. Why: writing the
+/// request out only to read it again costs a copy and a parse per request, and checks
+/// rsipstack's rendering rather than what it kept.
+pub fn check_parsed(req: &Request) -> Result<(), Refused> {
+    use rsipstack::sip::uri::Scheme;
+    use rsipstack::sip::Version;
+    let refused = |f: Fault| Refused { code: f.code, why: f.why, header: f.extra };
+    if req.version != Version::V2 {
+        return Err(refused(fault(505, format!("SIP version {} not supported", req.version))));
+    }
+    let tel = match &req.uri.scheme {
+        Some(Scheme::Sip | Scheme::Sips) => false,
+        Some(Scheme::Other(s)) if s.eq_ignore_ascii_case("tel") => true,
+        other => return Err(refused(fault(416, format!("URI scheme {other:?} not supported")))),
+    };
+    if !tel && !req.uri.headers.is_empty() {
+        // RFC 3261 §19.1.5: headers are not allowed in a Request-URI.
+        return Err(refused(fault(400, "header parameters in the Request-URI")));
+    }
+    let method = req.method.to_string();
+    let raw = RawMessage::from_parsed("", req.headers.iter().map(|h| (h.name(), h.value())), &req.body);
+    check_request_headers(&raw, &method, false).map(drop).map_err(refused)
 }
 
 /// A reason a message fails, with the status a request gets for it.
@@ -169,6 +205,13 @@ fn check_request<'m>(raw: &'m RawMessage<'_>, datagram: bool) -> Result<(&'m str
         // part, RFC 3261 §25.1 user-unreserved, so only what follows the host counts).
         return Err(fault(400, "header parameters in the Request-URI"));
     }
+    let body_len = check_request_headers(raw, method, datagram)?;
+    Ok((method, body_len))
+}
+
+/// What a request must be past its start line: its headers, CSeq, body length, and what we
+/// can process. Returns the body's length.
+fn check_request_headers(raw: &RawMessage<'_>, method: &str, datagram: bool) -> Result<usize, Fault> {
     check_headers(raw)?;
     for required in ["to", "from", "call-id", "cseq", "via"] {
         if raw.count(required) == 0 {
@@ -193,7 +236,7 @@ fn check_request<'m>(raw: &'m RawMessage<'_>, datagram: bool) -> Result<(&'m str
     }
     let body_len = body_length(raw, datagram)?;
     check_capabilities(raw, method, body_len)?;
-    Ok((method, body_len))
+    Ok(body_len)
 }
 
 /// Per-header syntax that rsipstack lets through (RFC 4475 §3.1.2).
@@ -381,6 +424,44 @@ mod tests {
         assert!(text.contains("Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n") && text.contains("CSeq: 1 FOO\r\n"));
         assert!(text.contains("Allow: INVITE"));
         assert!(text.contains("To: <sip:a@b>;tag="));
+    }
+
+    fn parsed(text: &str) -> Request {
+        Request::try_from(text).unwrap()
+    }
+
+    const INVITE: &str = "INVITE sip:1001@pbx SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@pbx>;tag=1\r\nTo: <sip:1001@pbx>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n";
+
+    #[test]
+    fn a_parsed_request_that_classify_accepts_passes_the_parsed_gate() {
+        let text = format!("{INVITE}Require: timer\r\nContent-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n");
+        assert!(matches!(classify(text.as_bytes(), false), Verdict::Request(_)));
+        assert_eq!(check_parsed(&parsed(&text)), Ok(()));
+    }
+
+    #[test]
+    fn rfc3261_8_2_2_3_parsed_require_of_an_unknown_extension_is_420_naming_it() {
+        let r = check_parsed(&parsed(&format!("{INVITE}Require: 100rel, timer\r\nContent-Length: 0\r\n\r\n"))).unwrap_err();
+        assert_eq!((r.code, r.header), (420, Some(("Unsupported", "100rel".to_string()))));
+    }
+
+    #[test]
+    fn rfc3261_8_2_3_parsed_body_of_a_type_we_do_not_take_is_415_with_accept() {
+        let r = check_parsed(&parsed(&format!("{INVITE}Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"))).unwrap_err();
+        assert_eq!(r.code, 415);
+        assert_eq!(r.header.map(|(n, _)| n), Some("Accept"));
+    }
+
+    #[test]
+    fn rfc3261_8_1_1_parsed_request_without_call_id_is_400() {
+        let text = INVITE.replace("Call-ID: c\r\n", "") + "Content-Length: 0\r\n\r\n";
+        assert_eq!(check_parsed(&parsed(&text)).unwrap_err().code, 400);
+    }
+
+    #[test]
+    fn rfc3261_8_1_1_5_parsed_cseq_method_must_match_the_request() {
+        let text = INVITE.replace("CSeq: 1 INVITE", "CSeq: 1 BYE") + "Content-Length: 0\r\n\r\n";
+        assert_eq!(check_parsed(&parsed(&text)).unwrap_err().code, 400);
     }
 
     #[test]

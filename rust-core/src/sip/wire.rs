@@ -103,6 +103,20 @@ impl<'a> RawMessage<'a> {
         Ok(RawMessage { start_line, headers, after_headers })
     }
 
+    /// The same view of a message already parsed (by rsipstack): names made canonical as
+    /// `split` makes them, values unfolded and trimmed, `body` as what follows the headers.
+    pub fn from_parsed(start_line: &'a str, headers: impl IntoIterator<Item = (&'a str, &'a str)>, body: &'a [u8]) -> Self {
+        let headers = headers
+            .into_iter()
+            .map(|(wire_name, value)| {
+                let name = expand_compact(wire_name).map(str::to_string).unwrap_or_else(|| wire_name.to_ascii_lowercase());
+                let value = value.split(['\r', '\n']).map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+                RawHeader { name, wire_name, value }
+            })
+            .collect();
+        RawMessage { start_line, headers, after_headers: body }
+    }
+
     /// All values of a header (by canonical lower-case name), in order.
     pub fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
         self.headers.iter().filter(move |h| h.name == name).map(|h| h.value.as_str())
