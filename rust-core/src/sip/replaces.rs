@@ -29,6 +29,11 @@ pub fn parse(value: &str) -> Option<ReplacesId> {
     Some(ReplacesId { call_id: call_id.to_string(), to_tag: to_tag?.to_string(), from_tag: from_tag?.to_string() })
 }
 
+/// RFC 3891 §6.1: the `early-only` flag, which refuses to replace a confirmed dialog.
+pub fn early_only(value: &str) -> bool {
+    value.split(';').skip(1).any(|p| p.trim().eq_ignore_ascii_case("early-only"))
+}
+
 /// The `Refer-To` that sends the far end to `uri`, replacing the dialog `id` there.
 pub fn refer_to(uri: &str, id: &ReplacesId) -> String {
     let replaces = format!("{};to-tag={};from-tag={}", id.call_id, id.to_tag, id.from_tag);
@@ -55,6 +60,13 @@ mod tests {
     fn rfc3891_replaces_names_call_id_and_both_tags() {
         let id = parse("abc@h; To-Tag=t1 ;from-tag=f2;early-only").unwrap();
         assert_eq!(id, ReplacesId { call_id: "abc@h".into(), to_tag: "t1".into(), from_tag: "f2".into() });
+    }
+
+    #[test]
+    fn rfc3891_6_1_early_only_is_a_flag_after_the_call_id() {
+        assert!(early_only("abc@h;to-tag=t1;from-tag=f2; Early-Only"));
+        assert!(!early_only("abc@h;to-tag=t1;from-tag=f2"));
+        assert!(!early_only("early-only;to-tag=t1;from-tag=f2"), "the Call-ID is no flag");
     }
 
     #[test]
