@@ -72,11 +72,7 @@ impl CallHub {
                     extra.push(Header::Other("Replaces".into(), r));
                 }
                 match self.place_call_with(io.account, &target, extra) {
-                    Ok(new) => {
-                        if let Ok(mut r) = self.referrals.lock() {
-                            r.insert(new, uuid.clone());
-                        }
-                    }
+                    Ok(new) => self.calls.referred(&new, uuid),
                     Err(e) => {
                         tracing::warn!(error = %e, "referred call not placed");
                         own.send(CallInput::ReferredCallProgress { code: 503 }).await.ok();
@@ -143,6 +139,13 @@ impl CallHub {
                     tokio::time::timeout(std::time::Duration::from_secs(2), pending).await.ok();
                 }
                 dialog.bye().await
+            }
+            CallAction::Event(CallEvent::Incoming) => {
+                // The machine reports the call once, first: the shell hears of it with its caller.
+                if let Some(caller) = io.caller.take() {
+                    self.announce_incoming(uuid, caller);
+                }
+                Ok(())
             }
             CallAction::Event(event) => {
                 match &event {

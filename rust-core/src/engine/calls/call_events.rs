@@ -2,33 +2,13 @@
 //! a transferor's progress NOTIFYs, the push timeline, the shell's `PhoneEvent`s, and the
 //! quality reports kept for the call log.
 
+use super::call_task::IncomingCaller;
 use super::CallHub;
 use crate::engine::events::PhoneEvent;
 use crate::engine::media_session::MediaStats;
 use crate::signalling::call::{CallEvent, CallInput};
 
 impl CallHub {
-    fn track(&self, uuid: &str, event: &CallEvent) {
-        let Ok(mut answered) = self.answered.lock() else {
-            return;
-        };
-        match event {
-            CallEvent::Answered => {
-                answered.insert(uuid.to_string(), false);
-            }
-            CallEvent::Held { by_remote: false } => {
-                answered.insert(uuid.to_string(), true);
-            }
-            CallEvent::Resumed { by_remote: false } => {
-                answered.insert(uuid.to_string(), false);
-            }
-            CallEvent::Ended { .. } => {
-                answered.remove(uuid);
-            }
-            _ => {}
-        }
-    }
-
     pub(super) fn emit_stats(&self, uuid: &str, s: MediaStats) {
         self.keep_stats(uuid, &s);
         self.listener.on_event(stats_event(uuid, s));
@@ -51,8 +31,16 @@ impl CallHub {
         kept.iter().find(|(c, _)| c == call).map(|(c, s)| stats_event(c, s.clone()))
     }
 
+    /// The machine reported an incoming call: the shell hears who calls, and a push-woken
+    /// call's timeline reaches `ringing`.
+    pub(super) fn announce_incoming(&self, uuid: &str, caller: IncomingCaller) {
+        let IncomingCaller { call_id, from, display_name, account } = caller;
+        self.listener.on_event(PhoneEvent::Incoming { call: uuid.to_string(), call_id, from, display_name, account });
+        self.wakes.record(uuid, std::time::Instant::now(), crate::push::wake::WakeStage::Ringing);
+    }
+
     pub(super) fn emit(&self, uuid: &str, event: CallEvent) {
-        self.track(uuid, &event);
+        self.calls.track(uuid, &event);
         // A call placed for a REFER: its transferor hears how it went (RFC 3515 §2.4.4).
         let progress = match &event {
             CallEvent::Answered => Some(200),
@@ -63,8 +51,8 @@ impl CallHub {
             // Out of the registry before anyone hears of the end: the task still winds down
             // (BYE, media) after this, and a push arriving meanwhile must find the call over,
             // not ringing.
-            self.remember_ended(uuid, *reason);
-            self.forget(uuid);
+            self.calls.remember_ended(uuid, *reason, std::time::Instant::now());
+            self.calls.forget(uuid);
             if let Some(stages) = self.wakes.finish(uuid, std::time::Instant::now()) {
                 self.wakes.keep(uuid, &stages, None);
                 self.listener.on_event(PhoneEvent::PushTimeline { call: uuid.to_string(), stages, diagnostic: None });
@@ -74,14 +62,13 @@ impl CallHub {
             self.wakes.record(uuid, std::time::Instant::now(), crate::push::wake::WakeStage::Answered);
         }
         if let Some(code) = progress {
-            let asked_by = self.referrals.lock().ok().and_then(|mut r| r.remove(uuid));
-            if let Some(original) = asked_by {
+            if let Some(original) = self.calls.take_referral(uuid) {
                 self.notify_call(&original, CallInput::ReferredCallProgress { code });
             }
         }
         let call = uuid.to_string();
         let event = match event {
-            CallEvent::Incoming => return, // reported with its caller by the INVITE path
+            CallEvent::Incoming => return, // announced with its caller (`announce_incoming`)
             CallEvent::Ringing => PhoneEvent::Ringing { call },
             CallEvent::Answered => PhoneEvent::Answered { call },
             CallEvent::Held { by_remote } => PhoneEvent::Held { call, by_remote },

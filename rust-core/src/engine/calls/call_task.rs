@@ -44,6 +44,16 @@ pub(super) struct CallIo {
     pub(super) reinvite: Option<tokio::task::JoinHandle<()>>,
     /// Our INVITE while it may still be challenged (outgoing calls).
     pub(super) invite_auth: Option<InviteAuth>,
+    /// Who calls (incoming calls), announced when the machine reports the call.
+    pub(super) caller: Option<IncomingCaller>,
+}
+
+/// An incoming call's caller and account, as the shell's `Incoming` event names them.
+pub(super) struct IncomingCaller {
+    pub(super) call_id: String,
+    pub(super) from: String,
+    pub(super) display_name: Option<String>,
+    pub(super) account: String,
 }
 
 /// A re-INVITE or UPDATE of the far end's, waiting for our answer.
@@ -68,7 +78,7 @@ impl CallIo {
         accept_headers: Vec<Header>,
         session_expires: Option<u32>,
     ) -> Self {
-        CallIo { uuid, call_id, account, dialog, media, answers: None, reoffer: None, accept_headers, session_expires, reinvite: None, invite_auth: None }
+        CallIo { uuid, call_id, account, dialog, media, answers: None, reoffer: None, accept_headers, session_expires, reinvite: None, invite_auth: None, caller: None }
     }
 }
 
@@ -169,7 +179,7 @@ impl CallHub {
                 _ = sleep_until(deadline) => machine.handle_timeout(now()),
             }
         }
-        self.forget(&io.uuid);
+        self.calls.forget(&io.uuid);
         self.dialogs.remove_dialog(&io.dialog.id());
     }
 

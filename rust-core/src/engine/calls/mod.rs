@@ -1,10 +1,12 @@
 //! `CallHub`: the registry of every call of the phone. Each call is a task (`call_task`) that
 //! feeds its `CallMachine` with what rsipstack's INVITE dialog reports and the user's commands,
 //! and carries out the machine's actions on that dialog (`call_actions`). The hub routes
-//! commands to those tasks, keeps what outlives one call (answered calls for call waiting,
-//! recently ended calls, quality reports) and hands their events on (`call_events`).
+//! commands to those tasks, keeps what outlives one call (in `registry`: answered calls for
+//! call waiting, recently ended calls; here: quality reports) and hands their events on
+//! (`call_events`).
 //!
-//! - `incoming`: a new INVITE becomes a call, or gets its refusal;
+//! - `registry`: the live calls, those that ended lately, and who asked for a referred call;
+//! - `incoming`: a new INVITE becomes a call, or gets its refusal (`signalling::invite_policy`);
 //! - `outgoing`: `place_call`;
 //! - `wakes`: calls a push announced, waiting for their INVITE.
 
@@ -15,6 +17,7 @@ mod call_task;
 mod incoming;
 mod invite_auth;
 mod outgoing;
+mod registry;
 mod wakes;
 
 use super::call_media::MediaSetup;
@@ -25,12 +28,11 @@ use super::media_session::MediaStats;
 use super::sip_stack::SipStack;
 use crate::signalling::call::CallInput;
 use crate::sip::replaces::{self, ReplacesId};
+use registry::CallRegistry;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::transport::SipAddr;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// Where an account's calls go and what Contact they carry: kept current by its
@@ -58,17 +60,11 @@ pub struct CallHub {
     dialogs: Arc<DialogLayer>,
     listener: Arc<dyn PhoneListener>,
     accounts: Vec<CallAccount>,
-    /// Live calls by UUID.
-    calls: Mutex<HashMap<String, LiveCall>>,
-    /// Calls we placed because a far end REFERred us (new call → the call that asked).
-    referrals: Mutex<HashMap<String, String>>,
-    /// Calls that ended lately, by UUID: a late push for one ends at once with its reason.
-    recently_ended: Mutex<HashMap<String, (crate::signalling::call::EndReason, std::time::Instant)>>,
+    /// Live calls, calls that ended lately, referred calls.
+    calls: CallRegistry,
     cancel_reasons: CancelReasons,
     media: MediaSetup,
     waiting: CallWaiting,
-    /// Calls answered and not ended: whether we hold each (call waiting needs to know).
-    answered: Mutex<HashMap<String, bool>>,
     /// Our Min-SE (RFC 4028), in seconds.
     min_se: u32,
     /// Calls a push announced: waiting for their INVITE, then their timeline until they end.
@@ -93,13 +89,10 @@ impl CallHub {
             dialogs: Arc::new(DialogLayer::new(stack.endpoint.inner.clone())),
             listener,
             accounts,
-            calls: Mutex::new(HashMap::new()),
-            referrals: Mutex::new(HashMap::new()),
-            recently_ended: Mutex::new(HashMap::new()),
+            calls: CallRegistry::default(),
             cancel_reasons: stack.cancel_reasons.clone(),
             media,
             waiting,
-            answered: Mutex::new(HashMap::new()),
             min_se,
             wakes: Default::default(),
             runtime: tokio::runtime::Handle::current(),
@@ -115,8 +108,7 @@ impl CallHub {
     /// Sends a user command to a call; false if no such call. A transfer target given as an
     /// extension becomes a SIP URI in the call's own domain.
     pub async fn command(&self, call: &str, input: CallInput) -> bool {
-        let entry = self.calls.lock().ok().and_then(|c| c.get(call).map(|c| (c.commands.clone(), c.account)));
-        let Some((sender, account)) = entry else {
+        let Some((sender, account)) = self.calls.commands(call) else {
             return false;
         };
         let input = match input {
@@ -132,8 +124,7 @@ impl CallHub {
     /// Attended transfer (RFC 5589 §7): refers `call`'s far end to `other`'s, replacing our
     /// dialog with it (RFC 3891), so the two talk and we drop out of both.
     pub async fn transfer_attended(&self, call: &str, other: &str) -> bool {
-        let target = self.calls.lock().ok().and_then(|c| c.get(other).and_then(|o| Some((o.dialog.as_ref()?.id(), o.remote_uri.clone()))));
-        let Some((id, uri)) = target else {
+        let Some((id, uri)) = self.calls.dialog(other) else {
             return false;
         };
         // The target reads the tags as its own: its to-tag is our remote tag.
@@ -145,12 +136,11 @@ impl CallHub {
     /// Ends every call (BYE, CANCEL, or 480 for a ringing one) and waits, at most `limit`,
     /// for them to be gone: quitting the app never leaves a far end talking to nobody.
     pub async fn hangup_all(&self, limit: std::time::Duration) {
-        let live: Vec<String> = self.calls.lock().map(|c| c.keys().cloned().collect()).unwrap_or_default();
-        for call in &live {
+        for call in &self.calls.live() {
             self.command(call, CallInput::Withdraw).await;
         }
         let deadline = Instant::now() + limit;
-        while Instant::now() < deadline && self.calls.lock().map(|c| !c.is_empty()).unwrap_or(false) {
+        while Instant::now() < deadline && !self.calls.is_empty() {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
@@ -160,42 +150,15 @@ impl CallHub {
         self.accounts.iter().map(|a| a.key.clone()).collect()
     }
 
-    fn register(&self, uuid: &str, account: usize, remote_uri: &str) -> Option<mpsc::Receiver<CallInput>> {
-        let mut calls = self.calls.lock().ok()?;
-        if calls.contains_key(uuid) {
-            return None;
-        }
-        let (tx, rx) = mpsc::channel(8);
-        calls.insert(uuid.to_string(), LiveCall { commands: tx, account, dialog: None, remote_uri: remote_uri.to_string() });
-        Some(rx)
-    }
-
     fn attach(&self, uuid: &str, dialog: &InviteDialog) {
-        if let Some(call) = self.calls.lock().ok().as_mut().and_then(|c| c.get_mut(uuid)) {
-            call.dialog = Some(dialog.clone());
-        }
-    }
-
-    /// The live call whose dialog an RFC 3891 `Replaces` value names: its to-tag is ours.
-    fn replaced_call(&self, replaces: &str) -> Option<String> {
-        let named = replaces::parse(replaces)?;
-        let calls = self.calls.lock().ok()?;
-        calls.iter().find_map(|(uuid, c)| {
-            let id = c.dialog.as_ref()?.id();
-            (id.call_id == named.call_id && id.local_tag == named.to_tag && id.remote_tag == named.from_tag).then(|| uuid.clone())
-        })
+        let dialog = dialog.clone();
+        self.calls.attach(uuid, Box::new(move || dialog.id()));
     }
 
     /// Tells a call something from outside its task, without waiting.
     fn notify_call(&self, uuid: &str, input: CallInput) {
-        if let Some(sender) = self.calls.lock().ok().and_then(|c| c.get(uuid).map(|c| c.commands.clone())) {
+        if let Some((sender, _)) = self.calls.commands(uuid) {
             sender.try_send(input).ok();
-        }
-    }
-
-    fn forget(&self, uuid: &str) {
-        if let Ok(mut calls) = self.calls.lock() {
-            calls.remove(uuid);
         }
     }
 
@@ -204,24 +167,17 @@ impl CallHub {
     /// confirmed, so the first caller never hears the second; at most a second, though (a
     /// glare retry can take 4 s), then the waiting caller is answered anyway.
     pub async fn answer(&self, call: &str) -> bool {
-        let unheld = |hub: &Self| -> Vec<String> {
-            hub.answered.lock().map(|a| a.iter().filter(|(c, held)| c.as_str() != call && !**held).map(|(c, _)| c.clone()).collect()).unwrap_or_default()
-        };
-        let to_hold = unheld(self);
+        let to_hold = self.calls.unheld_except(call);
         for other in &to_hold {
             self.command(other, CallInput::Hold).await;
         }
         if !to_hold.is_empty() {
             let deadline = Instant::now() + std::time::Duration::from_secs(1);
-            while !unheld(self).is_empty() && Instant::now() < deadline {
+            while !self.calls.unheld_except(call).is_empty() && Instant::now() < deadline {
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
         }
         self.command(call, CallInput::Answer).await
-    }
-
-    fn busy(&self) -> bool {
-        self.answered.lock().map(|a| !a.is_empty()).unwrap_or(false)
     }
 
     pub fn set_suspended(&self, on: bool) {
@@ -230,14 +186,6 @@ impl CallHub {
 
     pub fn is_suspended(&self) -> bool {
         self.suspended.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    fn remember_ended(&self, uuid: &str, reason: crate::signalling::call::EndReason) {
-        if let Ok(mut ended) = self.recently_ended.lock() {
-            // Two minutes covers any push a gateway may still deliver for the call.
-            ended.retain(|_, (_, at)| at.elapsed() < std::time::Duration::from_secs(120));
-            ended.insert(uuid.to_string(), (reason, std::time::Instant::now()));
-        }
     }
 
     /// A message-summary NOTIFY for the account its Request-URI (or To) names.
@@ -249,14 +197,4 @@ impl CallHub {
         let new = if summary.waiting { summary.new.max(1) } else { summary.new };
         self.listener.on_event(PhoneEvent::Mwi { account: account.key.clone(), new, old: summary.old });
     }
-}
-
-/// One live call, as the hub sees it from outside its task.
-struct LiveCall {
-    commands: mpsc::Sender<CallInput>,
-    account: usize,
-    /// Its dialog, for its tags (an attended transfer's Replaces names them).
-    dialog: Option<InviteDialog>,
-    /// The far end's URI (the callee we dialled, or the caller's From).
-    remote_uri: String,
 }

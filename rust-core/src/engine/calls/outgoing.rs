@@ -53,7 +53,7 @@ impl CallHub {
             headers: Some([vec![Header::Supported("timer, replaces".into())], extra].concat()),
             ..Default::default()
         };
-        let commands = self.register(&uuid, index, &option.callee.to_string()).ok_or_else(|| EngineError::Sip("duplicate call".into()))?;
+        let commands = self.calls.insert(&uuid, index, false, &option.callee.to_string()).ok_or_else(|| EngineError::Sip("duplicate call".into()))?;
         let (state_tx, states) = self.dialogs.new_dialog_state_channel();
         let creds =
             DigestCredentials { username: account.auth_username.clone().unwrap_or_else(|| account.username.clone()), password: account.password.clone() };
@@ -61,7 +61,7 @@ impl CallHub {
         let (dialog, outcome) = match self.dialogs.do_invite_async(option, state_tx) {
             Ok(pair) => pair,
             Err(e) => {
-                self.forget(&uuid);
+                self.calls.forget(&uuid);
                 return Err(e.into());
             }
         };

@@ -38,7 +38,7 @@ impl CallHub {
     /// A waking call ended before its INVITE: report it as any call's end, with its timeline.
     pub(crate) fn wake_ended(&self, (call, end, stages): crate::engine::push_wakes::Ended) {
         tracing::info!(%call, reason = ?end.reason, diagnostic = ?end.diagnostic, "push-woken call ended before its INVITE");
-        self.remember_ended(&call, end.reason);
+        self.calls.remember_ended(&call, end.reason, std::time::Instant::now());
         self.wakes.keep(&call, &stages, end.diagnostic.as_deref());
         self.listener.on_event(PhoneEvent::PushTimeline { call: call.clone(), stages, diagnostic: end.diagnostic });
         self.listener.on_event(PhoneEvent::CallEnded { call, reason: end.reason, sip_code: None, duration_ms: None });
@@ -67,7 +67,7 @@ impl CallHub {
 impl crate::push::hint::CallLookup for CallHub {
     fn is_live(&self, account: &str, call_id: &str) -> bool {
         let uuid = call_uuid(account, call_id);
-        self.calls.lock().map(|c| c.contains_key(&uuid)).unwrap_or(false) || self.wakes.is_waiting(&uuid)
+        self.calls.is_live(&uuid) || self.wakes.is_waiting(&uuid)
     }
 
     fn is_waking(&self, account: &str, call_id: &str) -> bool {
@@ -75,7 +75,6 @@ impl crate::push::hint::CallLookup for CallHub {
     }
 
     fn ended(&self, account: &str, call_id: &str) -> Option<crate::signalling::call::EndReason> {
-        let uuid = call_uuid(account, call_id);
-        self.recently_ended.lock().ok()?.get(&uuid).filter(|(_, at)| at.elapsed() < std::time::Duration::from_secs(120)).map(|(r, _)| *r)
+        self.calls.ended(&call_uuid(account, call_id), std::time::Instant::now())
     }
 }
