@@ -7,6 +7,7 @@
 //! |---------------------------------------------------------|----------------------------------|
 //! | the call it would be is live already                    | 482 Loop Detected (merged)       |
 //! | not push-woken; the user hung this call up lately       | 486 Busy Here                    |
+//! | not push-woken; the call ended lately for another reason| 480 Temporarily Unavailable      |
 //! | `Session-Expires` below our Min-SE                      | 422 with `Min-SE`                |
 //! | `Replaces` names no dialog of ours                      | 481                              |
 //! | `Replaces` names an incoming call still ringing         | 481                              |
@@ -82,7 +83,9 @@ pub enum MediaReadiness {
     /// No RTP port could be bound.
     NoPort,
     /// The offer cannot be answered; why, for the `Warning` header.
-    OfferRefused { why: String },
+    OfferRefused {
+        why: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,8 +103,12 @@ pub enum Refusal {
     MergedRequest,
     /// The user hung up on the call screen before the INVITE came.
     HungUpAlready,
+    /// The call ended lately for another reason (a stale push, a late copy of its INVITE).
+    EndedLately,
     /// RFC 4028 §8.1: the interval is below our Min-SE.
-    IntervalTooSmall { min_se: u32 },
+    IntervalTooSmall {
+        min_se: u32,
+    },
     /// RFC 3891 §3: no dialog to replace (or one we may not take over).
     NoDialogToReplace,
     /// RFC 3891 §3: the dialog to replace has ended.
@@ -110,7 +117,9 @@ pub enum Refusal {
     ReplacedDialogConfirmed,
     NoMediaPort,
     /// RFC 3264 §6: an offer we cannot answer.
-    OfferNotAcceptable { why: String },
+    OfferNotAcceptable {
+        why: String,
+    },
 }
 
 impl Refusal {
@@ -118,6 +127,7 @@ impl Refusal {
         match self {
             Refusal::MergedRequest => 482,
             Refusal::HungUpAlready | Refusal::ReplacedDialogConfirmed => 486,
+            Refusal::EndedLately => 480,
             Refusal::IntervalTooSmall { .. } => 422,
             Refusal::NoDialogToReplace => 481,
             Refusal::ReplacedDialogEnded => 603,
@@ -180,9 +190,13 @@ pub fn decide(facts: &InviteFacts) -> InviteDecision {
         return Refuse(Refusal::MergedRequest);
     }
     // A woken call's hang-up ends its wake; an INVITE that still matches a wake is a new one.
-    if facts.wake.is_none() && facts.recently_ended == Some(EndReason::LocalHangup) {
+    match facts.recently_ended.filter(|_| facts.wake.is_none()) {
         // Busy here, so the desk keeps ringing.
-        return Refuse(Refusal::HungUpAlready);
+        Some(EndReason::LocalHangup) => return Refuse(Refusal::HungUpAlready),
+        // RFC 3261 §21.4.18: not here now. Never 486: a PBX's forward-on-busy must not fire
+        // for a call the user never refused.
+        Some(_) => return Refuse(Refusal::EndedLately),
+        None => {}
     }
     let timer = match facts.session_timer {
         UasDecision::TooSmall => return Refuse(Refusal::IntervalTooSmall { min_se: facts.min_se }),

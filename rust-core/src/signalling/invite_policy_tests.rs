@@ -68,17 +68,21 @@ fn a_call_hung_up_on_the_call_screen_before_its_invite_is_486_so_the_desk_keeps_
 }
 
 #[test]
-fn a_call_that_ended_for_another_reason_rings_again() {
+fn rfc3261_21_4_18_a_call_that_ended_lately_for_another_reason_is_480_never_486() {
     for reason in EndReason::ALL.into_iter().filter(|r| *r != EndReason::LocalHangup) {
         let facts = InviteFacts { recently_ended: Some(reason), ..plain() };
-        assert_eq!(start(&facts), CallStart::Ring, "{reason:?}");
+        let r = refusal(&facts);
+        assert_eq!((r.clone(), r.code()), (Refusal::EndedLately, 480), "{reason:?}");
+        assert_eq!(r.header(), None);
     }
 }
 
 #[test]
-fn an_invite_that_matches_a_waking_push_is_not_refused_for_an_earlier_hang_up() {
-    let facts = InviteFacts { recently_ended: Some(EndReason::LocalHangup), wake: Some(WakeMatch { answered: false }), ..plain() };
-    assert_eq!(start(&facts), CallStart::Ring);
+fn an_invite_that_matches_a_waking_push_is_not_refused_for_an_earlier_end() {
+    for reason in EndReason::ALL {
+        let facts = InviteFacts { recently_ended: Some(reason), wake: Some(WakeMatch { answered: false }), ..plain() };
+        assert_eq!(start(&facts), CallStart::Ring, "{reason:?}");
+    }
 }
 
 #[test]

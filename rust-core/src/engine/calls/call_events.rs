@@ -51,7 +51,7 @@ impl CallHub {
             // Out of the registry before anyone hears of the end: the task still winds down
             // (BYE, media) after this, and a push arriving meanwhile must find the call over,
             // not ringing.
-            self.calls.remember_ended(uuid, *reason, std::time::Instant::now());
+            self.remember_ended(uuid, *reason);
             self.calls.forget(uuid);
             if let Some(stages) = self.wakes.finish(uuid, std::time::Instant::now()) {
                 self.wakes.keep(uuid, &stages, None);

@@ -78,7 +78,20 @@ impl CallIo {
         accept_headers: Vec<Header>,
         session_expires: Option<u32>,
     ) -> Self {
-        CallIo { uuid, call_id, account, dialog, media, answers: None, reoffer: None, accept_headers, session_expires, reinvite: None, invite_auth: None, caller: None }
+        CallIo {
+            uuid,
+            call_id,
+            account,
+            dialog,
+            media,
+            answers: None,
+            reoffer: None,
+            accept_headers,
+            session_expires,
+            reinvite: None,
+            invite_auth: None,
+            caller: None,
+        }
     }
 }
 

@@ -144,7 +144,12 @@ pub(super) fn gather(calls: &CallRegistry, wakes: &PushWakes, account: &str, req
 }
 
 /// The call's RTP port and our answer to the INVITE's offer (an INVITE without one gets ours).
-fn prepare_media(uuid: &str, setup: crate::engine::call_media::MediaSetup, reports: mpsc::UnboundedSender<MediaReport>, body: &[u8]) -> (Option<CallMedia>, MediaReadiness) {
+fn prepare_media(
+    uuid: &str,
+    setup: crate::engine::call_media::MediaSetup,
+    reports: mpsc::UnboundedSender<MediaReport>,
+    body: &[u8],
+) -> (Option<CallMedia>, MediaReadiness) {
     let mut media = match CallMedia::bind(uuid, setup, reports) {
         Ok(m) => m,
         Err(e) => {

@@ -59,6 +59,13 @@ fn an_invite_for_a_call_the_user_hung_up_lately_is_486_and_after_two_minutes_rin
 }
 
 #[test]
+fn an_invite_for_a_call_a_stale_push_ended_is_480_not_busy() {
+    let (calls, wakes, now) = (CallRegistry::default(), PushWakes::default(), std::time::Instant::now());
+    calls.remember_ended(&call_uuid(ACCOUNT, "c1"), EndReason::Unanswered, now);
+    assert_eq!(decided(&calls, &wakes, &invite("c1", ""), now).1, InviteDecision::Refuse(Refusal::EndedLately));
+}
+
+#[test]
 fn rfc8599_an_invite_for_a_push_answered_on_the_lock_screen_is_answered_under_the_pushs_id() {
     let (calls, wakes, now) = (CallRegistry::default(), PushWakes::default(), std::time::Instant::now());
     let expect = WakeExpect { call_id: Some("leg-a".into()), push_id: Some("p1".into()), caller: "sip:carol@pbx.test".into() };

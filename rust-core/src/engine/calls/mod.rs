@@ -188,6 +188,12 @@ impl CallHub {
         self.suspended.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Remembers why `uuid` ended, for two minutes: a late push or INVITE for it is answered
+    /// from this (`invite_policy`, `push::hint`).
+    pub(crate) fn remember_ended(&self, uuid: &str, reason: crate::signalling::call::EndReason) {
+        self.calls.remember_ended(uuid, reason, std::time::Instant::now());
+    }
+
     /// A message-summary NOTIFY for the account its Request-URI (or To) names.
     pub fn voicemail(&self, req: &rsipstack::sip::Request, summary: crate::sip::message_summary::MessageSummary) {
         let Some(account) = addressed::addressed_index(&self.accounts, req).and_then(|i| self.accounts.get(i)) else {

@@ -38,7 +38,7 @@ impl CallHub {
     /// A waking call ended before its INVITE: report it as any call's end, with its timeline.
     pub(crate) fn wake_ended(&self, (call, end, stages): crate::engine::push_wakes::Ended) {
         tracing::info!(%call, reason = ?end.reason, diagnostic = ?end.diagnostic, "push-woken call ended before its INVITE");
-        self.calls.remember_ended(&call, end.reason, std::time::Instant::now());
+        self.remember_ended(&call, end.reason);
         self.wakes.keep(&call, &stages, end.diagnostic.as_deref());
         self.listener.on_event(PhoneEvent::PushTimeline { call: call.clone(), stages, diagnostic: end.diagnostic });
         self.listener.on_event(PhoneEvent::CallEnded { call, reason: end.reason, sip_code: None, duration_ms: None });
