@@ -25,6 +25,12 @@ fn refusal(facts: &InviteFacts) -> Refusal {
     }
 }
 
+/// The refusal the facts get, and the status code it is answered with.
+fn refused_as(facts: InviteFacts, want: Refusal, code: u16) {
+    let got = refusal(&facts);
+    assert_eq!((&got, got.code()), (&want, code));
+}
+
 fn start(facts: &InviteFacts) -> CallStart {
     match decide(facts) {
         InviteDecision::Take { start, .. } => start,
@@ -40,9 +46,7 @@ fn a_plain_invite_rings_without_a_timer() {
 
 #[test]
 fn rfc3261_8_2_2_2_merged_request_is_482() {
-    let facts = InviteFacts { already_live: true, ..plain() };
-    assert_eq!(refusal(&facts), Refusal::MergedRequest);
-    assert_eq!(Refusal::MergedRequest.code(), 482);
+    refused_as(InviteFacts { already_live: true, ..plain() }, Refusal::MergedRequest, 482);
     assert_eq!(Refusal::MergedRequest.header(), None);
 }
 
@@ -62,9 +66,7 @@ fn rfc3261_8_2_2_2_merged_request_is_482_before_anything_it_asks_for_is_read() {
 
 #[test]
 fn a_call_hung_up_on_the_call_screen_before_its_invite_is_486_so_the_desk_keeps_ringing() {
-    let facts = InviteFacts { recently_ended: Some(EndReason::LocalHangup), ..plain() };
-    assert_eq!(refusal(&facts), Refusal::HungUpAlready);
-    assert_eq!(Refusal::HungUpAlready.code(), 486);
+    refused_as(InviteFacts { recently_ended: Some(EndReason::LocalHangup), ..plain() }, Refusal::HungUpAlready, 486);
 }
 
 #[test]
@@ -104,29 +106,24 @@ fn rfc4028_9_an_agreed_timer_rides_on_the_call() {
 
 #[test]
 fn rfc3891_3_replaces_without_dialog_is_481() {
-    let facts = InviteFacts { replaces: ReplacesMatch::NoDialog, ..plain() };
-    assert_eq!(refusal(&facts), Refusal::NoDialogToReplace);
-    assert_eq!(Refusal::NoDialogToReplace.code(), 481);
+    refused_as(InviteFacts { replaces: ReplacesMatch::NoDialog, ..plain() }, Refusal::NoDialogToReplace, 481);
 }
 
 #[test]
 fn rfc3891_3_replaces_naming_an_early_dialog_we_did_not_initiate_is_481() {
-    let facts = InviteFacts { replaces: ReplacesMatch::Live { ringing_here: true, answered: false, early_only: false }, ..plain() };
-    assert_eq!(refusal(&facts).code(), 481);
+    let ringing_here = ReplacesMatch::Live { ringing_here: true, answered: false, early_only: false };
+    refused_as(InviteFacts { replaces: ringing_here, ..plain() }, Refusal::NoDialogToReplace, 481);
 }
 
 #[test]
 fn rfc3891_3_replaces_naming_an_ended_dialog_is_603() {
-    let facts = InviteFacts { replaces: ReplacesMatch::Ended, ..plain() };
-    assert_eq!(refusal(&facts), Refusal::ReplacedDialogEnded);
-    assert_eq!(Refusal::ReplacedDialogEnded.code(), 603);
+    refused_as(InviteFacts { replaces: ReplacesMatch::Ended, ..plain() }, Refusal::ReplacedDialogEnded, 603);
 }
 
 #[test]
 fn rfc3891_3_early_only_replaces_naming_a_confirmed_dialog_is_486() {
-    let facts = InviteFacts { replaces: ReplacesMatch::Live { ringing_here: false, answered: true, early_only: true }, ..plain() };
-    assert_eq!(refusal(&facts), Refusal::ReplacedDialogConfirmed);
-    assert_eq!(Refusal::ReplacedDialogConfirmed.code(), 486);
+    let confirmed = ReplacesMatch::Live { ringing_here: false, answered: true, early_only: true };
+    refused_as(InviteFacts { replaces: confirmed, ..plain() }, Refusal::ReplacedDialogConfirmed, 486);
 }
 
 #[test]
@@ -143,14 +140,12 @@ fn rfc3891_3_replaces_naming_a_live_call_is_answered_at_once_even_when_busy() {
 #[test]
 fn rfc4028_8_1_the_interval_is_judged_before_the_replaces_header() {
     let facts = InviteFacts { session_timer: UasDecision::TooSmall, replaces: ReplacesMatch::NoDialog, ..plain() };
-    assert_eq!(refusal(&facts).code(), 422);
+    refused_as(facts, Refusal::IntervalTooSmall { min_se: MIN_SE }, 422);
 }
 
 #[test]
 fn no_rtp_port_is_503() {
-    let facts = InviteFacts { media: MediaReadiness::NoPort, ..plain() };
-    assert_eq!(refusal(&facts), Refusal::NoMediaPort);
-    assert_eq!(Refusal::NoMediaPort.code(), 503);
+    refused_as(InviteFacts { media: MediaReadiness::NoPort, ..plain() }, Refusal::NoMediaPort, 503);
 }
 
 #[test]
