@@ -232,7 +232,9 @@ impl CallHub {
         self.suspended.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn remember_ended(&self, uuid: &str, reason: crate::signalling::call::EndReason) {
+    /// A call that ended (or that a push hint ended before its INVITE): a late push or INVITE
+    /// for it is told the same fate.
+    pub(crate) fn remember_ended(&self, uuid: &str, reason: crate::signalling::call::EndReason) {
         if let Ok(mut ended) = self.recently_ended.lock() {
             // Two minutes covers any push a gateway may still deliver for the call.
             ended.retain(|_, (_, at)| at.elapsed() < std::time::Duration::from_secs(120));
