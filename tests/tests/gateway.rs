@@ -4,7 +4,7 @@
 //! the phone's OS: it takes what the cloud accepted and hands the payload to the app (`push`).
 
 use ringside_testbed::baresip::DeskPhone;
-use ringside_testbed::gateway::{Gateway, GatewayOptions, FCM_PROJECT};
+use ringside_testbed::gateway::{Gateway, GatewayOptions, APNS_PARAM, FCM_PROJECT};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use ringside_testbed::nat::UdpNat;
 use ringside_testbed::pcap;
@@ -21,7 +21,12 @@ fn fcm_phone(gw: &Gateway, token: &str) -> Ringside {
 
 /// A phone registered through the gateway for FCM pushes, then asleep (`suspend`).
 fn phone_with(gw: &Gateway, token: &str, more: &str) -> Ringside {
-    let extra = format!("[push]\nprovider = \"fcm\"\nprid = \"{token}\"\nparam = \"{FCM_PROJECT}\"\n{more}");
+    pushed_phone(gw, "fcm", token, FCM_PROJECT, more)
+}
+
+/// A phone registered through the gateway for `provider`'s pushes (RFC 8599 pn-provider), asleep.
+fn pushed_phone(gw: &Gateway, provider: &str, token: &str, param: &str, more: &str) -> Ringside {
+    let extra = format!("[push]\nprovider = \"{provider}\"\nprid = \"{token}\"\nparam = \"{param}\"\n{more}");
     let mut phone = Ringside::start(&config("1001", "pbx.test", &gw.pbx.proxy_uri("udp"), &extra), "pw1001", &["drive"]);
     let registered = phone.expect_event("registered", 5 * SEC);
     assert_eq!(registered["push"], true, "the gateway's Feature-Caps promise push: {registered}");
@@ -104,6 +109,52 @@ fn happy_path_push_wakes_the_phone_it_answers_and_the_desk_is_cancelled_as_answe
     assert!(caller.passed(5 * SEC), "{}", caller.errors());
     assert!(gw.cloud.drain(SEC).is_empty(), "one push per binding per call");
     assert!(gw.cloud.problems().is_empty(), "{:?}", gw.cloud.problems());
+    quit(phone);
+}
+
+#[test]
+fn an_iphone_is_woken_through_apns_and_the_voip_push_it_gets_rings_the_call() {
+    let gw = Gateway::start(GatewayOptions::default());
+    let mut phone = pushed_phone(&gw, "apns", "apns-tok-1", APNS_PARAM, "");
+    let call_id = format!("gw-apns-{}@test", free_port());
+    let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
+    let push = gw.cloud.next(5 * SEC).unwrap_or_else(|| panic!("no push; sender log:\n{}\nkamailio:\n{}", gw.sender_log(), gw.pbx.log()));
+    // The fake APNs checked the ES256 provider token, the voip push type, topic and priority.
+    assert!(gw.cloud.problems().is_empty(), "{:?}", gw.cloud.problems());
+    assert_eq!((push.service, push.token.as_str()), ("apns", "apns-tok-1"));
+    assert_eq!((push.payload["type"].as_str(), push.payload["call-id"].as_str()), (Some("call"), Some(call_id.as_str())));
+    assert!(push.payload["aps"].is_object(), "an APNs body: {}", push.payload);
+    // What PushKit hands the app is the whole body, `aps` included.
+    phone.send(&push_cmd(&push.payload));
+    let hint = phone.expect_event("push_hint", SEC);
+    assert_eq!(hint["action"], "ring", "{hint}");
+    let incoming = phone.expect_event("incoming", 5 * SEC);
+    assert_eq!(incoming["call"], hint["call"], "CallKit's UUID is the INVITE's call");
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, incoming["call"].as_str().unwrap()));
+    phone.expect_event("answered", 5 * SEC);
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
+    assert!(caller.passed(5 * SEC), "{}", caller.errors());
+    quit(phone);
+}
+
+#[test]
+fn a_gateway_push_without_send_time_rings_and_its_invite_is_the_same_call() {
+    let gw = Gateway::start(GatewayOptions::default());
+    let mut phone = fcm_phone(&gw, "tok-no-time");
+    let call_id = format!("gw-notime-{}@test", free_port());
+    let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
+    let mut push = gw.cloud.next(5 * SEC).unwrap_or_else(|| panic!("no push; sender log:\n{}", gw.sender_log()));
+    // As a gateway that stamps no time sends it: the push's age is unknown, not stale.
+    push.payload.as_object_mut().unwrap().remove("send-time");
+    phone.send(&push_cmd(&push.payload));
+    let hint = phone.expect_event("push_hint", SEC);
+    assert_eq!(hint["action"], "ring", "{hint}");
+    let incoming = phone.expect_event("incoming", 5 * SEC);
+    assert_eq!(incoming["call"], hint["call"], "hint and INVITE agree: one call");
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, incoming["call"].as_str().unwrap()));
+    phone.expect_event("answered", 5 * SEC);
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
+    assert!(caller.passed(5 * SEC), "{}", caller.errors());
     quit(phone);
 }
 

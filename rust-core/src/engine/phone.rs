@@ -307,6 +307,9 @@ impl Phone {
         if readable {
             self.call_log.record(&PhoneEvent::from_hint(&hint));
             if let (HintAction::End { reason, .. }, false) = (&hint.action, woke) {
+                // Remembered as ended, so the hint and every later event agree: a repeat of the
+                // push is told the same, and its INVITE, if it still comes, does not ring.
+                self.calls.remember_ended(&hint.call, *reason);
                 self.call_log.record(&PhoneEvent::CallEnded { call: hint.call.clone(), reason: *reason, sip_code: None, duration_ms: None });
             }
         }

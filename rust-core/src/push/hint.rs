@@ -4,7 +4,8 @@
 //!
 //! 1. the Call-ID is already a live call → report it again (same `call_uuid`), nothing else;
 //! 2. the Call-ID ended recently → report and end with the reason it ended;
-//! 3. `send-time` is older than the threshold → report and end `unanswered`;
+//! 3. `send-time` is older than the threshold → report and end `unanswered` (a push without
+//!    one is of unknown age: it goes on down the table, as fresh);
 //! 4. unknown account, or storage unavailable → report and end `failed`;
 //! 5. not a call (cancel, mwi, register-wakeup on the VoIP channel) → report and end, saying so;
 //! 6. otherwise → report and wake: heal the flow, re-REGISTER, wait for the INVITE.
@@ -135,8 +136,8 @@ pub fn decide(raw: &[u8], parsed: &Parsed, now_ms: u64, accounts: &[String], sto
             return end(reason, None);
         }
     }
-    let age = now_ms.saturating_sub(payload.send_time_ms);
-    if age > policy.max_age_ms {
+    let age = payload.send_time_ms.map(|sent| now_ms.saturating_sub(sent));
+    if let Some(age) = age.filter(|age| *age > policy.max_age_ms) {
         return end(EndReason::Unanswered, Some(format!("push delivered {} s after it was sent", age / 1000)));
     }
     if account.is_none() {
@@ -211,6 +212,14 @@ mod tests {
         assert!(matches!(run(&fresh, &Calls::default(), false).action, HintAction::End { reason: EndReason::Failed, .. }), "storage unavailable");
         let mwi = run(&push("mwi", NOW, "sip:1001@pbx.example"), &Calls::default(), true);
         assert!(matches!(&mwi.action, HintAction::End { reason: EndReason::Failed, diagnostic: Some(d) } if d.contains("Mwi")), "{mwi:?}");
+    }
+
+    #[test]
+    fn a_call_push_without_send_time_rings_as_the_invite_will() {
+        let raw = br#"{"type":"call","call-id":"c1@pbx","from-uri":"sip:0612345678@pbx.example","to-uri":"sip:1001@pbx.example"}"#;
+        let h = run(raw, &Calls::default(), true);
+        assert_eq!(h.action, HintAction::Ring, "unknown age is not stale");
+        assert_eq!(h.call, call_uuid("1001@pbx.example", "c1@pbx"));
     }
 
     #[test]

@@ -21,8 +21,9 @@ pub struct PushPayload {
     pub display_name: Option<String>,
     /// The account it is for (`sip:1001@pbx.example`).
     pub to_uri: Option<String>,
-    /// Milliseconds since the Unix epoch, on the gateway's clock.
-    pub send_time_ms: u64,
+    /// Milliseconds since the Unix epoch, on the gateway's clock; `None` when the gateway sent
+    /// none (Flexisip and many PBX gateways do not): the push's age is then unknown, not stale.
+    pub send_time_ms: Option<u64>,
     pub uuid: Option<String>,
     pub push_id: Option<String>,
     /// For `cancel`: how the call ended before it reached the phone. A missing reason reads as
@@ -70,14 +71,17 @@ pub fn parse(envelope: &[u8]) -> Parsed {
         Some(other) => return malformed(PayloadError::Invalid { key: "type", why: format!("{other:?} is not call, cancel, mwi or register-wakeup") }),
         None => return malformed(PayloadError::Missing { key: "type" }),
     };
+    // A `send-time` that is there must be read, but one that is missing only means we cannot
+    // tell the push's age: refusing it would end a call whose INVITE still comes and rings.
     let send_time_ms = match map.get("send-time") {
         Some(Value::Number(n)) => match n.as_u64() {
-            Some(t) => t,
+            Some(t) => Some(t),
             None => return malformed(PayloadError::Invalid { key: "send-time", why: "not a count of milliseconds".into() }),
         },
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().unwrap_or(0),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
+        Some(Value::String(s)) if s.is_empty() => None,
         Some(_) => return malformed(PayloadError::Invalid { key: "send-time", why: "not a count of milliseconds".into() }),
-        None => return malformed(PayloadError::Missing { key: "send-time" }),
+        None => None,
     };
     if matches!(kind, PushType::Call | PushType::Cancel) {
         if call_id.is_none() {
@@ -170,9 +174,24 @@ mod tests {
     }
 
     #[test]
+    fn a_push_without_send_time_is_of_unknown_age_not_malformed() {
+        let apns = parse(br#"{"aps":{},"type":"call","call-id":"c1","from-uri":"sip:a@h","to-uri":"sip:1001@h"}"#);
+        let fcm = parse(br#"{"message":{"data":{"type":"call","call-id":"c1","from-uri":"sip:a@h","to-uri":"sip:1001@h","send-time":""}}}"#);
+        assert!(matches!(&apns, Parsed::Ok(p) if p.send_time_ms.is_none()), "{apns:?}");
+        assert_eq!(apns, fcm);
+    }
+
+    #[test]
     fn a_malformed_payload_keeps_what_it_could_read() {
-        let p = parse(br#"{"type":"call","call-id":"c1","from-uri":"sip:a@h","to-uri":"sip:1001@h"}"#);
-        assert_eq!(p, Parsed::Malformed { error: PayloadError::Missing { key: "send-time" }, call_id: Some("c1".into()), from_uri: Some("sip:a@h".into()) });
+        let p = parse(br#"{"type":"call","call-id":"c1","from-uri":"sip:a@h","to-uri":"sip:1001@h","send-time":"soon"}"#);
+        assert_eq!(
+            p,
+            Parsed::Malformed {
+                error: PayloadError::Invalid { key: "send-time", why: "not a count of milliseconds".into() },
+                call_id: Some("c1".into()),
+                from_uri: Some("sip:a@h".into())
+            }
+        );
         assert!(matches!(parse(b"\xff\x00"), Parsed::Malformed { error: PayloadError::NotAnObject, .. }));
     }
 }

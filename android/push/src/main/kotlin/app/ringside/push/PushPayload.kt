@@ -43,8 +43,8 @@ data class PushPayload(
     val fromUri: String?,
     val displayName: String?,
     val toUri: String?,
-    /** Milliseconds since the Unix epoch, on the gateway's clock. */
-    val sendTimeMs: Long,
+    /** Milliseconds since the Unix epoch, on the gateway's clock; null when it sent none (age unknown, not stale). */
+    val sendTimeMs: Long?,
     val uuid: String?,
     val pushId: String?,
     val reason: CancelReason?,
@@ -96,8 +96,11 @@ object PushPayloadReader {
 
         val typeText = map.text("type") ?: return malformed("the push payload's type is missing")
         val type = PushType.fromWire(typeText) ?: return malformed("the push payload's type is not valid: \"$typeText\"")
-        val sendTime = map.get("send-time") ?: return malformed("the push payload's send-time is missing")
-        val sendTimeMs: Long = when {
+        // Missing means the push's age is unknown (many gateways send none), not that it is bad.
+        val sendTime = map.get("send-time")
+        val sendTimeMs: Long? = when {
+            sendTime == null || sendTime.isJsonNull -> null
+            sendTime.isJsonPrimitive && sendTime.asJsonPrimitive.isString && sendTime.asString.isEmpty() -> null
             sendTime.isJsonPrimitive && sendTime.asJsonPrimitive.isNumber -> {
                 val n = sendTime.asJsonPrimitive.asBigDecimal
                 if (n.signum() < 0 || n.stripTrailingZeros().scale() > 0) return malformed("the push payload's send-time is not a count of milliseconds")

@@ -40,6 +40,13 @@ class PushPayloadTest {
     }
 
     @Test
+    fun aCallWithoutSendTimeIsOfUnknownAgeNotMalformed() {
+        val ok = PushPayloadReader.fromJson("""{"type":"call","call-id":"c1","from-uri":"sip:a@h","to-uri":"sip:1001@h"}""") as ParsedPush.Ok
+        assertEquals(null, ok.payload.sendTimeMs)
+        assertTrue(ok.payload.startsCall)
+    }
+
+    @Test
     fun aCancelCarriesItsReason() {
         val cancel = """{"type":"cancel","call-id":"c1","from-uri":"sip:a@h","to-uri":"sip:1001@h","send-time":5,"reason":"answered_elsewhere"}"""
         val ok = PushPayloadReader.fromJson(cancel) as ParsedPush.Ok
