@@ -45,7 +45,10 @@ fun RingsideApp(p: AppPresenters, onScanQr: (() -> Unit)? = null, modifier: Modi
             calls.current != null -> InCallScreen(calls, callActions(p), modifier)
             root.showAccountSetup -> {
                 val form by p.accountSetup.state.collectAsState()
-                AccountSetupScreen(form, p.accountSetup::onEdit, p.accountSetup::onApplyLink, p.accountSetup::onSave, onScanQr, modifier)
+                AccountSetupScreen(
+                    form, p.accountSetup::onEdit, p.accountSetup::onApplyLink, p.accountSetup::onSave, onScanQr, modifier,
+                    onCancel = if (root.hasAccount) p.root::onCancelAddAccount else null,
+                )
             }
             root.showingRegistration -> {
                 val reg by p.registration.state.collectAsState()
