@@ -27,7 +27,8 @@ import app.ringside.ui.settings.SettingsActions
 import app.ringside.ui.settings.SettingsScreen
 import app.ringside.ui.voicemail.VoicemailScreen
 
-private val TAB_GLYPHS = mapOf(Tab.DIALER to "⌗", Tab.CONTACTS to "☺", Tab.HISTORY to "↺", Tab.VOICEMAIL to "✉", Tab.SETTINGS to "⚙")
+// Glyphs every phone and desktop font set has: U+2317 (⌗) rendered as a missing-glyph box.
+private val TAB_GLYPHS = mapOf(Tab.DIALER to "☎", Tab.CONTACTS to "☺", Tab.HISTORY to "↺", Tab.VOICEMAIL to "✉", Tab.SETTINGS to "⚙")
 
 /**
  * The whole app: a ringing or live call takes the front, then account setup when there is no
