@@ -34,6 +34,8 @@ pub struct JitterStats {
     pub late: u64,
     pub duplicates: u64,
     pub dropped_for_drift: u64,
+    /// Times the sender paused and playout started again from its next packet.
+    pub restarts: u64,
     /// Current target delay.
     pub target_ms: u32,
     /// Mean delay a frame spent in the buffer over the call.
@@ -134,6 +136,15 @@ impl JitterBuffer {
     /// A packet arrived at `now` with RTP sequence number `seq`.
     pub fn push(&mut self, now: Instant, seq: u16, payload: Vec<u8>) {
         let ext = self.extend(seq);
+        let behind_ms = self.next.map_or(0, |n| n.saturating_sub(ext)) * u64::from(self.frame_ms);
+        if behind_ms > u64::from(MAX_TARGET_MS) && self.highest.is_some_and(|h| ext > h) {
+            // Newer than anything heard, yet further behind playout than any target could hold:
+            // the sender paused (a held far end, a sender that stops while muted). RFC 3550
+            // §5.1 numbers packets, not time, so its sequence resumes where it stopped while our
+            // playout clock ran on. Dropping it as late would drop the rest of the call too:
+            // it starts a new talk spurt instead.
+            self.restart();
+        }
         if self.next.is_some_and(|n| ext < n) {
             // Too late to play, but its delay is the lesson: the target grows for the next one.
             self.stats.late += 1;
@@ -201,6 +212,21 @@ impl JitterBuffer {
                 Playout::Conceal
             }
         }
+    }
+
+    /// Forget the stream's timing (not the target it learnt): the next packet starts playout
+    /// again once the buffer holds the target, and delays are measured from it, so a pause is
+    /// not taken for network delay.
+    fn restart(&mut self) {
+        self.packets.clear();
+        self.next = None;
+        self.started = false;
+        self.recent.clear();
+        self.base = None;
+        self.latest_rel_ms = 0.0;
+        self.over_target_ticks = 0;
+        self.grow_owed_ms = 0;
+        self.stats.restarts += 1;
     }
 
     /// How much audio is buffered ahead of the playout point.

@@ -134,3 +134,48 @@ fn a_target_raised_while_playing_is_bought_by_a_stretch_before_the_next_late_pac
     assert!(stretched >= 1, "the buffer stretched to its new target");
     assert!(jb.stats().late <= 6, "after the stretch the late packets play: {:?}", jb.stats());
 }
+
+#[test]
+fn rfc3550_5_1_a_sender_that_pauses_resumes_its_sequence_and_is_played_again() {
+    // A held far end sends nothing for 2 s while playout ticks on; resumed, its sequence
+    // numbers carry on where they stopped.
+    let t0 = Instant::now();
+    let mut jb = JitterBuffer::new(20);
+    for i in 0..50u16 {
+        jb.push(ms(t0, u64::from(i) * 20), i, vec![1]);
+        let _ = jb.pop(ms(t0, u64::from(i) * 20 + 10));
+    }
+    for k in 0..100u64 {
+        let _ = jb.pop(ms(t0, 1000 + k * 20 + 10));
+    }
+    let mut frames = 0;
+    for i in 50..150u16 {
+        let at = 3000 + (u64::from(i) - 50) * 20;
+        jb.push(ms(t0, at), i, vec![1]);
+        if matches!(jb.pop(ms(t0, at + 10)), Playout::Frame(_)) {
+            frames += 1;
+        }
+    }
+    let stats = jb.stats();
+    assert!(frames >= 95, "frames played after the pause: {frames}; {stats:?}");
+    assert_eq!((stats.late, stats.restarts), (0, 1), "{stats:?}");
+    assert!(stats.target_ms <= 60, "the pause is not taken for network delay: {stats:?}");
+}
+
+#[test]
+fn a_packet_late_within_what_a_target_could_hold_is_still_late_not_a_restart() {
+    let t0 = Instant::now();
+    let mut jb = JitterBuffer::new(20);
+    for i in 0..50u16 {
+        jb.push(ms(t0, u64::from(i) * 20), i, vec![1]);
+        let _ = jb.pop(ms(t0, u64::from(i) * 20 + 10));
+    }
+    // 200 ms of nothing, then the packets that were delayed (a spike), all at once.
+    for k in 0..10u64 {
+        let _ = jb.pop(ms(t0, 1000 + k * 20 + 10));
+    }
+    for i in 50..60u16 {
+        jb.push(ms(t0, 1210), i, vec![1]);
+    }
+    assert_eq!(jb.stats().restarts, 0, "{:?}", jb.stats());
+}
