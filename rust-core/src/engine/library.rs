@@ -4,8 +4,10 @@
 //! answers, and `sync_*` events on the listener.
 //!
 //! A [`Library`] opens without SIP (the CLI's `contacts`, `voicemail` and `history` commands);
-//! a [`Phone`] owns one and offers the same methods. SQLite work runs on tokio's blocking pool,
-//! network I/O on the runtime: never on the shell's thread, never on the audio path.
+//! a [`Phone`] owns one and offers the same methods. The library opens the process's one
+//! database writer ([`StoreWriter`]), which the phone's call log shares; reads go through a
+//! read-only connection on tokio's blocking pool, network I/O on the runtime: never on the
+//! shell's thread, never on the audio path.
 
 use super::directory_sync;
 use super::error::EngineError;
@@ -13,6 +15,7 @@ use super::events::{PhoneEvent, PhoneListener, SyncSource};
 use super::library_config::LibraryConfig;
 use super::library_state::Shared;
 use super::secrets::SecretStore;
+use super::store_writer::StoreWriter;
 use super::voicemail_sync;
 use super::Phone;
 use crate::store;
@@ -34,8 +37,8 @@ impl Library {
     /// Opens (migrating) `data_dir`'s database. Touches no network.
     pub fn open(data_dir: &Path, config: LibraryConfig, secrets: Arc<dyn SecretStore>, listener: Arc<dyn PhoneListener>) -> Result<Library, EngineError> {
         let path = data_dir.join(store::FILE_NAME);
-        let db = store::open(&path)?;
-        let lookups = store::open(&path)?;
+        let writer = StoreWriter::start(&path)?;
+        let lookups = writer.reader()?;
         let region = match config.contacts.default_region.as_deref() {
             Some(code) => Some(
                 store::numbers::region(code)
@@ -45,7 +48,7 @@ impl Library {
         };
         let shared = Shared {
             data_dir: data_dir.to_path_buf(),
-            db: Mutex::new(db),
+            writer,
             lookups: Mutex::new(lookups),
             region,
             config,
@@ -55,6 +58,11 @@ impl Library {
             voicemail_sync: tokio::sync::Mutex::new(()),
         };
         Ok(Library { shared: Arc::new(shared) })
+    }
+
+    /// The database's one writer (the phone's call log writes through it too).
+    pub fn writer(&self) -> Arc<StoreWriter> {
+        self.shared.writer.clone()
     }
 
     /// The region national numbers are read in.
@@ -87,24 +95,13 @@ impl Library {
     /// Type-ahead over names, organisations and numbers (prefixes; case, accents and
     /// number formatting ignored), at most `limit`.
     pub async fn search_contacts(&self, query: String, limit: u32) -> Result<Vec<Contact>, EngineError> {
-        let me = self.shared.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = me.lookups.lock().map_err(|_| EngineError::Sip("the database lock is poisoned".into()))?;
-            contacts::search(&conn, &query, limit).map_err(EngineError::Store)
-        })
-        .await
-        .map_err(|e| EngineError::Sip(format!("store task: {e}")))?
+        self.shared.read(move |db| contacts::search(db, &query, limit)).await
     }
 
     /// The contact whose number is `number`, in any formatting (caller ID).
     pub async fn lookup_number(&self, number: String) -> Result<Option<Contact>, EngineError> {
-        let me = self.shared.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = me.lookups.lock().map_err(|_| EngineError::Sip("the database lock is poisoned".into()))?;
-            contacts::lookup(&conn, &number, me.region).map_err(EngineError::Store)
-        })
-        .await
-        .map_err(|e| EngineError::Sip(format!("store task: {e}")))?
+        let region = self.shared.region;
+        self.shared.read(move |db| contacts::lookup(db, &number, region)).await
     }
 
     /// The caller-ID hook: the contact's name for `number`, at once (one indexed read).
@@ -147,7 +144,7 @@ impl Library {
     pub async fn voicemails(&self) -> Result<Vec<Voicemail>, EngineError> {
         let region = self.shared.region;
         self.shared
-            .write(move |db| {
+            .read(move |db| {
                 let mut list = voicemail::list(db)?;
                 for v in list.iter_mut().filter(|v| v.caller_name.is_none()) {
                     v.caller_name = contacts::name_for(db, &v.caller, region)?;
@@ -160,7 +157,7 @@ impl Library {
     /// The cached WAV of voicemail `id` (playable offline).
     pub async fn voicemail_audio(&self, id: String) -> Result<PathBuf, EngineError> {
         let lookup = id.clone();
-        match self.shared.write(move |db| voicemail::audio(db, &lookup)).await? {
+        match self.shared.read(move |db| voicemail::audio(db, &lookup)).await? {
             None => Err(EngineError::NotFound { what: "voicemail", id }),
             Some(Err(why)) => Err(EngineError::InvalidInput(format!("voicemail {id} has no playable audio: {why}"))),
             Some(Ok(path)) => Ok(PathBuf::from(path)),
@@ -190,7 +187,7 @@ impl Library {
     /// The call history as stored (for a process without a running phone).
     pub async fn history(&self, limit: u32, missed_only: bool) -> Result<History, EngineError> {
         let region = self.shared.region;
-        self.shared.write(move |db| store::call_log::history(db, limit, missed_only, region)).await
+        self.shared.read(move |db| store::call_log::history(db, limit, missed_only, region)).await
     }
 
     pub async fn mark_history_seen(&self) -> Result<(), EngineError> {

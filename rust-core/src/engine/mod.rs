@@ -27,6 +27,7 @@ pub mod secrets;
 pub mod sip_stack;
 mod tls_connector;
 mod tls_pins;
+pub mod store_writer;
 mod voicemail_sync;
 
 pub use config::{AccountConfig, CallWaiting, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
