@@ -16,6 +16,7 @@ use super::library_config::LibraryConfig;
 use super::library_state::Shared;
 use super::secrets::SecretStore;
 use super::store_writer::StoreWriter;
+use super::voicemail_push;
 use super::voicemail_sync;
 use super::Phone;
 use crate::store;
@@ -56,8 +57,12 @@ impl Library {
             listener,
             directory_sync: tokio::sync::Mutex::new(()),
             voicemail_sync: tokio::sync::Mutex::new(()),
+            voicemail_push: Default::default(),
         };
-        Ok(Library { shared: Arc::new(shared) })
+        let shared = Arc::new(shared);
+        // Changes a previous run could not push go out now (nothing is sent if none is pending).
+        voicemail_push::kick(&shared);
+        Ok(Library { shared })
     }
 
     /// The database's one writer (the phone's call log writes through it too).
@@ -164,20 +169,24 @@ impl Library {
         }
     }
 
-    /// Marks voicemail `id` heard (or not); the next voicemail sync sets `\Seen` on the server.
+    /// Marks voicemail `id` heard (or not) here, then sets (or clears) `\Seen` on the server
+    /// at once, in the background; offline, the change waits (stored) until the server is back.
     pub async fn set_voicemail_heard(&self, id: String, heard: bool) -> Result<(), EngineError> {
         let lookup = id.clone();
         if self.shared.write(move |db| voicemail::set_heard(db, &lookup, heard)).await? {
+            voicemail_push::kick(&self.shared);
             Ok(())
         } else {
             Err(EngineError::NotFound { what: "voicemail", id })
         }
     }
 
-    /// Deletes voicemail `id` here at once; the next voicemail sync expunges it on the server.
+    /// Deletes voicemail `id` here at once, then expunges it on the server in the background
+    /// (offline: as soon as the server is back).
     pub async fn delete_voicemail(&self, id: String) -> Result<(), EngineError> {
         let lookup = id.clone();
         if self.shared.write(move |db| voicemail::mark_deleted(db, &lookup)).await? {
+            voicemail_push::kick(&self.shared);
             Ok(())
         } else {
             Err(EngineError::NotFound { what: "voicemail", id })

@@ -28,6 +28,14 @@ pub(super) struct Shared {
     /// One directory sync and one voicemail sync at a time.
     pub directory_sync: tokio::sync::Mutex<()>,
     pub voicemail_sync: tokio::sync::Mutex<()>,
+    /// Carries the user's heard/deleted changes to the mailbox at once.
+    pub voicemail_push: super::voicemail_push::VoicemailPush,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.voicemail_push.stop();
+    }
 }
 
 impl Shared {

@@ -95,8 +95,9 @@ mod tests {
                 c.execute("INSERT INTO sync_state (source, key, value) VALUES ('t', ?1, 'v')", [i.to_string()]).unwrap();
             });
         }
-        let n: i64 =
-            writer.call_blocking(Duration::from_secs(5), |c| Ok(c.query_row("SELECT count(*) FROM sync_state WHERE source = 't'", [], |r| r.get(0)).unwrap())).unwrap();
+        let n: i64 = writer
+            .call_blocking(Duration::from_secs(5), |c| Ok(c.query_row("SELECT count(*) FROM sync_state WHERE source = 't'", [], |r| r.get(0)).unwrap()))
+            .unwrap();
         assert_eq!(n, 3, "a call answers after every job sent before it");
         let reader = writer.reader().unwrap();
         let n: i64 = reader.query_row("SELECT count(*) FROM sync_state WHERE source = 't'", [], |r| r.get(0)).unwrap();
