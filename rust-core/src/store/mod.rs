@@ -2,6 +2,8 @@
 //! migrations tracked in `PRAGMA user_version`. Input: the core's events and the shells'
 //! queries; output: rows that survive a crash. Secrets never enter it.
 //! Tables: the call log, contacts (FTS5 and normalised numbers), voicemail, sync state.
+//! One writer per database: the engine opens one connection with [`open`] and runs every write
+//! on it (its `StoreWriter` thread); everything else reads through [`open_reader`].
 
 pub mod call_log;
 pub mod contacts;
