@@ -41,16 +41,41 @@ impl Dovecot {
         );
         let config_path = dir.path().join("dovecot.conf");
         std::fs::write(&config_path, config).unwrap();
-        let mut cmd = Command::new("dovecot");
-        cmd.arg("-F").arg("-c").arg(&config_path).stdout(Stdio::null()).stderr(std::fs::File::create(dir.path().join("stderr.log")).unwrap());
-        let process = Owned::spawn("dovecot", &mut cmd).expect("start dovecot (scripts/install-deps installs dovecot-imapd)");
+        let process = Self::spawn(dir.path());
         let me = Dovecot { process, port, user: user.into(), password: password.into(), dir };
+        me.wait_listening();
+        me
+    }
+
+    fn spawn(dir: &std::path::Path) -> Owned {
+        let mut cmd = Command::new("dovecot");
+        let stderr = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("stderr.log")).unwrap();
+        cmd.arg("-F").arg("-c").arg(dir.join("dovecot.conf")).stdout(Stdio::null()).stderr(stderr);
+        Owned::spawn("dovecot", &mut cmd).expect("start dovecot (scripts/install-deps installs dovecot-imapd)")
+    }
+
+    fn wait_listening(&self) {
         let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(10), "dovecot did not listen on {port}:\n{}", me.log());
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(10), "dovecot did not listen on {}:\n{}", self.port, self.log());
             std::thread::sleep(Duration::from_millis(50));
         }
-        me
+    }
+
+    /// Stops the server (the phone is offline to it); the mailbox stays for [`Self::restart`].
+    pub fn stop(&mut self) {
+        self.process.stop();
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            assert!(start.elapsed() < Duration::from_secs(10), "dovecot still listens on {}", self.port);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts the server again on the same port and mailbox.
+    pub fn restart(&mut self) {
+        self.process = Self::spawn(self.dir.path());
+        self.wait_listening();
     }
 
     pub fn url(&self) -> String {

@@ -21,10 +21,14 @@ fn library(dir: &Path, server: &Dovecot) -> (Library, Arc<Events>) {
 }
 
 fn library_with_password(dir: &Path, server: &Dovecot, password: &str) -> (Library, Arc<Events>) {
+    library_with(dir, server, password, ringside_core::voicemail::mail::DEFAULT_MAX_AUDIO_BYTES)
+}
+
+fn library_with(dir: &Path, server: &Dovecot, password: &str, max_audio_bytes: u64) -> (Library, Arc<Events>) {
     let events = Arc::new(Events::default());
     let config = LibraryConfig {
         contacts: ContactsConfig { default_region: Some("FR".into()) },
-        voicemail: Some(VoicemailConfig { imap_url: server.url(), username: server.user.clone(), password_env: None, folder: "INBOX".into() }),
+        voicemail: Some(VoicemailConfig { imap_url: server.url(), username: server.user.clone(), password_env: None, folder: "INBOX".into(), max_audio_bytes }),
         ..Default::default()
     };
     let secrets = StaticSecrets(vec![(format!("voicemail:{}", server.user), password.to_string())]);
@@ -92,6 +96,82 @@ fn voicemail_is_cached_for_offline_play_and_heard_and_deleted_both_ways() {
     // No secret in the database, its WAL or SHM, or the audio.
     assert!(dir.path().join("ringside.db-wal").exists(), "the WAL is scanned too");
     assert_eq!(files_containing(dir.path(), "imap-secret-1"), Vec::<String>::new(), "the password is in these files");
+}
+
+fn uid_of(id: &str) -> u32 {
+    id.split(':').nth(1).unwrap().parse().unwrap()
+}
+
+/// Lets the runtime run (the phone's background push) until `done` holds, for at most `limit`.
+fn wait_until(rt: &tokio::runtime::Runtime, limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        rt.block_on(async { tokio::time::sleep(Duration::from_millis(100)).await });
+    }
+}
+
+#[test]
+fn heard_and_deleted_here_reach_the_server_at_once_and_wait_out_an_outage() {
+    let mut server = Dovecot::start("vm1006", "imap-secret-6");
+    let mut pbx = server.client();
+    pbx.append("INBOX", &voicemail_mail("Voicemail from 0612345678 (1 s)", Some(("audio/wav", &tone_wav(1)))));
+    pbx.append("INBOX", &voicemail_mail("Voicemail from 1002 (1 s)", Some(("audio/wav", &tone_wav(1)))));
+    drop(pbx);
+    let dir = tempfile::tempdir().unwrap();
+    let (lib, _) = library(dir.path(), &server);
+    let rt = rt();
+    rt.block_on(lib.sync_voicemail()).unwrap();
+    let list = rt.block_on(lib.voicemails()).unwrap();
+    let (keep, gone) = (list.iter().find(|v| v.caller == "0612345678").unwrap().clone(), list.iter().find(|v| v.caller == "1002").unwrap().clone());
+    let mut other = server.client();
+
+    // Heard here → \Seen there, with no sync asked for.
+    rt.block_on(lib.set_voicemail_heard(keep.id.clone(), true)).unwrap();
+    wait_until(&rt, 10 * SEC, "\\Seen on the server", || other.flags("INBOX").contains(&(uid_of(&keep.id), true)));
+    // Deleted here → expunged there.
+    rt.block_on(lib.delete_voicemail(gone.id.clone())).unwrap();
+    assert_eq!(rt.block_on(lib.voicemails()).unwrap().len(), 1, "hidden at once");
+    wait_until(&rt, 10 * SEC, "expunged on the server", || !other.flags("INBOX").iter().any(|(u, _)| *u == uid_of(&gone.id)));
+    drop(other);
+
+    // The server is away: the change is kept here, and pushed once it is back.
+    server.stop();
+    rt.block_on(lib.set_voicemail_heard(keep.id.clone(), false)).unwrap();
+    rt.block_on(async { tokio::time::sleep(2 * SEC).await });
+    assert!(!rt.block_on(lib.voicemails()).unwrap()[0].heard, "the local state stays");
+    server.restart();
+    let mut other = server.client();
+    wait_until(&rt, 30 * SEC, "\\Seen cleared after the outage", || other.flags("INBOX") == vec![(uid_of(&keep.id), false)]);
+    // The next sync agrees with the server.
+    rt.block_on(lib.sync_voicemail()).unwrap();
+    let list = rt.block_on(lib.voicemails()).unwrap();
+    assert_eq!(list.iter().map(|v| (v.id.as_str(), v.heard)).collect::<Vec<_>>(), vec![(keep.id.as_str(), false)]);
+}
+
+#[test]
+fn a_message_too_large_for_the_audio_limit_is_listed_without_audio_and_the_rest_are_fetched() {
+    let server = Dovecot::start("vm1007", "imap-secret-7");
+    let mut pbx = server.client();
+    pbx.append("INBOX", &voicemail_mail("Voicemail from 0612345678 (1 s)", Some(("audio/wav", &tone_wav(1)))));
+    pbx.append("INBOX", &voicemail_mail("Voicemail from 1002 (30 s)", Some(("audio/wav", &tone_wav(30)))));
+    pbx.append("INBOX", &voicemail_mail("Voicemail from 1003 (2 s)", Some(("audio/wav", &tone_wav(2)))));
+    let dir = tempfile::tempdir().unwrap();
+    // 100 kB: a few seconds of 8 kHz audio, so the 30-second message is over it.
+    let (lib, _) = library_with(dir.path(), &server, &server.password, 100_000);
+    let rt = rt();
+    let report = rt.block_on(lib.sync_voicemail()).unwrap_or_else(|e| panic!("{e}\n{}", server.log()));
+    assert_eq!(report.added, 3, "{report:?}");
+    assert!(matches!(&report.skipped[..], [why] if why.contains("too large")), "{report:?}");
+    let list = rt.block_on(lib.voicemails()).unwrap();
+    let cached: Vec<_> = list.iter().map(|v| (v.caller.as_str(), v.duration_ms, v.cached)).collect();
+    assert_eq!(cached, vec![("1003", Some(2000), true), ("1002", Some(30_000), false), ("0612345678", Some(1000), true)], "{list:?}");
+    let big = list.iter().find(|v| v.caller == "1002").unwrap();
+    let err = rt.block_on(lib.voicemail_audio(big.id.clone())).unwrap_err();
+    assert!(matches!(&err, EngineError::InvalidInput(why) if why.contains("too large")), "{err}");
+    // Still on the server, unread, for a client that can take it; a later sync leaves it be.
+    assert_eq!(server.client().flags("INBOX").iter().filter(|(_, seen)| !seen).count(), 3);
+    assert_eq!(rt.block_on(lib.sync_voicemail()).unwrap().added, 0);
 }
 
 #[test]

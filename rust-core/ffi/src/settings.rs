@@ -49,8 +49,13 @@ impl CallSettings {
         config.calls.waiting = if self.busy_when_in_call { CallWaiting::Busy } else { CallWaiting::Ring };
         config.library.contacts.default_region = self.default_region;
         config.library.directory = self.directory.map(|d| DirectoryConfig { url: d.url, username: d.username, password_env: None });
-        config.library.voicemail =
-            self.voicemail.map(|v| VoicemailConfig { imap_url: v.imap_url, username: v.username, password_env: None, folder: v.folder });
+        config.library.voicemail = self.voicemail.map(|v| VoicemailConfig {
+            imap_url: v.imap_url,
+            username: v.username,
+            password_env: None,
+            folder: v.folder,
+            max_audio_bytes: ringside_core::voicemail::mail::DEFAULT_MAX_AUDIO_BYTES,
+        });
         Ok(())
     }
 }

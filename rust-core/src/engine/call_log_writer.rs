@@ -1,23 +1,15 @@
-//! The store's one writer: a thread that folds the core's call events into the call log, so
-//! SQLite's fsyncs never stall a tokio task or the audio. Input: events from the listener tap;
-//! output: committed rows, and answers to the shells' history queries.
+//! The call log's recorder: folds the core's call events into the call log through the
+//! process's one writer ([`StoreWriter`]), so SQLite's fsyncs never stall a tokio task or the
+//! audio. Input: events from the listener tap; output: committed rows, and answers to the
+//! shells' history queries.
 
 use super::events::{PhoneEvent, PhoneListener};
+use super::store_writer::StoreWriter;
 use crate::store::call_log::{CallLogUpdate, CallQuality};
-use crate::store::{self, call_log, StoreError};
+use crate::store::{call_log, StoreError};
 use rusqlite::Connection;
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-enum Work {
-    Update(CallLogUpdate, i64),
-    /// Answered once everything sent before it is committed.
-    Flush(mpsc::Sender<()>),
-    /// The user saw the history; answered with the outcome.
-    MarkSeen(mpsc::Sender<Result<usize, StoreError>>),
-}
 
 /// The call log's view of an event: what it records of it, if anything.
 pub fn update_for(event: &PhoneEvent) -> Option<CallLogUpdate> {
@@ -61,96 +53,73 @@ pub fn update_for(event: &PhoneEvent) -> Option<CallLogUpdate> {
     Some(update)
 }
 
+/// The call log's side of the store: its events go to the process's one writer as jobs, its
+/// reads through a read-only connection of its own.
 pub struct CallLogWriter {
-    work: mpsc::Sender<Work>,
+    writer: Arc<StoreWriter>,
     /// Reads go through their own connection (WAL: they never wait for the writer).
     reader: Mutex<Connection>,
     region: Option<phonenumber::country::Id>,
 }
 
-impl CallLogWriter {
-    /// Opens `data_dir`'s database (migrating it), closes calls a crash left open, and starts
-    /// the writer thread.
-    pub fn start(data_dir: &Path) -> Result<Arc<CallLogWriter>, StoreError> {
-        Self::start_in_region(data_dir, None)
-    }
+/// How long a reader waits for the events recorded before it to be committed.
+const FLUSH: Duration = Duration::from_secs(2);
 
-    /// As [`Self::start`]; `region` reads national numbers when naming calls from contacts.
-    pub fn start_in_region(data_dir: &Path, region: Option<phonenumber::country::Id>) -> Result<Arc<CallLogWriter>, StoreError> {
-        let path: PathBuf = data_dir.join(store::FILE_NAME);
-        let mut conn = store::open(&path)?;
-        let interrupted = call_log::close_interrupted(&conn)?;
+impl CallLogWriter {
+    /// Closes calls a crash left open, then records through `writer`; `region` reads national
+    /// numbers when naming calls from contacts.
+    pub fn start(writer: Arc<StoreWriter>, region: Option<phonenumber::country::Id>) -> Result<Arc<CallLogWriter>, StoreError> {
+        let interrupted = writer.call_blocking(Duration::from_secs(30), |conn| call_log::close_interrupted(conn))?;
         if interrupted > 0 {
             tracing::warn!(interrupted, "calls left open by the previous run ended as failed");
         }
-        let reader = store::open(&path)?;
-        let (tx, rx) = mpsc::channel::<Work>();
-        std::thread::Builder::new()
-            .name("ringside-store".into())
-            .spawn(move || {
-                for work in rx {
-                    match work {
-                        Work::Update(update, now_ms) => {
-                            // A failed write is reported, never fatal: the call goes on, and
-                            // what the log already holds stays.
-                            if let Err(e) = call_log::apply(&mut conn, &update, now_ms, region) {
-                                tracing::error!(error = %e, "call log write failed");
-                            }
-                        }
-                        Work::MarkSeen(done) => {
-                            done.send(call_log::mark_seen(&conn)).ok();
-                        }
-                        Work::Flush(done) => {
-                            done.send(()).ok();
-                        }
-                    }
-                }
-            })
-            .map_err(|e| StoreError::Open { path: path.clone(), source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)) })?;
-        Ok(Arc::new(CallLogWriter { work: tx, reader: Mutex::new(reader), region }))
+        let reader = writer.reader()?;
+        Ok(Arc::new(CallLogWriter { writer, reader: Mutex::new(reader), region }))
     }
 
     /// Queues `event` for the log if it changes it.
     pub fn record(&self, event: &PhoneEvent) {
         let Some(update) = update_for(event) else { return };
         let now_ms = super::clock::wall_ms();
-        self.work.send(Work::Update(update, now_ms)).ok();
+        let region = self.region;
+        self.writer.submit(move |conn| {
+            // A failed write is reported, never fatal: the call goes on, and what the log
+            // already holds stays.
+            if let Err(e) = call_log::apply(conn, &update, now_ms, region) {
+                tracing::error!(error = %e, "call log write failed");
+            }
+        });
     }
 
     /// Waits (at most 2 s) until every event recorded so far is committed.
     pub fn flush(&self) {
-        let (done, wait) = mpsc::channel();
-        if self.work.send(Work::Flush(done)).is_ok() {
-            wait.recv_timeout(Duration::from_secs(2)).ok();
-        }
+        let _ = self.writer.call_blocking(FLUSH, |_| Ok(()));
+    }
+
+    fn read<T>(&self, what: &'static str, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.flush();
+        let conn = self.reader.lock().map_err(|_| StoreError::Query { what, source: rusqlite::Error::InvalidQuery })?;
+        f(&conn)
     }
 
     /// The newest `limit` calls, with everything recorded so far.
     pub fn recent(&self, limit: u32) -> Result<Vec<call_log::CallLogEntry>, StoreError> {
-        self.flush();
-        let conn = self.reader.lock().map_err(|_| StoreError::Query { what: "reading the call log", source: rusqlite::Error::InvalidQuery })?;
-        call_log::recent(&conn, limit)
+        self.read("reading the call log", |conn| call_log::recent(conn, limit))
     }
 
     /// The history screen's calls (design §6), named from contacts, with the unseen missed count.
     pub fn history(&self, limit: u32, missed_only: bool) -> Result<call_log::History, StoreError> {
-        self.flush();
-        let conn = self.reader.lock().map_err(|_| StoreError::Query { what: "reading the history", source: rusqlite::Error::InvalidQuery })?;
-        call_log::history(&conn, limit, missed_only, self.region)
+        self.read("reading the history", |conn| call_log::history(conn, limit, missed_only, self.region))
     }
 
-    /// Marks every missed call seen (on the writer thread: the log has one writer).
+    /// Marks every missed call seen (on the writer, after the events before it).
     pub fn mark_seen(&self) -> Result<usize, StoreError> {
-        let (done, wait) = mpsc::channel();
-        self.work.send(Work::MarkSeen(done)).map_err(|_| StoreError::Query { what: "marking the history seen", source: rusqlite::Error::InvalidQuery })?;
-        wait.recv_timeout(Duration::from_secs(5)).map_err(|_| StoreError::Query { what: "marking the history seen", source: rusqlite::Error::InvalidQuery })?
+        self.writer.call_blocking(Duration::from_secs(5), |conn| call_log::mark_seen(conn))
     }
 
     /// One call's entry, with everything recorded so far.
     pub fn get(&self, call: &str) -> Result<Option<call_log::CallLogEntry>, StoreError> {
-        self.flush();
-        let conn = self.reader.lock().map_err(|_| StoreError::Query { what: "reading a call", source: rusqlite::Error::InvalidQuery })?;
-        call_log::get(&conn, call)
+        self.read("reading a call", |conn| call_log::get(conn, call))
     }
 }
 
@@ -180,7 +149,8 @@ mod tests {
     #[test]
     fn events_through_the_tap_are_in_the_log_when_read_and_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let writer = CallLogWriter::start(dir.path()).unwrap();
+        let path = dir.path().join(crate::store::FILE_NAME);
+        let writer = CallLogWriter::start(StoreWriter::start(&path).unwrap(), None).unwrap();
         let tap = CallLogTap { inner: Arc::new(Nothing), writer: writer.clone() };
         tap.on_event(PhoneEvent::Calling { call: "c".into(), target: "1003".into(), account: "1001@pbx".into(), call_id: "x@h".into() });
         tap.on_event(PhoneEvent::Answered { call: "c".into() });
@@ -190,7 +160,7 @@ mod tests {
         // The process dies mid-call: the next start finds the entry and closes it.
         drop(tap);
         drop(writer);
-        let again = CallLogWriter::start(dir.path()).unwrap();
+        let again = CallLogWriter::start(StoreWriter::start(&path).unwrap(), None).unwrap();
         let e = again.get("c").unwrap().unwrap();
         assert_eq!(e.reason.as_deref(), Some("failed"));
         let tap = CallLogTap { inner: Arc::new(Nothing), writer: again.clone() };

@@ -4,8 +4,10 @@
 //! answers, and `sync_*` events on the listener.
 //!
 //! A [`Library`] opens without SIP (the CLI's `contacts`, `voicemail` and `history` commands);
-//! a [`Phone`] owns one and offers the same methods. SQLite work runs on tokio's blocking pool,
-//! network I/O on the runtime: never on the shell's thread, never on the audio path.
+//! a [`Phone`] owns one and offers the same methods. The library opens the process's one
+//! database writer ([`StoreWriter`]), which the phone's call log shares; reads go through a
+//! read-only connection on tokio's blocking pool, network I/O on the runtime: never on the
+//! shell's thread, never on the audio path.
 
 use super::directory_sync;
 use super::error::EngineError;
@@ -13,6 +15,8 @@ use super::events::{PhoneEvent, PhoneListener, SyncSource};
 use super::library_config::LibraryConfig;
 use super::library_state::Shared;
 use super::secrets::SecretStore;
+use super::store_writer::StoreWriter;
+use super::voicemail_push;
 use super::voicemail_sync;
 use super::Phone;
 use crate::store;
@@ -34,8 +38,8 @@ impl Library {
     /// Opens (migrating) `data_dir`'s database. Touches no network.
     pub fn open(data_dir: &Path, config: LibraryConfig, secrets: Arc<dyn SecretStore>, listener: Arc<dyn PhoneListener>) -> Result<Library, EngineError> {
         let path = data_dir.join(store::FILE_NAME);
-        let db = store::open(&path)?;
-        let lookups = store::open(&path)?;
+        let writer = StoreWriter::start(&path)?;
+        let lookups = writer.reader()?;
         let region = match config.contacts.default_region.as_deref() {
             Some(code) => Some(
                 store::numbers::region(code)
@@ -45,7 +49,7 @@ impl Library {
         };
         let shared = Shared {
             data_dir: data_dir.to_path_buf(),
-            db: Mutex::new(db),
+            writer,
             lookups: Mutex::new(lookups),
             region,
             config,
@@ -53,8 +57,17 @@ impl Library {
             listener,
             directory_sync: tokio::sync::Mutex::new(()),
             voicemail_sync: tokio::sync::Mutex::new(()),
+            voicemail_push: Default::default(),
         };
-        Ok(Library { shared: Arc::new(shared) })
+        let shared = Arc::new(shared);
+        // Changes a previous run could not push go out now (nothing is sent if none is pending).
+        voicemail_push::kick(&shared);
+        Ok(Library { shared })
+    }
+
+    /// The database's one writer (the phone's call log writes through it too).
+    pub fn writer(&self) -> Arc<StoreWriter> {
+        self.shared.writer.clone()
     }
 
     /// The region national numbers are read in.
@@ -87,24 +100,13 @@ impl Library {
     /// Type-ahead over names, organisations and numbers (prefixes; case, accents and
     /// number formatting ignored), at most `limit`.
     pub async fn search_contacts(&self, query: String, limit: u32) -> Result<Vec<Contact>, EngineError> {
-        let me = self.shared.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = me.lookups.lock().map_err(|_| EngineError::Sip("the database lock is poisoned".into()))?;
-            contacts::search(&conn, &query, limit).map_err(EngineError::Store)
-        })
-        .await
-        .map_err(|e| EngineError::Sip(format!("store task: {e}")))?
+        self.shared.read(move |db| contacts::search(db, &query, limit)).await
     }
 
     /// The contact whose number is `number`, in any formatting (caller ID).
     pub async fn lookup_number(&self, number: String) -> Result<Option<Contact>, EngineError> {
-        let me = self.shared.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = me.lookups.lock().map_err(|_| EngineError::Sip("the database lock is poisoned".into()))?;
-            contacts::lookup(&conn, &number, me.region).map_err(EngineError::Store)
-        })
-        .await
-        .map_err(|e| EngineError::Sip(format!("store task: {e}")))?
+        let region = self.shared.region;
+        self.shared.read(move |db| contacts::lookup(db, &number, region)).await
     }
 
     /// The caller-ID hook: the contact's name for `number`, at once (one indexed read).
@@ -147,7 +149,7 @@ impl Library {
     pub async fn voicemails(&self) -> Result<Vec<Voicemail>, EngineError> {
         let region = self.shared.region;
         self.shared
-            .write(move |db| {
+            .read(move |db| {
                 let mut list = voicemail::list(db)?;
                 for v in list.iter_mut().filter(|v| v.caller_name.is_none()) {
                     v.caller_name = contacts::name_for(db, &v.caller, region)?;
@@ -160,27 +162,31 @@ impl Library {
     /// The cached WAV of voicemail `id` (playable offline).
     pub async fn voicemail_audio(&self, id: String) -> Result<PathBuf, EngineError> {
         let lookup = id.clone();
-        match self.shared.write(move |db| voicemail::audio(db, &lookup)).await? {
+        match self.shared.read(move |db| voicemail::audio(db, &lookup)).await? {
             None => Err(EngineError::NotFound { what: "voicemail", id }),
             Some(Err(why)) => Err(EngineError::InvalidInput(format!("voicemail {id} has no playable audio: {why}"))),
             Some(Ok(path)) => Ok(PathBuf::from(path)),
         }
     }
 
-    /// Marks voicemail `id` heard (or not); the next voicemail sync sets `\Seen` on the server.
+    /// Marks voicemail `id` heard (or not) here, then sets (or clears) `\Seen` on the server
+    /// at once, in the background; offline, the change waits (stored) until the server is back.
     pub async fn set_voicemail_heard(&self, id: String, heard: bool) -> Result<(), EngineError> {
         let lookup = id.clone();
         if self.shared.write(move |db| voicemail::set_heard(db, &lookup, heard)).await? {
+            voicemail_push::kick(&self.shared);
             Ok(())
         } else {
             Err(EngineError::NotFound { what: "voicemail", id })
         }
     }
 
-    /// Deletes voicemail `id` here at once; the next voicemail sync expunges it on the server.
+    /// Deletes voicemail `id` here at once, then expunges it on the server in the background
+    /// (offline: as soon as the server is back).
     pub async fn delete_voicemail(&self, id: String) -> Result<(), EngineError> {
         let lookup = id.clone();
         if self.shared.write(move |db| voicemail::mark_deleted(db, &lookup)).await? {
+            voicemail_push::kick(&self.shared);
             Ok(())
         } else {
             Err(EngineError::NotFound { what: "voicemail", id })
@@ -190,7 +196,7 @@ impl Library {
     /// The call history as stored (for a process without a running phone).
     pub async fn history(&self, limit: u32, missed_only: bool) -> Result<History, EngineError> {
         let region = self.shared.region;
-        self.shared.write(move |db| store::call_log::history(db, limit, missed_only, region)).await
+        self.shared.read(move |db| store::call_log::history(db, limit, missed_only, region)).await
     }
 
     pub async fn mark_history_seen(&self) -> Result<(), EngineError> {

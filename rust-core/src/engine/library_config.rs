@@ -35,10 +35,18 @@ pub struct VoicemailConfig {
     pub password_env: Option<String>,
     #[serde(default = "inbox")]
     pub folder: String,
+    /// The largest audio attachment fetched and kept; a larger message stays listed, without
+    /// audio, and says why.
+    #[serde(default = "max_audio_bytes")]
+    pub max_audio_bytes: u64,
 }
 
 fn inbox() -> String {
     "INBOX".into()
+}
+
+fn max_audio_bytes() -> u64 {
+    crate::voicemail::mail::DEFAULT_MAX_AUDIO_BYTES
 }
 
 /// Everything the library needs besides the data directory.

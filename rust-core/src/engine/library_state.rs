@@ -1,11 +1,12 @@
 //! The library's state, shared by the library's methods and its two sync tasks (CardDAV and
-//! IMAP): the database connections, the region numbers are read in, the settings, the secrets
+//! IMAP): the database's one writer and a reader, the region numbers are read in, the settings, the secrets
 //! and where events go. Its own file so the sync tasks and the library import it, not each other.
 
 use super::error::EngineError;
 use super::events::{PhoneEvent, PhoneListener};
 use super::library_config::LibraryConfig;
 use super::secrets::{SecretKind, SecretStore};
+use super::store_writer::StoreWriter;
 use crate::store::StoreError;
 use phonenumber::country::Id;
 use rusqlite::Connection;
@@ -15,9 +16,10 @@ use std::sync::{Arc, Mutex};
 /// The library's state, shared with the sync tasks.
 pub(super) struct Shared {
     pub data_dir: PathBuf,
-    /// Imports, syncs and the user's changes (one at a time).
-    pub db: Mutex<Connection>,
-    /// Caller ID's own connection: WAL readers never wait for an import holding `db`.
+    /// The process's one writer: imports, syncs, the user's changes and the call log.
+    pub writer: Arc<StoreWriter>,
+    /// A read-only connection (caller ID, searches, lists): WAL readers never wait for an
+    /// import on the writer.
     pub lookups: Mutex<Connection>,
     pub region: Option<Id>,
     pub config: LibraryConfig,
@@ -26,6 +28,14 @@ pub(super) struct Shared {
     /// One directory sync and one voicemail sync at a time.
     pub directory_sync: tokio::sync::Mutex<()>,
     pub voicemail_sync: tokio::sync::Mutex<()>,
+    /// Carries the user's heard/deleted changes to the mailbox at once.
+    pub voicemail_push: super::voicemail_push::VoicemailPush,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.voicemail_push.stop();
+    }
 }
 
 impl Shared {
@@ -37,15 +47,20 @@ impl Shared {
         self.secrets.service_password(kind, username).ok_or_else(|| EngineError::Auth(format!("no {} password for {username}", kind.as_str())))
     }
 
-    /// Runs `f` on the write connection, off the async threads.
+    /// Runs `f` on the writer, off the async threads; its answer once it committed.
     pub async fn write<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, EngineError> {
+        self.writer.call(f).await.map_err(EngineError::Store)
+    }
+
+    /// Runs `f` on the read-only connection, on tokio's blocking pool.
+    pub async fn read<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, EngineError> {
         let me = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = me.db.lock().map_err(|_| EngineError::Sip("the database lock is poisoned".into()))?;
-            f(&mut conn).map_err(EngineError::Store)
+            let conn = me.lookups.lock().map_err(|_| EngineError::Sip("the database lock is poisoned".into()))?;
+            f(&conn).map_err(EngineError::Store)
         })
         .await
         .map_err(|e| EngineError::Sip(format!("store task: {e}")))?

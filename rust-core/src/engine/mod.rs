@@ -25,8 +25,10 @@ pub mod provisioning;
 pub mod register_request;
 pub mod secrets;
 pub mod sip_stack;
+pub mod store_writer;
 mod tls_connector;
 mod tls_pins;
+mod voicemail_push;
 mod voicemail_sync;
 
 pub use config::{AccountConfig, CallWaiting, CallsConfig, MediaConfig, PhoneConfig, SipConfig};

@@ -87,7 +87,7 @@ impl Phone {
         // Every event is first named from the contacts (when SIP gave no name), then goes out
         // through the bus (state, call log, shell, push flow).
         let library = super::library::Library::open(&config.data_dir, config.library.clone(), secrets.clone(), listener.clone())?;
-        let call_log = super::call_log_writer::CallLogWriter::start_in_region(&config.data_dir, library.region()).map_err(EngineError::Store)?;
+        let call_log = super::call_log_writer::CallLogWriter::start(library.writer(), library.region()).map_err(EngineError::Store)?;
         let account_keys: Vec<String> = setups.iter().map(|s| s.account.key()).collect();
         let state = Arc::new(super::phone_state::PhoneState::new(&account_keys));
         let (bus, mut wake_outcomes) = super::event_bus::EventBus::new(state, Some(call_log.clone()), listener);

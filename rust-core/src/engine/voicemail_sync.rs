@@ -2,7 +2,8 @@
 //! roots plus `[sip] tls_ca_file`). One sync: push the phone's changes (`\Seen`, deletions
 //! expunged), forget what the server no longer has, take the server's `\Seen`, then fetch each
 //! new message, keeping its audio under the data directory. Each message is stored as it
-//! arrives: a disconnect half-way keeps the ones before it.
+//! arrives: a disconnect half-way keeps the ones before it. A push ([`push`]) is the first
+//! step alone: what the user just did, carried to the server at once.
 
 use super::error::EngineError;
 use super::events::{PhoneEvent, SyncSource};
@@ -10,6 +11,7 @@ use super::library_state::Shared;
 use super::secrets::SecretKind;
 use crate::store::sync_state::{self, SyncReport};
 use crate::store::voicemail::{self, NewVoicemail};
+use crate::voicemail::mail;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,24 +55,74 @@ async fn bounded<T>(what: &str, f: impl std::future::Future<Output = Result<T, a
     }
 }
 
+/// What a session does once logged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Push the phone's changes, then take the server's state and fetch what is new.
+    Full,
+    /// Only push the phone's changes (the user just marked or deleted a message).
+    PushOnly,
+}
+
+/// The TLS or plain stream a session runs on.
+trait ImapStream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> ImapStream for T {}
+type Imap = async_imap::Session<Box<dyn ImapStream>>;
+
+/// One full sync.
 pub(super) async fn run(shared: &Arc<Shared>) -> Result<SyncReport, EngineError> {
     let config = shared.config.voicemail.clone().ok_or(EngineError::NotConfigured("[voicemail]"))?;
+    let imap = connect(shared, &config).await?;
+    session(shared, imap, &config, Mode::Full).await
+}
+
+/// Carries the phone's pending changes (heard, deleted) to the server; connects only when
+/// there are some. Whatever fails stays pending for the next push or sync.
+pub(super) async fn push(shared: &Arc<Shared>) -> Result<SyncReport, EngineError> {
+    let config = shared.config.voicemail.clone().ok_or(EngineError::NotConfigured("[voicemail]"))?;
+    let source = source_of(&config);
+    let pending = shared.read(move |db| voicemail::held(db, &source)).await?.iter().any(|(_, _, _, dirty, deleted)| *dirty || *deleted);
+    if !pending {
+        return Ok(SyncReport::default());
+    }
+    let imap = connect(shared, &config).await?;
+    session(shared, imap, &config, Mode::PushOnly).await
+}
+
+fn source_of(config: &super::library_config::VoicemailConfig) -> String {
+    format!("{}/{}", config.imap_url.trim_end_matches('/'), config.folder)
+}
+
+/// Connects (TLS when the URL says so) and logs in.
+async fn connect(shared: &Arc<Shared>, config: &super::library_config::VoicemailConfig) -> Result<Imap, EngineError> {
     let (tls, host, port) = endpoint(&config.imap_url)?;
     let password = shared.password(SecretKind::Voicemail, &config.username)?;
     let tcp = tokio::time::timeout(CONNECT, tokio::net::TcpStream::connect((host.as_str(), port)))
         .await
         .map_err(|_| net(format!("{host}:{port}: connect timed out")))?
         .map_err(|e| net(format!("{host}:{port}: {e}")))?;
-    if tls {
+    let stream: Box<dyn ImapStream> = if tls {
         let connector = tokio_rustls::TlsConnector::from(Arc::new(tls_config(shared)?));
         let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| net(format!("{host}: {e}")))?;
         let stream = tokio::time::timeout(CONNECT, connector.connect(name, tcp))
             .await
             .map_err(|_| net("TLS handshake timed out"))?
             .map_err(|e| net(format!("TLS: {e}")))?;
-        session(shared, stream, &config, &password).await
+        Box::new(stream)
     } else {
-        session(shared, tcp, &config, &password).await
+        Box::new(tcp)
+    };
+    let mut client = async_imap::Client::new(stream);
+    tokio::time::timeout(COMMAND, client.read_response())
+        .await
+        .map_err(|_| net("no greeting"))?
+        .map_err(net)?
+        .ok_or_else(|| net("closed before its greeting"))?;
+    match tokio::time::timeout(COMMAND, client.login(&config.username, &password)).await {
+        Ok(Ok(s)) => Ok(s),
+        // The server's words only: they never echo the password.
+        Ok(Err((e, _))) => Err(EngineError::Auth(format!("imap login as {}: {e}", config.username))),
+        Err(_) => Err(net("login: no answer")),
     }
 }
 
@@ -93,25 +145,10 @@ fn tls_config(shared: &Shared) -> Result<rustls::ClientConfig, EngineError> {
         .with_no_client_auth())
 }
 
-async fn session<T>(shared: &Arc<Shared>, stream: T, config: &super::library_config::VoicemailConfig, password: &str) -> Result<SyncReport, EngineError>
-where
-    T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
-{
-    let mut client = async_imap::Client::new(stream);
-    tokio::time::timeout(COMMAND, client.read_response())
-        .await
-        .map_err(|_| net("no greeting"))?
-        .map_err(net)?
-        .ok_or_else(|| net("closed before its greeting"))?;
-    let mut imap = match tokio::time::timeout(COMMAND, client.login(&config.username, password)).await {
-        Ok(Ok(s)) => s,
-        // The server's words only: they never echo the password.
-        Ok(Err((e, _))) => return Err(EngineError::Auth(format!("imap login as {}: {e}", config.username))),
-        Err(_) => return Err(net("login: no answer")),
-    };
+async fn session(shared: &Arc<Shared>, mut imap: Imap, config: &super::library_config::VoicemailConfig, mode: Mode) -> Result<SyncReport, EngineError> {
     let mailbox = bounded("select", imap.select(&config.folder)).await?;
     let validity = mailbox.uid_validity.unwrap_or(0);
-    let source = format!("{}/{}", config.imap_url.trim_end_matches('/'), config.folder);
+    let source = source_of(config);
     let mut report = SyncReport::default();
 
     // A new UIDVALIDITY renumbered the folder: what we hold names other messages now.
@@ -119,6 +156,11 @@ where
     let held_source = source.clone();
     let held = shared.write(move |db| voicemail::held(db, &held_source)).await?;
     if stored.as_deref().is_some_and(|v| v != validity.to_string()) {
+        if mode == Mode::PushOnly {
+            // The UIDs held name other messages now: only a full sync sorts that out.
+            let _ = tokio::time::timeout(Duration::from_secs(5), imap.logout()).await;
+            return Ok(report);
+        }
         for (id, ..) in &held {
             forget(shared, id).await?;
         }
@@ -134,8 +176,8 @@ where
         } else if *dirty {
             let op = if *heard { "+FLAGS.SILENT (\\Seen)" } else { "-FLAGS.SILENT (\\Seen)" };
             collect(bounded("store \\Seen", imap.uid_store(uid.to_string(), op)).await?).await;
-            let id = id.clone();
-            shared.write(move |db| voicemail::clear_dirty(db, &id)).await?;
+            let (id, heard) = (id.clone(), *heard);
+            shared.write(move |db| voicemail::clear_dirty(db, &id, heard)).await?;
         }
     }
     if !expunge.is_empty() {
@@ -148,14 +190,21 @@ where
             report.removed += 1;
         }
     }
+    if mode == Mode::PushOnly {
+        let _ = tokio::time::timeout(Duration::from_secs(5), imap.logout()).await;
+        return Ok(report);
+    }
 
     // What the server holds now, with its \Seen.
+    // Sizes too: a message too large for the audio limit is never fetched whole.
     let mut on_server: HashMap<u32, bool> = HashMap::new();
+    let mut sizes: HashMap<u32, u32> = HashMap::new();
     if mailbox.exists > 0 {
-        let fetches = bounded("uid fetch flags", imap.uid_fetch("1:*", "(UID FLAGS)")).await?;
+        let fetches = bounded("uid fetch flags", imap.uid_fetch("1:*", "(UID FLAGS RFC822.SIZE)")).await?;
         for f in collect(fetches).await {
             if let Some(uid) = f.uid {
                 on_server.insert(uid, f.flags().any(|fl| matches!(fl, async_imap::types::Flag::Seen)));
+                sizes.extend(f.size.map(|size| (uid, size)));
             }
         }
     }
@@ -185,11 +234,22 @@ where
     let v = validity.to_string();
     shared.write(move |db| sync_state::set(db, STATE, "uidvalidity", Some(&v))).await?;
     for (done, uid) in new.into_iter().enumerate() {
-        let fetches = bounded("uid fetch body", imap.uid_fetch(uid.to_string(), "(UID FLAGS BODY.PEEK[])")).await?;
+        let size = sizes.get(&uid).map(|s| u64::from(*s));
+        let whole = size.is_none_or(|size| mail::fits(size, config.max_audio_bytes));
+        let query = if whole { "(UID FLAGS BODY.PEEK[])" } else { "(UID FLAGS BODY.PEEK[HEADER])" };
+        let fetches = bounded("uid fetch body", imap.uid_fetch(uid.to_string(), query)).await?;
         let Some(f) = collect(fetches).await.into_iter().find(|f| f.uid == Some(uid)) else { continue };
         let seen = f.flags().any(|fl| matches!(fl, async_imap::types::Flag::Seen));
-        let raw = f.body().unwrap_or_default().to_vec();
-        let row = store_message(shared, &source, validity, uid, seen, &raw).await?;
+        let row = match (whole, size) {
+            (true, _) | (false, None) => store_message(shared, &source, validity, uid, seen, f.body().unwrap_or_default(), config.max_audio_bytes).await?,
+            (false, Some(size)) => {
+                // The header alone names the caller; the audio stays on the server.
+                let mut row = store_message(shared, &source, validity, uid, seen, f.header().unwrap_or_default(), config.max_audio_bytes).await?;
+                row.audio_error = Some(mail::too_large(size, config.max_audio_bytes));
+                row
+            }
+        };
+        drop(f);
         if let Some(why) = &row.audio_error {
             report.skipped.push(format!("voicemail {}: {why}", row.id));
         }
@@ -220,9 +280,17 @@ async fn forget(shared: &Arc<Shared>, id: &str) -> Result<(), EngineError> {
 }
 
 /// Reads one message and writes its audio (temp file, then rename: never half a WAV).
-async fn store_message(shared: &Arc<Shared>, source: &str, validity: u32, uid: u32, seen: bool, raw: &[u8]) -> Result<NewVoicemail, EngineError> {
+async fn store_message(
+    shared: &Arc<Shared>,
+    source: &str,
+    validity: u32,
+    uid: u32,
+    seen: bool,
+    raw: &[u8],
+    max_audio_bytes: u64,
+) -> Result<NewVoicemail, EngineError> {
     let id = format!("{validity}:{uid}");
-    let parsed = crate::voicemail::mail::parse(raw);
+    let parsed = mail::parse(raw, max_audio_bytes);
     let (caller, caller_name, duration_ms, received_ms, audio) = match parsed {
         Some(m) => (m.caller, m.caller_name, m.duration_ms, m.received_ms, m.audio),
         None => ("unknown".into(), None, None, None, Err("not an e-mail".into())),

@@ -2,6 +2,8 @@
 //! migrations tracked in `PRAGMA user_version`. Input: the core's events and the shells'
 //! queries; output: rows that survive a crash. Secrets never enter it.
 //! Tables: the call log, contacts (FTS5 and normalised numbers), voicemail, sync state.
+//! One writer per database: the engine opens one connection with [`open`] and runs every write
+//! on it (its `StoreWriter` thread); everything else reads through [`open_reader`].
 
 pub mod call_log;
 pub mod contacts;
@@ -24,6 +26,9 @@ pub enum StoreError {
     TooNew { path: PathBuf, found: u32, known: u32 },
     #[error("{what}: {source}")]
     Query { what: &'static str, source: rusqlite::Error },
+    /// The process's one writer is gone (shutting down); the write was not done.
+    #[error("the database's writer has stopped")]
+    WriterStopped,
 }
 
 /// The database's file name inside the data directory.
@@ -45,6 +50,19 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     // Another process (a shell's widget, a second CLI) may hold the write lock briefly.
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
     migrations::run(&mut conn, path)?;
+    Ok(conn)
+}
+
+/// A read-only connection to the database at `path`, which [`open`] has already migrated.
+///
+/// Readers never write (SQLite refuses it), so the process keeps one writer; in WAL mode a
+/// reader sees every transaction committed before its read starts and never waits for one.
+pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    use rusqlite::OpenFlags;
+    let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
     Ok(conn)
 }
 

@@ -102,9 +102,9 @@ pub fn held(conn: &Connection, source: &str) -> Result<Vec<(String, u32, bool, b
     rows.collect::<Result<_, _>>().map_err(fail("reading voicemail"))
 }
 
-/// The server took the phone's heard flag.
-pub fn clear_dirty(conn: &Connection, id: &str) -> Result<(), StoreError> {
-    conn.execute("UPDATE voicemail SET heard_dirty = 0 WHERE id = ?1", [id]).map_err(fail("updating a voicemail"))?;
+/// The server took the phone's heard flag `heard`; a change the user made since stays pending.
+pub fn clear_dirty(conn: &Connection, id: &str, heard: bool) -> Result<(), StoreError> {
+    conn.execute("UPDATE voicemail SET heard_dirty = 0 WHERE id = ?1 AND heard = ?2", params![id, heard]).map_err(fail("updating a voicemail"))?;
     Ok(())
 }
 
@@ -151,7 +151,10 @@ mod tests {
         assert!(set_heard(&db, "7:1", true).unwrap());
         set_heard_from_server(&db, "7:1", false).unwrap();
         assert!(list(&db).unwrap()[0].heard, "the phone's change is pending");
-        clear_dirty(&db, "7:1").unwrap();
+        clear_dirty(&db, "7:1", false).unwrap();
+        set_heard_from_server(&db, "7:1", false).unwrap();
+        assert!(list(&db).unwrap()[0].heard, "the server took an older flag than the phone's");
+        clear_dirty(&db, "7:1", true).unwrap();
         set_heard_from_server(&db, "7:1", false).unwrap();
         assert!(!list(&db).unwrap()[0].heard);
     }

@@ -16,8 +16,25 @@
 
 use mail_parser::{MessageParser, MimeHeaders};
 
-/// The largest attachment kept (a 10-minute 16-bit 8 kHz message is ~10 MB).
-pub const MAX_AUDIO_BYTES: usize = 32 * 1024 * 1024;
+/// The largest attachment kept unless settings say otherwise (a 10-minute 16-bit 8 kHz
+/// message is ~10 MB).
+pub const DEFAULT_MAX_AUDIO_BYTES: u64 = 20 * 1024 * 1024;
+
+/// Headers and text parts a voicemail e-mail carries besides its audio, at the most.
+const MAIL_OVERHEAD_BYTES: u64 = 256 * 1024;
+
+/// Whether a message of `size` bytes (IMAP `RFC822.SIZE`) may be fetched whole under a
+/// `max_audio_bytes` limit. The audio travels base64-encoded in 76-character lines (4/3, then
+/// 78/76), so a message this much larger cannot hold an attachment within the limit: it is
+/// never fetched, only its header.
+pub fn fits(size: u64, max_audio_bytes: u64) -> bool {
+    size <= max_audio_bytes.saturating_mul(4 * 78) / (3 * 76) + MAIL_OVERHEAD_BYTES
+}
+
+/// Why a message too large to fetch has no audio.
+pub fn too_large(size: u64, max_audio_bytes: u64) -> String {
+    format!("the message is too large to fetch ({size} bytes; audio of at most {max_audio_bytes} bytes is kept)")
+}
 
 /// What one voicemail e-mail says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +48,9 @@ pub struct VoicemailMail {
     pub audio: Result<Vec<u8>, String>,
 }
 
-/// Reads `raw`; `None` when it is not an e-mail at all.
-pub fn parse(raw: &[u8]) -> Option<VoicemailMail> {
+/// Reads `raw` (a whole message, or only its header); `None` when it is not an e-mail at all.
+/// Audio over `max_audio_bytes` is refused, with the reason.
+pub fn parse(raw: &[u8], max_audio_bytes: u64) -> Option<VoicemailMail> {
     let msg = MessageParser::default().parse(raw)?;
     let header = |name: &str| msg.header_raw(name).map(|v| v.trim().trim_matches('"').to_string()).filter(|v| !v.is_empty());
     let subject = msg.subject().unwrap_or_default().to_string();
@@ -42,7 +60,7 @@ pub fn parse(raw: &[u8]) -> Option<VoicemailMail> {
     let caller_name =
         header("X-Asterisk-CallerIDName").filter(|n| n != &caller && !n.eq_ignore_ascii_case("unknown")).or_else(|| from_subject.and_then(|c| c.1));
     let stated = header("X-Asterisk-VM-Duration").and_then(|d| d.parse::<i64>().ok()).map(|s| s * 1000).or_else(|| duration_in(&subject));
-    let audio = audio_of(&msg);
+    let audio = audio_of(&msg, max_audio_bytes);
     let duration_ms = stated.or_else(|| audio.as_ref().ok().and_then(|wav| wav_duration_ms(wav)));
     Some(VoicemailMail { caller, caller_name, duration_ms, received_ms: msg.date().map(|d| d.to_timestamp() * 1000), audio })
 }
@@ -90,7 +108,7 @@ fn duration_in(subject: &str) -> Option<i64> {
     None
 }
 
-fn audio_of(msg: &mail_parser::Message) -> Result<Vec<u8>, String> {
+fn audio_of(msg: &mail_parser::Message, max_audio_bytes: u64) -> Result<Vec<u8>, String> {
     let mut seen = Vec::new();
     for part in msg.attachments() {
         let ctype = part.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")).to_lowercase()).unwrap_or_default();
@@ -102,8 +120,8 @@ fn audio_of(msg: &mail_parser::Message) -> Result<Vec<u8>, String> {
             continue;
         }
         let bytes = part.contents();
-        if bytes.len() > MAX_AUDIO_BYTES {
-            return Err(format!("the audio attachment is too large ({} bytes, at most {MAX_AUDIO_BYTES})", bytes.len()));
+        if bytes.len() as u64 > max_audio_bytes {
+            return Err(format!("the audio attachment is too large ({} bytes, at most {max_audio_bytes})", bytes.len()));
         }
         return match hound::WavReader::new(std::io::Cursor::new(bytes)) {
             Ok(_) => Ok(bytes.to_vec()),
@@ -159,7 +177,7 @@ pub mod tests {
 
     #[test]
     fn axivox_style_subject_gives_caller_and_duration() {
-        let v = parse(&mail("Voicemail from 0612345678 (42 s)", "", Some(("audio/x-wav", &wav(1))))).unwrap();
+        let v = parse(&mail("Voicemail from 0612345678 (42 s)", "", Some(("audio/x-wav", &wav(1)))), DEFAULT_MAX_AUDIO_BYTES).unwrap();
         assert_eq!((v.caller.as_str(), v.caller_name, v.duration_ms), ("0612345678", None, Some(42_000)));
         assert_eq!(v.received_ms, Some(1_796_119_200_000));
         assert_eq!(v.audio.unwrap(), wav(1));
@@ -168,28 +186,52 @@ pub mod tests {
     #[test]
     fn asterisk_headers_win_and_the_subject_name_form_is_read() {
         let headers = "X-Asterisk-CallerID: 1002\r\nX-Asterisk-CallerIDName: Bob\r\nX-Asterisk-VM-Duration: 7\r\n";
-        let v = parse(&mail("[PBX]: New message 3 in mailbox 1001", headers, Some(("audio/wav", &wav(1))))).unwrap();
+        let v = parse(&mail("[PBX]: New message 3 in mailbox 1001", headers, Some(("audio/wav", &wav(1)))), DEFAULT_MAX_AUDIO_BYTES).unwrap();
         assert_eq!((v.caller.as_str(), v.caller_name.as_deref(), v.duration_ms), ("1002", Some("Bob"), Some(7000)));
-        let v = parse(&mail("New voicemail from \"Élodie M\" <+33612345678>", "", Some(("audio/wav", &wav(2))))).unwrap();
+        let v = parse(&mail("New voicemail from \"Élodie M\" <+33612345678>", "", Some(("audio/wav", &wav(2)))), DEFAULT_MAX_AUDIO_BYTES).unwrap();
         assert_eq!((v.caller.as_str(), v.caller_name.as_deref(), v.duration_ms), ("+33612345678", Some("Élodie M"), Some(2000)), "duration from the WAV");
-        let v = parse(&mail("Nouveau message vocal de 0145678901 (1:05)", "", Some(("audio/wav", &wav(1))))).unwrap();
+        let v = parse(&mail("Nouveau message vocal de 0145678901 (1:05)", "", Some(("audio/wav", &wav(1)))), DEFAULT_MAX_AUDIO_BYTES).unwrap();
         assert_eq!((v.caller.as_str(), v.duration_ms), ("0145678901", Some(65_000)));
     }
 
     #[test]
     fn broken_non_audio_and_missing_attachments_say_why() {
-        let broken = parse(&mail("Voicemail from 1002", "", Some(("audio/wav", b"RIFF\x10\x00\x00\x00WAVEjunk")))).unwrap();
+        let broken = parse(&mail("Voicemail from 1002", "", Some(("audio/wav", b"RIFF\x10\x00\x00\x00WAVEjunk"))), DEFAULT_MAX_AUDIO_BYTES).unwrap();
         assert!(broken.audio.unwrap_err().contains("not a readable WAV"));
-        let pdf = parse(&mail("Voicemail from 1002", "", Some(("application/pdf", b"%PDF-1.4")))).unwrap();
+        let pdf = parse(&mail("Voicemail from 1002", "", Some(("application/pdf", b"%PDF-1.4"))), DEFAULT_MAX_AUDIO_BYTES).unwrap();
         assert_eq!(pdf.audio.unwrap_err(), "no audio attachment (found application/pdf)");
-        let none = parse(&mail("Voicemail from 1002", "", None)).unwrap();
+        let none = parse(&mail("Voicemail from 1002", "", None), DEFAULT_MAX_AUDIO_BYTES).unwrap();
         assert_eq!((none.caller.as_str(), none.audio.unwrap_err().as_str()), ("1002", "no audio attachment"));
+    }
+
+    #[test]
+    fn an_attachment_over_the_limit_is_refused_with_its_size_and_the_rest_is_read() {
+        let raw = mail("Voicemail from 0612345678 (2 s)", "", Some(("audio/wav", &wav(2))));
+        let limit = wav(1).len() as u64;
+        let v = parse(&raw, limit).unwrap();
+        assert_eq!((v.caller.as_str(), v.duration_ms), ("0612345678", Some(2000)), "the metadata is kept");
+        assert!(v.audio.unwrap_err().contains("too large"));
+        assert!(parse(&raw, DEFAULT_MAX_AUDIO_BYTES).unwrap().audio.is_ok());
+    }
+
+    #[test]
+    fn a_message_too_large_to_hold_allowed_audio_is_not_fetched_and_its_header_still_names_the_caller() {
+        let limit = wav(1).len() as u64;
+        let raw = mail("Voicemail from 0612345678 (30 s)", "", Some(("audio/wav", &wav(30))));
+        assert!(!fits(raw.len() as u64, limit) && fits(raw.len() as u64, DEFAULT_MAX_AUDIO_BYTES));
+        // A message holding audio of exactly the limit still fits: base64 and line breaks included.
+        let at_limit = mail("Voicemail from 1002", "", Some(("audio/wav", &vec![0u8; 1_000_000])));
+        assert!(fits(at_limit.len() as u64, 1_000_000));
+        let header_end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let v = parse(&raw[..header_end], limit).unwrap();
+        assert_eq!((v.caller.as_str(), v.duration_ms, v.received_ms), ("0612345678", Some(30_000), Some(1_796_119_200_000)));
+        assert!(too_large(raw.len() as u64, limit).contains(&raw.len().to_string()));
     }
 
     #[test]
     fn garbage_never_panics() {
         for raw in [&b""[..], b"\xff\xfe", b"Subject: from <\r\n\r\n", b"Subject: (:::) 99999999999999999999 s\r\n\r\n"] {
-            let _ = parse(raw);
+            let _ = parse(raw, DEFAULT_MAX_AUDIO_BYTES);
         }
     }
 }
