@@ -40,6 +40,19 @@ final class RingsideUITests: XCTestCase {
         XCTAssertTrue(app.staticTexts["registration.status"].waitForExistence(timeout: 5))
     }
 
+    func testAProvisioningLinkFillsTheForm() {
+        app.launch()
+        let link = app.textFields["setup.link"]
+        XCTAssertTrue(link.waitForExistence(timeout: 10))
+        link.tap()
+        // Parsed by the core's parser, linked into the app even in the scripted mode.
+        link.typeText("ringside:account?username=1005&domain=pbx.example.com&proxy=pabx.axivox.com")
+        app.buttons["setup.applyLink"].tap()
+        XCTAssertEqual(app.textFields["setup.username"].value as? String, "1005")
+        XCTAssertEqual(app.textFields["setup.domain"].value as? String, "pbx.example.com")
+        XCTAssertEqual(app.textFields["setup.proxy"].value as? String, "pabx.axivox.com")
+    }
+
     func testIncomingPushAnswerHoldHangUp() {
         app.launchArguments += push(#"{"type":"call","call-id":"ui-1","uuid":"6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b","from-uri":"sip:1002@pbx.example.com","display-name":"Desk 1002","send-time":0}"#)
         app.launch()

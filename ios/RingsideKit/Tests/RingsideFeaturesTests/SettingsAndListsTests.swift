@@ -39,6 +39,16 @@ final class SettingsAndListsTests: XCTestCase {
         XCTAssertEqual([model.directoryPassword, model.voicemailPassword], ["", ""])
     }
 
+    func testAnAccountAddedMeanwhileShowsAfterAReload() {
+        let store = InMemorySettingsStore(AppSettings(accounts: [account()]))
+        let model = SettingsViewModel(store: store, secrets: MockSecretStore()) {}
+        var settings = store.load()
+        settings.accounts.append(SavedAccount(username: "2001", domain: "other.example.com", proxy: nil, displayName: nil))
+        store.save(settings)
+        model.reloadAccounts()
+        XCTAssertEqual(model.accounts.map(\.key), ["1001@pbx.example.com", "2001@other.example.com"])
+    }
+
     func testClearingTheDirectoryUrlTurnsTheDirectoryOff() async {
         let store = InMemorySettingsStore(AppSettings(accounts: [account()], directory: SavedDirectory(url: "https://dav.example.com/", username: "a")))
         let model = SettingsViewModel(store: store, secrets: MockSecretStore()) {}

@@ -36,6 +36,36 @@ final class CallCoordinatorTests: XCTestCase {
         XCTAssertEqual(reporter.ended, [.answeredElsewhere])
     }
 
+    func testAPushBeforeThePhoneRunsIsStillReportedThenEndedAsFailed() {
+        // A push-woken launch whose phone never came up within the bound: iOS still needs a report.
+        let idle = CallCoordinator(host: PhoneHost { _, _ in MockPhoneService() }, audio: MockAudioSession(), startTimeout: 0.1)
+        let reporter = MockCallReporter()
+        idle.reporter = reporter
+        var completed = false
+        idle.handlePush(envelope: Data(#"{"type":"call","from-uri":"sip:1002@pbx","send-time":0}"#.utf8)) { completed = true }
+        XCTAssertTrue(completed)
+        XCTAssertEqual(reporter.reports.count, 2)
+        XCTAssertEqual(reporter.ended, [.failed])
+    }
+
+    func testACallCallKitRefusesIsDeclinedHereOnlySoTheDeskRingsOn() async throws {
+        reporter.refuseIncoming = true
+        XCTAssertTrue(push(#"{"type":"call","uuid":"6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b","from-uri":"sip:1002@pbx","send-time":0}"#))
+        // The decline runs in a Task after the report's completion.
+        for _ in 0..<50 where !phone.commands.contains(where: { $0.hasPrefix("decline ") }) {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        XCTAssertTrue(phone.commands.contains("decline 6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b everywhere=false"))
+    }
+
+    func testADuplicatePushIsReportedAgainButRingsOnce() {
+        let call = #"{"type":"call","uuid":"6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b","from-uri":"sip:1002@pbx","send-time":0}"#
+        XCTAssertTrue(push(call))
+        XCTAssertTrue(push(call))
+        XCTAssertEqual(reporter.reports.count, 2, "PushKit wants a report per push; CallKit dedups by UUID")
+        XCTAssertEqual(phone.calls().count, 1)
+    }
+
     func testEndReasonsMapToCallKits() {
         XCTAssertEqual(CallEndMapping.callKitReason(.declinedElsewhere), .declinedElsewhere)
         XCTAssertEqual(CallEndMapping.callKitReason(.cancelled), .unanswered)

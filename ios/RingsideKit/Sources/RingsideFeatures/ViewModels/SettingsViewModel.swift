@@ -63,6 +63,11 @@ public final class SettingsViewModel: ObservableObject {
         }
     }
 
+    /// The saved accounts again: the setup form added one while this screen stayed up.
+    public func reloadAccounts() {
+        accounts = store.load().accounts
+    }
+
     /// Forgets an account: unregistered by the phone's restart, its password deleted.
     public func remove(_ account: SavedAccount) async {
         var settings = store.load()

@@ -138,10 +138,13 @@ struct VoicemailView: View {
 struct SettingsView: View {
     @StateObject var model: SettingsViewModel
     let registrations: [AccountInfo]
+    /// Opens the setup form for one more account.
+    let addAccount: () -> Void
 
-    init(model: SettingsViewModel, registrations: [AccountInfo]) {
+    init(model: SettingsViewModel, registrations: [AccountInfo], addAccount: @escaping () -> Void) {
         _model = StateObject(wrappedValue: model)
         self.registrations = registrations
+        self.addAccount = addAccount
     }
 
     var body: some View {
@@ -152,6 +155,7 @@ struct SettingsView: View {
                         LabeledContent(account.key, value: registrations.first { $0.key == account.key }.map { CallText.registration($0.state) } ?? "")
                             .swipeActions { Button("Remove", role: .destructive) { Task { await model.remove(account) } } }
                     }
+                    Button("Add an account", action: addAccount).accessibilityIdentifier("settings.addAccount")
                 }
                 Section("Calls") {
                     Picker("Media encryption (SRTP)", selection: $model.srtp) {
@@ -181,6 +185,7 @@ struct SettingsView: View {
             }
             .navigationTitle("Settings")
             .toolbar { Button("Save") { Task { await model.save() } } }
+            .onChange(of: registrations.map(\.key)) { model.reloadAccounts() }
         }
     }
 }

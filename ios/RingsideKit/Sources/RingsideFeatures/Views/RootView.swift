@@ -42,7 +42,7 @@ struct MainTabs: View {
                 .tabItem { Label("Voicemail", systemImage: "recordingtape") }
                 .badge(Int(app.newVoicemails))
             SettingsView(model: SettingsViewModel(store: app.settingsStore, secrets: app.secrets) { await app.start() },
-                         registrations: app.registrations)
+                         registrations: app.registrations, addAccount: { app.showingSetup = true })
                 .tabItem { Label("Settings", systemImage: "gear") }
         }
         .sheet(isPresented: $app.showingSetup) {

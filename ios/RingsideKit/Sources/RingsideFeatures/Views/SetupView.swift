@@ -2,13 +2,15 @@ import AVFoundation
 import SwiftUI
 import RingsideKit
 
-/// Account setup: the four SIP values by hand, or a QR code.
+/// Account setup: the four SIP values by hand, or a provisioning link pasted or scanned as a QR code.
 struct SetupView: View {
     @StateObject var model: SetupViewModel
     let registrations: [AccountInfo]
     @Binding var pending: String?
     let done: () -> Void
     @State private var scanning = false
+    /// A provisioning link pasted by hand (a mailed one the system did not open for us).
+    @State private var link = ""
 
     init(model: SetupViewModel, registrations: [AccountInfo], pending: Binding<String?>, done: @escaping () -> Void) {
         _model = StateObject(wrappedValue: model)
@@ -40,7 +42,12 @@ struct SetupView: View {
                 }
                 .textInputAutocapitalization(.never)
                 .autocorrectionDisabled()
-                Section {
+                Section("Or the link or QR code your administrator sent") {
+                    TextField("ringside: or https link", text: $link)
+                        .keyboardType(.URL).accessibilityIdentifier("setup.link")
+                    Button("Use link") { model.applyProvisioning(link) }
+                        .disabled(link.trimmingCharacters(in: .whitespaces).isEmpty)
+                        .accessibilityIdentifier("setup.applyLink")
                     Button("Scan a provisioning QR code") { scanning = true }
                         .accessibilityIdentifier("setup.scan")
                 }

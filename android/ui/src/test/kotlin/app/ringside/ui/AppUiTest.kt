@@ -57,6 +57,8 @@ class AppUiTest {
     fun setupWithTheFourValuesRegistersAndShowsTheDialer() = runComposeUiTest {
         val core = core(signedIn = false)
         setContent { RingsideApp(presenters(core)) }
+        // The first account: nothing to go back to, so no Cancel.
+        assertEquals(0, onAllNodes(hasTestTag(Tags.ACCOUNT_CANCEL)).fetchSemanticsNodes().size)
         onNodeWithTag(Tags.ACCOUNT_USERNAME).performTextInput("1001")
         onNodeWithTag(Tags.ACCOUNT_DOMAIN).performTextInput("pbx.test")
         onNodeWithTag(Tags.ACCOUNT_PASSWORD).performTextInput("pw1001")
@@ -65,6 +67,17 @@ class AppUiTest {
         waitUntil(timeoutMillis = 3_000) { onAllNodes(hasTestTag(Tags.DIALER_CALL)).fetchSemanticsNodes().isNotEmpty() }
         onNodeWithTag(Tags.REGISTRATION_BANNER).assertTextContains("Ready", substring = true)
         assertEquals("pw1001", core.accounts.secrets.password(SecretKind.SIP, "1001@pbx.test"))
+    }
+
+    @Test
+    fun addingAnotherAccountFromSettingsCanBeCancelled() = runComposeUiTest {
+        setContent { RingsideApp(presenters(core())) }
+        onNodeWithTag(Tags.tab("SETTINGS")).performClick()
+        onNodeWithTag(Tags.SETTINGS_ADD_ACCOUNT).performClick()
+        onNodeWithTag(Tags.ACCOUNT_USERNAME).assertIsDisplayed()
+        onNodeWithTag(Tags.ACCOUNT_CANCEL).performClick()
+        waitUntil(timeoutMillis = 3_000) { onAllNodes(hasTestTag(Tags.SETTINGS_SAVE)).fetchSemanticsNodes().isNotEmpty() }
+        assertEquals(0, onAllNodes(hasTestTag(Tags.ACCOUNT_USERNAME)).fetchSemanticsNodes().size)
     }
 
     @Test

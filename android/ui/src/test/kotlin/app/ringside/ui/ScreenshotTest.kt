@@ -13,7 +13,15 @@ import app.ringside.core.api.EndReason
 import app.ringside.core.api.RegistrationStatus
 import app.ringside.core.api.SipAccount
 import app.ringside.core.api.Voicemail
+import app.ringside.core.test.FakeAudioRouter
 import app.ringside.core.test.FakeHistoryService
+import app.ringside.core.test.FakeRingsideCore
+import app.ringside.core.test.FakeSettingsStore
+import app.ringside.core.test.FakeVoicemailPlayer
+import app.ringside.core.test.FakeVoicemailService
+import app.ringside.ui.root.AppPresenters
+import app.ringside.ui.root.RingsideApp
+import kotlinx.coroutines.runBlocking
 import app.ringside.ui.account.AccountSetupScreen
 import app.ringside.ui.account.AccountSetupState
 import app.ringside.ui.call.CallScreenState
@@ -78,6 +86,22 @@ class ScreenshotTest {
     private val noCall = InCallActions({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
     private val alice = CallUi("c1", "Alice Martin", "1002", CallStatus.Active, CallDirection.INCOMING, muted = false)
     private val routes = AudioRoutes(AudioRoute.EARPIECE, listOf(AudioRoute.EARPIECE, AudioRoute.SPEAKER, AudioRoute.BLUETOOTH))
+
+    /** The app as it opens: registration banner, the dialer tab, the tab bar with its badges. */
+    @Test
+    fun home() {
+        val scope = CoroutineScope(Dispatchers.Unconfined)
+        val history = FakeHistoryService(CallHistory(listOf(entry("a", EndReason.CANCELLED, missed = true)), missedUnseen = 1))
+        val voicemail = FakeVoicemailService(listOf(Voicemail("v1", "sip:1002@pbx.test", "Alice Martin", 1_700_000_600_000, 31_000, heard = false)))
+        val core = FakeRingsideCore(history = history, voicemail = voicemail)
+        runBlocking { core.accounts.save(SipAccount("1001", "pbx.example.com", "pabx.axivox.com"), "secret") }
+        val presenters = AppPresenters(core, FakeAudioRouter(), FakeVoicemailPlayer(), FakeSettingsStore(), core.accounts.secrets, scope)
+        try {
+            shot("home") { RingsideApp(presenters) }
+        } finally {
+            scope.cancel()
+        }
+    }
 
     @Test
     fun accountSetup() = shot("account-setup") {

@@ -25,6 +25,7 @@ import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
 import uniffi.ringside_ffi.AccountInfo
+import uniffi.ringside_ffi.AudioBridge
 import uniffi.ringside_ffi.CallInfo
 import uniffi.ringside_ffi.CallsListener
 import uniffi.ringside_ffi.History
@@ -194,13 +195,17 @@ class UniffiRingsideCore private constructor(
     companion object {
         /**
          * Starts the core: binds sockets, opens the database, registers every account.
-         * [log] receives the core's tracing (logcat on Android, stderr in tests).
+         * [log] receives the core's tracing (logcat on Android, stderr in tests). Without
+         * [audio] the core drives the device itself (Oboe on Android, silence on a desktop);
+         * with it, the shell pushes the microphone's and pulls the speaker's PCM (the JVM
+         * tests do, to prove that a call's audio flows both ways).
          */
         suspend fun start(
             config: CoreConfig,
             secrets: SecretStore,
             log: ((level: String, target: String, message: String) -> Unit)? = null,
             onAccountsChanged: (List<SipAccount>) -> Unit = {},
+            audio: AudioBridge? = null,
         ): UniffiRingsideCore {
             val s = config.settings.toFfi()
             val settings = PhoneSettings(
@@ -222,7 +227,7 @@ class UniffiRingsideCore private constructor(
                     override fun log(level: LogLevel, target: String, message: String) = f(level.name, target, message)
                 }
             }
-            val phone = coreCall { startPhone(settings, SecretBridge(secrets), sink, null) }
+            val phone = coreCall { startPhone(settings, SecretBridge(secrets), sink, audio) }
             return UniffiRingsideCore(phone, config.settings.defaultRegion, secrets, onAccountsChanged)
         }
     }

@@ -120,6 +120,25 @@ class Baresip private constructor(private val dir: File, private val ctrlPort: I
 
     fun waitRegistered() = waitFor("baresip to register", 10_000, ::log) { log().contains("200 OK") }
 
+    /**
+     * The loudest sample baresip has decoded so far from what it received: its sndfile filter
+     * dumps each call's decoded audio to `dump-<time>-dec.wav` (16-bit PCM after the `data`
+     * chunk header); 0 before a call has audio.
+     */
+    fun heardPeak(): Int {
+        val dump = dir.listFiles { f -> f.name.endsWith("-dec.wav") }?.maxByOrNull { it.lastModified() } ?: return 0
+        val bytes = dump.readBytes()
+        val data = String(bytes, 0, minOf(bytes.size, 512), Charsets.ISO_8859_1).indexOf("data")
+        var peak = 0
+        var i = if (data >= 0) data + 8 else 44
+        while (i + 1 < bytes.size) {
+            val sample = (bytes[i].toInt() and 0xff) or (bytes[i + 1].toInt() shl 8)
+            peak = maxOf(peak, kotlin.math.abs(sample.toShort().toInt()))
+            i += 2
+        }
+        return peak
+    }
+
     /** A menu command (`dial ...`, `accept`, `hangup`) as a netstring-framed JSON message. */
     fun command(command: String): String {
         val name = command.substringBefore(' ')
@@ -146,8 +165,10 @@ class Baresip private constructor(private val dir: File, private val ctrlPort: I
             val ctrl = freePort()
             File(dir, "config").writeText(
                 "sip_listen 127.0.0.1:$sip\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\n" +
-                    "module aufile.so\nmodule ausine.so\nmodule_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n" +
-                    "ctrl_tcp_listen 127.0.0.1:$ctrl\naudio_player aufile,${dir.path}/heard.wav\naudio_source ausine,440\n" +
+                    // A 440 Hz sine as the microphone; a sound-card-free player (aubridge); and
+                    // sndfile, which writes what each call decoded into the folder (heardPeak).
+                    "module aubridge.so\nmodule ausine.so\nmodule sndfile.so\nmodule_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n" +
+                    "ctrl_tcp_listen 127.0.0.1:$ctrl\naudio_player aubridge,ringside\naudio_source ausine,440\nsnd_path ${dir.path}\n" +
                     "ausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 1\n",
             )
             File(dir, "accounts").writeText("<sip:$user@$domain>;auth_pass=$password;outbound=\"sip:127.0.0.1:$proxyPort\";regint=600;answermode=manual\n")
@@ -164,5 +185,40 @@ class Baresip private constructor(private val dir: File, private val ctrlPort: I
             }
             return b
         }
+    }
+}
+
+/**
+ * The phone's microphone and speaker on the core's audio bridge, at the device's pace: every
+ * 20 ms it pushes a 1 kHz tone as captured audio and pulls a frame of playback, keeping the
+ * loudest sample it heard. What proves a call's audio flows, in both directions, without a
+ * sound card.
+ */
+class AudioPump(private val bridge: uniffi.ringside_ffi.AudioBridge) : AutoCloseable {
+    private val peak = java.util.concurrent.atomic.AtomicInteger(0)
+    @Volatile private var running = true
+    private val thread = Thread({
+        val frame = 960 // 20 ms at 48 kHz
+        val step = 2 * Math.PI * 1000 / 48_000
+        var n = 0L
+        while (running) {
+            val tone = List(frame) { (8000 * kotlin.math.sin((n + it) * step)).toInt().toShort() }
+            n += frame
+            bridge.pushCapture(tone)
+            val heard = bridge.pullPlayback(frame.toUInt()).maxOf { kotlin.math.abs(it.toInt()) }
+            peak.accumulateAndGet(heard, ::maxOf)
+            Thread.sleep(20)
+        }
+    }, "audio-pump").apply {
+        isDaemon = true
+        start()
+    }
+
+    /** The loudest sample played to this phone since the last call of this; starts over. */
+    fun takePeak(): Int = peak.getAndSet(0)
+
+    override fun close() {
+        running = false
+        thread.join(2_000)
     }
 }

@@ -17,6 +17,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
@@ -30,7 +31,8 @@ import app.ringside.ui.common.TitleBar
 /**
  * The account form, in the order of the PBX's *SIP Identifiers* tab so a user copies the values
  * across one by one; or a provisioning link pasted or scanned from a QR code.
- * [onScanQr] is null where no camera exists (the desktop renderer).
+ * [onScanQr] is null where no camera exists (the desktop renderer); [onCancel] is null for the
+ * first account (there is nothing to go back to), set when one more is being added.
  */
 @Composable
 fun AccountSetupScreen(
@@ -40,9 +42,12 @@ fun AccountSetupScreen(
     onSave: () -> Unit,
     onScanQr: (() -> Unit)?,
     modifier: Modifier = Modifier,
+    onCancel: (() -> Unit)? = null,
 ) {
     Column(modifier.fillMaxSize().verticalScroll(rememberScrollState())) {
-        TitleBar("Set up your line")
+        TitleBar("Set up your line") {
+            if (onCancel != null) TextButton(onClick = onCancel, modifier = Modifier.testTag(Tags.ACCOUNT_CANCEL)) { Text("Cancel") }
+        }
         Column(Modifier.padding(horizontal = 16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
             Text("Copy the four values from your PBX's SIP Identifiers page.", color = RingsideColors.Muted)
             Field("SIP username", state.username, Tags.ACCOUNT_USERNAME, KeyboardType.Ascii) { onEdit(AccountField.USERNAME, it) }

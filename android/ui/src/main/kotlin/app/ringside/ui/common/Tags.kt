@@ -12,6 +12,7 @@ object Tags {
     const val ACCOUNT_SCAN_QR = "account.scanQr"
     const val ACCOUNT_SAVE = "account.save"
     const val ACCOUNT_ERROR = "account.error"
+    const val ACCOUNT_CANCEL = "account.cancel"
 
     const val DIALER_NUMBER = "dialer.number"
     const val DIALER_CALL = "dialer.call"
@@ -60,6 +61,7 @@ object Tags {
     fun voicemailRow(id: String) = "voicemail.row.$id"
 
     const val SETTINGS_SAVE = "settings.save"
+    const val SETTINGS_ADD_ACCOUNT = "settings.addAccount"
     fun settingsSrtp(mode: String) = "settings.srtp.$mode"
     fun settingsCodec(codec: String) = "settings.codec.$codec"
     fun settingsRemove(key: String) = "settings.remove.$key"

@@ -27,7 +27,8 @@ import app.ringside.ui.settings.SettingsActions
 import app.ringside.ui.settings.SettingsScreen
 import app.ringside.ui.voicemail.VoicemailScreen
 
-private val TAB_GLYPHS = mapOf(Tab.DIALER to "⌗", Tab.CONTACTS to "☺", Tab.HISTORY to "↺", Tab.VOICEMAIL to "✉", Tab.SETTINGS to "⚙")
+// Glyphs every phone and desktop font set has: U+2317 (⌗) rendered as a missing-glyph box.
+private val TAB_GLYPHS = mapOf(Tab.DIALER to "☎", Tab.CONTACTS to "☺", Tab.HISTORY to "↺", Tab.VOICEMAIL to "✉", Tab.SETTINGS to "⚙")
 
 /**
  * The whole app: a ringing or live call takes the front, then account setup when there is no
@@ -45,7 +46,10 @@ fun RingsideApp(p: AppPresenters, onScanQr: (() -> Unit)? = null, modifier: Modi
             calls.current != null -> InCallScreen(calls, callActions(p), modifier)
             root.showAccountSetup -> {
                 val form by p.accountSetup.state.collectAsState()
-                AccountSetupScreen(form, p.accountSetup::onEdit, p.accountSetup::onApplyLink, p.accountSetup::onSave, onScanQr, modifier)
+                AccountSetupScreen(
+                    form, p.accountSetup::onEdit, p.accountSetup::onApplyLink, p.accountSetup::onSave, onScanQr, modifier,
+                    onCancel = if (root.hasAccount) p.root::onCancelAddAccount else null,
+                )
             }
             root.showingRegistration -> {
                 val reg by p.registration.state.collectAsState()

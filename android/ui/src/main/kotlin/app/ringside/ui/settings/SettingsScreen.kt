@@ -60,7 +60,7 @@ fun SettingsScreen(state: SettingsState, actions: SettingsActions, modifier: Mod
                     }
                 }
             }
-            TextButton(onClick = actions.onAddAccount) { Text("Add an account") }
+            TextButton(onClick = actions.onAddAccount, modifier = Modifier.testTag(Tags.SETTINGS_ADD_ACCOUNT)) { Text("Add an account") }
 
             Heading("Call security (SRTP)")
             Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
