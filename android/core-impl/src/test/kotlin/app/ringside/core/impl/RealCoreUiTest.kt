@@ -132,10 +132,9 @@ class RealCoreUiTest {
         waitText(Tags.IN_CALL_STATUS, "On hold")
         onNodeWithTag(Tags.IN_CALL_HOLD).performClick()
         waitText(Tags.IN_CALL_STATUS, "Connected")
-        // Not asserted yet: the caller's audio after Resume. baresip sends nothing while held
-        // (recvonly) and its RTP sequence numbers go on from where they stopped; the core's
-        // jitter buffer, whose playout point kept moving meanwhile, takes every later packet
-        // for a late one and plays none (rust-core/src/media/jitter.rs).
+        // baresip sent nothing while held and its RTP sequence resumes where it stopped: the
+        // core's jitter buffer must take that for a resumed sender, not for late packets.
+        audioFlowsBothWays(alice)
         onNodeWithTag(Tags.IN_CALL_HANGUP).performClick()
         waitTag(Tags.DIALER_CALL)
         waitFor("the caller to see the hang-up", 10_000, alice::log) { alice.log().contains("terminated") || alice.log().contains("closed") }
