@@ -71,7 +71,10 @@ enum Command {
         audio: AudioArgs,
     },
     /// JSON-lines commands on stdin, events on stdout; exits on {"cmd":"quit"} or EOF.
-    Drive,
+    Drive {
+        #[command(flatten)]
+        audio: AudioArgs,
+    },
     /// The main job: local PBX, desk phone and Ringside on one extension.
     Demo,
     /// The address book and the company directory (no SIP registration).
@@ -144,7 +147,7 @@ fn main() -> ExitCode {
             Command::Contacts { command } => library_cli::contacts(&cli.config, cli.data_dir, command).await,
             Command::History { missed, limit } => library_cli::history(&cli.config, cli.data_dir, missed, limit).await,
             Command::Voicemail { command } => library_cli::voicemail(&cli.config, cli.data_dir, command).await,
-            Command::Drive => match Session::start(&cli.config, cli.data_dir).await {
+            Command::Drive { audio } => match Session::start_with_audio(&cli.config, cli.data_dir, &audio.files()).await {
                 Ok(session) => drive::drive(session).await,
                 Err(code) => code,
             },

@@ -61,6 +61,41 @@ fn middle(pcm: &[i16], rate: u32) -> &[i16] {
     &pcm[r..2 * r]
 }
 
+#[test]
+fn after_we_hold_and_resume_a_baresip_call_its_tone_is_heard_again() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let desk = DeskPhone::start_media("1002", "pw1002", "pbx.test", pbx.udp_port, DeskMedia { auto_answer: true, codec: Some("opus/48000/2"), ..DeskMedia::default() });
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("heard.wav");
+    let args = ["drive", "--record", record.to_str().unwrap()];
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &args);
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"call","target":"1002"}"#);
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    phone.expect_event("answered", 5 * SEC);
+    std::thread::sleep(Duration::from_millis(1500));
+    phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
+    phone.expect_event("held", 5 * SEC);
+    // Held (baresip recvonly, sending nothing) for a while, as a person would.
+    std::thread::sleep(Duration::from_millis(1500));
+    phone.send(&format!(r#"{{"cmd":"resume","call":"{call}"}}"#));
+    phone.expect_event("resumed", 5 * SEC);
+    std::thread::sleep(Duration::from_millis(2500));
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    let stats = phone.expect_event("media_stats", 5 * SEC);
+    phone.expect_event("call_ended", 5 * SEC);
+    phone.send(r#"{"cmd":"quit"}"#);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    let (heard, rate) = read(&record);
+    // The last 1.5 s of the call, well after the resume.
+    let r = rate as usize;
+    assert!(heard.len() > 4 * r, "{} samples", heard.len());
+    let tail = &heard[heard.len() - 2 * r..heard.len() - r / 2];
+    let (f, level) = tone::dominant(tail, rate);
+    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "after resume: {f} Hz at {level}; {stats}");
+}
+
 /// baresip (with `desk` media) calls ringside (with `media_config`); both talk for 3 s.
 fn two_way(desk: DeskMedia, media_config: &str) -> serde_json::Value {
     let pbx = Pbx::start(PbxOptions::default());

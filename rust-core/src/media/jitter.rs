@@ -64,6 +64,9 @@ const GROW_TICKS: u32 = 25;
 const MAX_DRIFT_MS_PER_PACKET: f64 = 0.4;
 const MIN_TARGET_MS: u32 = 20;
 const MAX_TARGET_MS: u32 = 400;
+/// New packets behind playout with one steady delay, in a row, that show a sender resumed
+/// after a pause (three: 60 ms of audio).
+const PAUSED_RUN: u32 = 3;
 /// Frames over target, held for this many ticks, before one is dropped.
 const DRIFT_TICKS: u32 = 25;
 
@@ -91,6 +94,9 @@ pub struct JitterBuffer {
     grow_owed_ms: u32,
     stats: JitterStats,
     buffered_sum_ms: f64,
+    /// New packets arriving behind playout in a row: the first one's relative delay, how many
+    /// kept it, and the target before them (`sender_paused`).
+    late_run: Option<(f64, u32, u32)>,
 }
 
 impl JitterBuffer {
@@ -113,6 +119,7 @@ impl JitterBuffer {
             grow_owed_ms: 0,
             stats: JitterStats::default(),
             buffered_sum_ms: 0.0,
+            late_run: None,
         }
     }
 
@@ -136,13 +143,7 @@ impl JitterBuffer {
     /// A packet arrived at `now` with RTP sequence number `seq`.
     pub fn push(&mut self, now: Instant, seq: u16, payload: Vec<u8>) {
         let ext = self.extend(seq);
-        let behind_ms = self.next.map_or(0, |n| n.saturating_sub(ext)) * u64::from(self.frame_ms);
-        if behind_ms > u64::from(MAX_TARGET_MS) && self.highest.is_some_and(|h| ext > h) {
-            // Newer than anything heard, yet further behind playout than any target could hold:
-            // the sender paused (a held far end, a sender that stops while muted). RFC 3550
-            // §5.1 numbers packets, not time, so its sequence resumes where it stopped while our
-            // playout clock ran on. Dropping it as late would drop the rest of the call too:
-            // it starts a new talk spurt instead.
+        if self.sender_paused(now, ext) {
             self.restart();
         }
         if self.next.is_some_and(|n| ext < n) {
@@ -214,10 +215,45 @@ impl JitterBuffer {
         }
     }
 
+    /// Whether the sender paused and now resumes behind our playout: a held far end, or one
+    /// that stops sending while muted. RFC 3550 §5.1 numbers packets, not time, so its sequence
+    /// carries on where it stopped while our playout clock ran on, and every packet from now on
+    /// would be dropped as late, for the rest of the call. Such packets are newer than anything
+    /// heard yet behind playout, and they come at the sender's pace: their delay stays put. A
+    /// spike's delayed packets are also new and behind, but they come faster than that (their
+    /// delay drains), and they stay late as before. Past what any target could hold, no
+    /// pattern is needed.
+    fn sender_paused(&mut self, now: Instant, ext: u64) -> bool {
+        let behind = self.next.map_or(0, |n| n.saturating_sub(ext));
+        if behind == 0 || !self.highest.is_some_and(|h| ext > h) {
+            self.late_run = None;
+            return false;
+        }
+        if behind * u64::from(self.frame_ms) > u64::from(MAX_TARGET_MS) {
+            return true;
+        }
+        let Some((t0, s0)) = self.base else { return false };
+        let rel = now.saturating_duration_since(t0).as_secs_f64() * 1000.0 - (ext as f64 - s0 as f64) * f64::from(self.frame_ms);
+        match &mut self.late_run {
+            Some((first, n, _)) if (rel - *first).abs() < f64::from(self.frame_ms) / 2.0 => {
+                *n += 1;
+                *n >= PAUSED_RUN
+            }
+            _ => {
+                self.late_run = Some((rel, 1, self.target_ms));
+                false
+            }
+        }
+    }
+
     /// Forget the stream's timing (not the target it learnt): the next packet starts playout
     /// again once the buffer holds the target, and delays are measured from it, so a pause is
     /// not taken for network delay.
     fn restart(&mut self) {
+        // The run's packets were learnt from as late ones: the pause is not network delay.
+        if let Some((_, _, target)) = self.late_run {
+            self.target_ms = self.target_ms.min(target);
+        }
         self.packets.clear();
         self.next = None;
         self.started = false;
@@ -226,6 +262,7 @@ impl JitterBuffer {
         self.latest_rel_ms = 0.0;
         self.over_target_ticks = 0;
         self.grow_owed_ms = 0;
+        self.late_run = None;
         self.stats.restarts += 1;
     }
 

@@ -132,10 +132,10 @@ class RealCoreUiTest {
         waitText(Tags.IN_CALL_STATUS, "On hold")
         onNodeWithTag(Tags.IN_CALL_HOLD).performClick()
         waitText(Tags.IN_CALL_STATUS, "Connected")
-        // Not asserted yet: the caller's audio after Resume. baresip sends nothing while held
-        // (recvonly) and its RTP sequence numbers go on from where they stopped; the core's
-        // jitter buffer, whose playout point kept moving meanwhile, takes every later packet
-        // for a late one and plays none (rust-core/src/media/jitter.rs).
+        // Not asserted yet: the caller's audio on the bridge after Resume. The CLI hears it
+        // (tests/tests/audio.rs, hold and resume of a baresip call, PCMU and Opus), and the
+        // jitter buffer now takes a sender resuming its sequence after a pause for a new talk
+        // spurt, yet here the bridge stays silent after Resume; the cause is still open.
         onNodeWithTag(Tags.IN_CALL_HANGUP).performClick()
         waitTag(Tags.DIALER_CALL)
         waitFor("the caller to see the hang-up", 10_000, alice::log) { alice.log().contains("terminated") || alice.log().contains("closed") }
