@@ -1,6 +1,7 @@
 //! `ringside call` and `ringside listen` (design §4).
 
 use crate::session::{fail, Next, Session, EXIT_CALL};
+use ringside_core::engine::clock::sleep_until;
 use ringside_core::engine::PhoneEvent;
 use ringside_core::signalling::call::EndReason;
 use std::process::ExitCode;
@@ -35,13 +36,6 @@ impl Plan {
 
     fn forget(&mut self, call: &str) {
         self.0.retain(|(_, c, _)| c != call);
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
     }
 }
 

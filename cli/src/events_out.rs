@@ -1,6 +1,7 @@
 //! JSON-lines events on stdout (design §4): each line an object with `event` and `t` (ms since
 //! the Unix epoch). Logs go to stderr, never here.
 
+use ringside_core::engine::clock::wall_ms;
 use ringside_core::engine::{PhoneEvent, PhoneListener};
 use std::io::Write;
 use std::sync::Mutex;
@@ -19,14 +20,9 @@ impl JsonLines {
     }
 }
 
-/// Wall clock, ms since the Unix epoch (every line's `t`).
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
 pub fn line(event: &PhoneEvent) -> String {
     let mut value = serde_json::to_value(event).unwrap_or_else(|_| serde_json::json!({"event": "error"}));
-    let t = now_ms();
+    let t = wall_ms();
     if let Some(obj) = value.as_object_mut() {
         obj.insert("t".into(), t.into());
     }
@@ -35,7 +31,7 @@ pub fn line(event: &PhoneEvent) -> String {
 
 /// The `call_log` answer of `drive`: the entries as the database holds them.
 pub fn call_log_line(entries: &[ringside_core::store::call_log::CallLogEntry]) -> String {
-    let t = now_ms();
+    let t = wall_ms();
     serde_json::json!({"event": "call_log", "entries": entries, "t": t}).to_string()
 }
 

@@ -234,7 +234,7 @@ fn registered_but_no_invite_ends_failed_at_the_deadline_and_nothing_woke_means_4
     assert!(gw.cloud.next(5 * SEC).is_some(), "pushed");
     assert!(caller.passed(10 * SEC), "480 when no phone woke: {}", caller.errors());
     // A push whose INVITE never comes (its call is long gone): registered, then failed.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let now = ringside_core::engine::clock::wall_ms();
     let ghost =
         serde_json::json!({"type": "call", "call-id": "ghost@test", "from-uri": "sip:caller@127.0.0.1", "to-uri": "sip:1001@pbx.test", "send-time": now});
     let pushed_at = phone.events.len();
