@@ -1,9 +1,9 @@
 //! `ringside call` and `ringside listen` (design §4).
 
 use crate::session::{fail, Next, Session, EXIT_CALL};
-use ringside_core::engine::clock::sleep_until;
-use ringside_core::engine::PhoneEvent;
-use ringside_core::signalling::call::EndReason;
+use ringside_core::clock::sleep_until;
+use ringside_core::vocab::EndReason;
+use ringside_core::PhoneEvent;
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::time::Instant;

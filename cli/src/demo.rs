@@ -9,10 +9,10 @@
 //! Events go to stdout as JSON lines; the narration to stderr.
 
 use crate::events_out;
+use ringside_core::audio::tone;
 use ringside_core::audio::tone::ToneFactory;
-use ringside_core::engine::{AccountConfig, Phone, PhoneConfig, PhoneEvent, SipConfig, StaticSecrets};
-use ringside_core::media::tone;
-use ringside_core::signalling::call::EndReason;
+use ringside_core::vocab::EndReason;
+use ringside_core::{AccountConfig, Phone, PhoneConfig, PhoneEvent, SipConfig, StaticSecrets};
 use ringside_testbed::baresip::{DeskMedia, DeskPhone};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! RFC 4475 torture messages from `../shared/sip-torture/`, each handled as `manifest.tsv` says.
 
-use ringside_core::sip::inbound::{classify, Verdict};
+use ringside_core::testing::inbound::{classify, Verdict};
 use std::path::PathBuf;
 
 fn torture_dir() -> PathBuf {

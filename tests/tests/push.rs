@@ -11,7 +11,7 @@ use std::time::Duration;
 const SEC: Duration = Duration::from_secs(1);
 
 fn push(kind: &str, call_id: &str, age_ms: u64) -> String {
-    let now = ringside_core::engine::clock::wall_ms() as u64;
+    let now = ringside_core::clock::wall_ms() as u64;
     format!(
         r#"{{"cmd":"push","payload":{{"type":"{kind}","call-id":"{call_id}","from-uri":"sip:caller@127.0.0.1","display-name":"Carol Caller","to-uri":"sip:1001@pbx.test","send-time":{},"x-push-id":"p1"}}}}"#,
         now - age_ms

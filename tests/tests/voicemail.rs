@@ -2,10 +2,10 @@
 //! its own config, passdb and Maildir): the test mails voicemail the way a hosted PBX does, then
 //! the phone fetches, plays, marks heard and deletes, and other clients change the mailbox.
 
-use ringside_core::engine::events::{PhoneEvent, SyncSource};
-use ringside_core::engine::library::Library;
-use ringside_core::engine::library_config::{ContactsConfig, LibraryConfig, VoicemailConfig};
-use ringside_core::engine::{EngineError, StaticSecrets};
+use ringside_core::library::Library;
+use ringside_core::library::{ContactsConfig, LibraryConfig, VoicemailConfig};
+use ringside_core::{EngineError, StaticSecrets};
+use ringside_core::{PhoneEvent, SyncSource};
 use ringside_testbed::dovecot::{tone_wav, voicemail_mail, Dovecot};
 use ringside_testbed::events::{runtime as rt, Events};
 use ringside_testbed::ringside::Ringside;

@@ -6,8 +6,8 @@ use crate::config::{DirectorySettings, VoicemailSettings};
 use crate::enums::{Codec, SrtpPolicy};
 use crate::error::PhoneError;
 use crate::phone::Phone;
-use ringside_core::engine::config::{CallWaiting, PhoneConfig};
-use ringside_core::engine::library_config::{DirectoryConfig, VoicemailConfig};
+use ringside_core::library::{DirectoryConfig, VoicemailConfig};
+use ringside_core::{CallWaiting, PhoneConfig};
 
 /// What a user edits in the app's settings (everything of [`crate::PhoneSettings`] but the
 /// data directory, the accounts, the network and the push token).
@@ -36,21 +36,17 @@ impl CallSettings {
     /// One place for both the start settings and a later change, so they cannot drift apart.
     pub(crate) fn apply_to(self, config: &mut PhoneConfig) -> Result<(), PhoneError> {
         if let Some(region) = &self.default_region {
-            if ringside_core::store::numbers::region(region).is_none() {
+            if !ringside_core::library::is_region(region) {
                 return Err(PhoneError::InvalidInput { reason: format!("default_region {region:?} is not a region code (FR, BE, US…)") });
             }
         }
-        config.media.codecs = if self.codecs.is_empty() {
-            ringside_core::engine::config::MediaConfig::default().codecs
-        } else {
-            self.codecs.iter().map(|c| (*c).into()).collect()
-        };
+        config.media.codecs =
+            if self.codecs.is_empty() { ringside_core::MediaConfig::default().codecs } else { self.codecs.iter().map(|c| (*c).into()).collect() };
         config.media.srtp = self.srtp.into();
         config.calls.waiting = if self.busy_when_in_call { CallWaiting::Busy } else { CallWaiting::Ring };
         config.library.contacts.default_region = self.default_region;
         config.library.directory = self.directory.map(|d| DirectoryConfig { url: d.url, username: d.username, password_env: None });
-        config.library.voicemail =
-            self.voicemail.map(|v| VoicemailConfig { imap_url: v.imap_url, username: v.username, password_env: None, folder: v.folder });
+        config.library.voicemail = self.voicemail.map(|v| VoicemailConfig { imap_url: v.imap_url, username: v.username, password_env: None, folder: v.folder });
         Ok(())
     }
 }
@@ -131,7 +127,7 @@ mod tests {
         changed().apply_to(&mut config).unwrap();
         CallSettings { directory: None, voicemail: None, codecs: vec![], ..changed() }.apply_to(&mut config).unwrap();
         assert!(config.library.directory.is_none() && config.library.voicemail.is_none());
-        assert_eq!(config.media.codecs, ringside_core::engine::config::MediaConfig::default().codecs, "no codec chosen: the defaults");
+        assert_eq!(config.media.codecs, ringside_core::MediaConfig::default().codecs, "no codec chosen: the defaults");
     }
 
     #[test]

@@ -6,6 +6,9 @@ use super::{AudioDevice, AudioDeviceFactory, RATE};
 use crate::media::tone;
 use std::sync::{Arc, Mutex};
 
+/// Making and measuring the tones: a sine, and the power and dominant frequency of a recording.
+pub use crate::media::tone::{dominant, power, sine};
+
 /// What a tone device has heard so far (shared with whoever checks it).
 pub type Heard = Arc<Mutex<Vec<i16>>>;
 

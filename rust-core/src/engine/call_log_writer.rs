@@ -2,7 +2,7 @@
 //! SQLite's fsyncs never stall a tokio task or the audio. Input: events from the listener tap;
 //! output: committed rows, and answers to the shells' history queries.
 
-use super::events::{PhoneEvent, PhoneListener};
+use super::events::PhoneEvent;
 use crate::store::call_log::{CallLogUpdate, CallQuality};
 use crate::store::{self, call_log, StoreError};
 use rusqlite::Connection;
@@ -71,6 +71,7 @@ pub struct CallLogWriter {
 impl CallLogWriter {
     /// Opens `data_dir`'s database (migrating it), closes calls a crash left open, and starts
     /// the writer thread.
+    #[cfg(test)]
     pub fn start(data_dir: &Path) -> Result<Arc<CallLogWriter>, StoreError> {
         Self::start_in_region(data_dir, None)
     }
@@ -154,47 +155,26 @@ impl CallLogWriter {
     }
 }
 
-/// Passes every event to the shell's listener after queueing it for the call log.
-pub struct CallLogTap {
-    pub inner: Arc<dyn PhoneListener>,
-    pub writer: Arc<CallLogWriter>,
-}
-
-impl PhoneListener for CallLogTap {
-    fn on_event(&self, event: PhoneEvent) {
-        self.writer.record(&event);
-        self.inner.on_event(event);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::signalling::call::EndReason;
 
-    struct Nothing;
-    impl PhoneListener for Nothing {
-        fn on_event(&self, _: PhoneEvent) {}
-    }
-
     #[test]
-    fn events_through_the_tap_are_in_the_log_when_read_and_survive_a_reopen() {
+    fn recorded_events_are_in_the_log_when_read_and_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let writer = CallLogWriter::start(dir.path()).unwrap();
-        let tap = CallLogTap { inner: Arc::new(Nothing), writer: writer.clone() };
-        tap.on_event(PhoneEvent::Calling { call: "c".into(), target: "1003".into(), account: "1001@pbx".into(), call_id: "x@h".into() });
-        tap.on_event(PhoneEvent::Answered { call: "c".into() });
+        writer.record(&PhoneEvent::Calling { call: "c".into(), target: "1003".into(), account: "1001@pbx".into(), call_id: "x@h".into() });
+        writer.record(&PhoneEvent::Answered { call: "c".into() });
         let e = writer.get("c").unwrap().unwrap();
         assert!(e.answered_ms.is_some() && e.ended_ms.is_none());
         assert_eq!((e.account.as_deref(), e.call_id.as_deref()), (Some("1001@pbx"), Some("x@h")), "outgoing rows carry account and Call-ID");
         // The process dies mid-call: the next start finds the entry and closes it.
-        drop(tap);
         drop(writer);
         let again = CallLogWriter::start(dir.path()).unwrap();
         let e = again.get("c").unwrap().unwrap();
         assert_eq!(e.reason.as_deref(), Some("failed"));
-        let tap = CallLogTap { inner: Arc::new(Nothing), writer: again.clone() };
-        tap.on_event(PhoneEvent::CallEnded { call: "c".into(), reason: EndReason::LocalHangup, sip_code: None, duration_ms: None });
+        again.record(&PhoneEvent::CallEnded { call: "c".into(), reason: EndReason::LocalHangup, sip_code: None, duration_ms: None });
         assert_eq!(again.recent(5).unwrap().len(), 1);
     }
 }

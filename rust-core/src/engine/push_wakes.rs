@@ -75,6 +75,7 @@ impl PushWakes {
         Some((call.to_string(), end, stages(&e.wake)))
     }
 
+    #[cfg(test)]
     pub fn knows(&self, call: &str) -> bool {
         self.entries.lock().map(|e| e.contains_key(call)).unwrap_or(false)
     }
@@ -116,6 +117,7 @@ impl PushWakes {
     }
 
     /// Whether the user already answered `call` on the call screen (its INVITE not yet taken).
+    #[cfg(test)]
     pub fn answered(&self, call: &str) -> bool {
         self.entries.lock().map(|e| e.get(call).is_some_and(|x| x.wake.answered())).unwrap_or(false)
     }
