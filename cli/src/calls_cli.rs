@@ -1,8 +1,9 @@
 //! `ringside call` and `ringside listen` (design §4).
 
 use crate::session::{fail, Next, Session, EXIT_CALL};
-use ringside_core::engine::PhoneEvent;
-use ringside_core::signalling::call::EndReason;
+use ringside_core::clock::sleep_until;
+use ringside_core::vocab::EndReason;
+use ringside_core::PhoneEvent;
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -35,13 +36,6 @@ impl Plan {
 
     fn forget(&mut self, call: &str) {
         self.0.retain(|(_, c, _)| c != call);
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
     }
 }
 

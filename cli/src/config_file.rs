@@ -2,8 +2,8 @@
 //! A bad or missing field yields one clear sentence; the password is read from the environment
 //! variable the config names and never printed.
 
-use ringside_core::engine::library_config::{ContactsConfig, DirectoryConfig, LibraryConfig, VoicemailConfig};
-use ringside_core::engine::{AccountConfig, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
+use ringside_core::library::{ContactsConfig, DirectoryConfig, LibraryConfig, VoicemailConfig};
+use ringside_core::{AccountConfig, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,7 @@ struct ConfigFile {
     media: MediaConfig,
     /// RFC 8599 push parameters: provider, prid (the token), param.
     #[serde(default)]
-    push: Option<ringside_core::push::pn_params::PushConfig>,
+    push: Option<ringside_core::PushConfig>,
     /// `default_region = "FR"`: how national numbers read.
     #[serde(default)]
     contacts: ContactsConfig,

@@ -9,10 +9,10 @@
 //! Events go to stdout as JSON lines; the narration to stderr.
 
 use crate::events_out;
-use ringside_core::audio::{AudioDevice, AudioDeviceFactory};
-use ringside_core::engine::{AccountConfig, Phone, PhoneConfig, PhoneEvent, SipConfig, StaticSecrets};
-use ringside_core::media::tone;
-use ringside_core::signalling::call::EndReason;
+use ringside_core::audio::tone;
+use ringside_core::audio::tone::ToneFactory;
+use ringside_core::vocab::EndReason;
+use ringside_core::{AccountConfig, Phone, PhoneConfig, PhoneEvent, SipConfig, StaticSecrets};
 use ringside_testbed::baresip::{DeskMedia, DeskPhone};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use std::process::ExitCode;
@@ -64,7 +64,8 @@ pub async fn run() -> ExitCode {
     };
     let (listener, mut events) = events_out::JsonLines::new();
     let secrets = StaticSecrets(vec![("1001@pbx.test".into(), "pw1001".into())]);
-    let audio = Arc::new(DemoAudio::default());
+    // Ringside's side of the demo call: a 1 kHz tone in, what it hears kept for the check.
+    let audio = Arc::new(ToneFactory::new(1000.0, 10000));
     let phone = match Phone::start_with_audio(config, Arc::new(secrets), Arc::new(listener), audio.clone()).await {
         Ok(p) => p,
         Err(e) => {
@@ -105,7 +106,7 @@ async fn ringside_answers(
     events: &mut UnboundedReceiver<PhoneEvent>,
     desk: &Arc<DeskPhone>,
     caller: &Arc<DeskPhone>,
-    audio: &DemoAudio,
+    audio: &ToneFactory,
 ) -> bool {
     say("scene 1: 1002 calls 1001…");
     let _ = blocking(caller, |c| c.command("dial 1001")).await;
@@ -135,7 +136,7 @@ async fn ringside_answers(
         matches!(e, PhoneEvent::CallEnded { .. })
     })
     .await;
-    let heard = audio.heard.lock().map(|h| h.clone()).unwrap_or_default();
+    let heard = audio.heard();
     let (ringside_f, _) = tone::dominant(&heard[heard.len().saturating_sub(48000)..], 48000);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (caller_pcm, rate) = blocking(caller, |c| c.heard()).await.unwrap_or_default();
@@ -175,41 +176,6 @@ async fn desk_answers(events: &mut UnboundedReceiver<PhoneEvent>, desk: &Arc<Des
     let _ = blocking(caller, |c| c.command("hangup")).await;
     say("  the caller hangs up");
     rang && ok
-}
-
-/// Ringside's side of the demo call: a 1 kHz tone in, what it hears kept for the check.
-#[derive(Default)]
-struct DemoAudio {
-    heard: Arc<std::sync::Mutex<Vec<i16>>>,
-}
-
-struct DemoDevice {
-    tone: Vec<i16>,
-    at: usize,
-    heard: Arc<std::sync::Mutex<Vec<i16>>>,
-}
-
-impl AudioDeviceFactory for DemoAudio {
-    fn open(&self, _call: &str) -> Box<dyn AudioDevice> {
-        if let Ok(mut h) = self.heard.lock() {
-            h.clear();
-        }
-        Box::new(DemoDevice { tone: tone::sine(1000.0, 48000, 48000, 10000), at: 0, heard: self.heard.clone() })
-    }
-}
-
-impl AudioDevice for DemoDevice {
-    fn capture(&mut self, frame: &mut [i16]) {
-        for s in frame.iter_mut() {
-            *s = self.tone[self.at % self.tone.len()];
-            self.at += 1;
-        }
-    }
-    fn play(&mut self, frame: &[i16]) {
-        if let Ok(mut h) = self.heard.lock() {
-            h.extend_from_slice(frame);
-        }
-    }
 }
 
 async fn wait_for(events: &mut UnboundedReceiver<PhoneEvent>, limit: Duration, mut want: impl FnMut(&PhoneEvent) -> bool) -> Option<PhoneEvent> {

@@ -3,7 +3,7 @@
 
 use crate::events_out;
 use crate::session::{Next, Session};
-use ringside_core::engine::PhoneEvent;
+use ringside_core::PhoneEvent;
 use serde::Deserialize;
 use std::process::ExitCode;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -132,7 +132,7 @@ async fn run(session: &Session, line: &str) -> bool {
             Ok(())
         }
         Command::PushToken { provider, prid, param } => {
-            let push = prid.map(|prid| ringside_core::push::pn_params::PushConfig { provider: provider.unwrap_or_else(|| "fcm".into()), prid, param });
+            let push = prid.map(|prid| ringside_core::PushConfig { provider: provider.unwrap_or_else(|| "fcm".into()), prid, param });
             session.phone.set_push(push).await;
             Ok(())
         }
@@ -141,7 +141,7 @@ async fn run(session: &Session, line: &str) -> bool {
                 println!("{}", events_out::line(&event));
                 Ok(())
             }
-            None => Err(ringside_core::engine::EngineError::NoSuchCall(call)),
+            None => Err(ringside_core::EngineError::NoSuchCall(call)),
         },
         Command::CallLog { limit } => session.phone.call_log(limit).map(|entries| println!("{}", events_out::call_log_line(&entries))),
         Command::Timeline { call } => match session.phone.push_timeline(&call) {
@@ -149,7 +149,7 @@ async fn run(session: &Session, line: &str) -> bool {
                 println!("{}", events_out::line(&event));
                 Ok(())
             }
-            None => Err(ringside_core::engine::EngineError::NoSuchCall(call)),
+            None => Err(ringside_core::EngineError::NoSuchCall(call)),
         },
         Command::Suspend => {
             session.phone.set_suspended(true);
@@ -171,9 +171,7 @@ async fn run(session: &Session, line: &str) -> bool {
         Command::Dtmf { call, digits } => session.phone.send_dtmf(&call, &digits).await,
         Command::Transfer { call, target: Some(target), to_call: None } => session.phone.transfer_blind(&call, &target).await,
         Command::Transfer { call, target: None, to_call: Some(other) } => session.phone.transfer_attended(&call, &other).await,
-        Command::Transfer { .. } => {
-            Err(ringside_core::engine::EngineError::InvalidTarget("transfer takes either \"target\" (blind) or \"to_call\" (attended)".into()))
-        }
+        Command::Transfer { .. } => Err(ringside_core::EngineError::InvalidTarget("transfer takes either \"target\" (blind) or \"to_call\" (attended)".into())),
     };
     if let Err(e) = result {
         error(e.to_string());

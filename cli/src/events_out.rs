@@ -1,7 +1,8 @@
 //! JSON-lines events on stdout (design §4): each line an object with `event` and `t` (ms since
 //! the Unix epoch). Logs go to stderr, never here.
 
-use ringside_core::engine::{PhoneEvent, PhoneListener};
+use ringside_core::clock::wall_ms;
+use ringside_core::{PhoneEvent, PhoneListener};
 use std::io::Write;
 use std::sync::Mutex;
 use tokio::sync::mpsc;
@@ -19,14 +20,9 @@ impl JsonLines {
     }
 }
 
-/// Wall clock, ms since the Unix epoch (every line's `t`).
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
 pub fn line(event: &PhoneEvent) -> String {
     let mut value = serde_json::to_value(event).unwrap_or_else(|_| serde_json::json!({"event": "error"}));
-    let t = now_ms();
+    let t = wall_ms();
     if let Some(obj) = value.as_object_mut() {
         obj.insert("t".into(), t.into());
     }
@@ -34,8 +30,8 @@ pub fn line(event: &PhoneEvent) -> String {
 }
 
 /// The `call_log` answer of `drive`: the entries as the database holds them.
-pub fn call_log_line(entries: &[ringside_core::store::call_log::CallLogEntry]) -> String {
-    let t = now_ms();
+pub fn call_log_line(entries: &[ringside_core::library::CallLogEntry]) -> String {
+    let t = wall_ms();
     serde_json::json!({"event": "call_log", "entries": entries, "t": t}).to_string()
 }
 
@@ -104,8 +100,8 @@ mod schema_tests {
 
     #[test]
     fn every_event_the_core_emits_matches_the_schema() {
-        use ringside_core::engine::events::SyncSource;
-        use ringside_core::signalling::call::EndReason;
+        use ringside_core::vocab::EndReason;
+        use ringside_core::SyncSource;
         let v = validator();
         let events = [
             PhoneEvent::Registered { account: "1001@d".into(), expires: 600, contact: "sip:1001@h:5060".into(), push: None },
@@ -151,7 +147,7 @@ mod schema_tests {
             PhoneEvent::SyncProgress { source: SyncSource::Voicemail, done: 0, total: None },
             PhoneEvent::SyncFinished {
                 source: SyncSource::Voicemail,
-                report: ringside_core::store::sync_state::SyncReport { added: 1, updated: 0, removed: 2, skipped: vec!["x".into()] },
+                report: ringside_core::library::SyncReport { added: 1, updated: 0, removed: 2, skipped: vec!["x".into()] },
             },
             PhoneEvent::SyncFailed { source: SyncSource::Directory, message: "HTTP 500".into() },
         ];
@@ -163,36 +159,67 @@ mod schema_tests {
 
     #[test]
     fn the_call_log_answer_matches_the_schema() {
-        use ringside_core::signalling::call::EndReason;
-        use ringside_core::store::{call_log, open_in_memory};
-        let mut db = open_in_memory().unwrap();
-        let stats = PhoneEvent::MediaStats {
+        use ringside_core::library::{CallLogEntry, CallQuality};
+        use ringside_core::{TimelineStage, WakeStage};
+        let timeline =
+            [(WakeStage::PushReceived, 0.0), (WakeStage::Invite, 180.5), (WakeStage::Answered, 2400.0)].map(|(stage, ms)| TimelineStage { stage, ms });
+        // Every field filled (a push-woken call answered, with its quality), then the fewest
+        // (an outgoing call still going on).
+        let answered = CallLogEntry {
             call: UUID.into(),
-            codec: "opus".into(),
-            srtp: true,
-            jitter_ms: 1.0,
-            loss_pct: 0.0,
-            rtt_ms: Some(3.0),
-            mos: 4.4,
-            concealed_pct: 0.0,
-            packets_sent: 5,
-            packets_received: 5,
+            call_id: Some("c@h".into()),
+            account: Some("1001@d".into()),
+            direction: "in".into(),
+            peer: "sip:a@b".into(),
+            display_name: Some("Carol".into()),
+            started_ms: 1000,
+            answered_ms: Some(1002),
+            ended_ms: Some(1012),
+            reason: Some("remote_hangup".into()),
+            sip_code: Some(200),
+            duration_ms: Some(10),
+            push_woken: true,
+            missed: false,
+            seen: true,
+            ring_ms: Some(2),
+            talk_ms: Some(10),
+            quality: Some(CallQuality {
+                codec: "opus".into(),
+                srtp: true,
+                jitter_ms: 1.0,
+                loss_pct: 0.0,
+                rtt_ms: Some(3.0),
+                mos: 4.4,
+                concealed_pct: 0.0,
+                packets_sent: 5,
+                packets_received: 5,
+            }),
+            push_timeline: Some(serde_json::to_value(timeline).unwrap()),
+            push_diagnostic: Some("woken in 180 ms".into()),
         };
-        let events = [
-            PhoneEvent::PushHint { call: UUID.into(), action: "ring".into(), caller: "sip:a@b".into(), reason: None, diagnostic: None },
-            PhoneEvent::Incoming { call: UUID.into(), call_id: "c@h".into(), from: "sip:a@b".into(), display_name: None, account: "1001@d".into() },
-            PhoneEvent::Answered { call: UUID.into() },
-            stats,
-            PhoneEvent::CallEnded { call: UUID.into(), reason: EndReason::RemoteHangup, sip_code: None, duration_ms: Some(10) },
-            PhoneEvent::Calling { call: "c0c88527-b8be-5422-88ac-3ba4c43ae418".into(), target: "1002".into(), account: "1001@d".into(), call_id: "o@h".into() },
-        ];
-        for (i, e) in events.iter().enumerate() {
-            let update = ringside_core::engine::call_log_writer::update_for(e).unwrap();
-            call_log::apply(&mut db, &update, 1000 + i as i64, None).unwrap();
-        }
-        let entries = call_log::recent(&db, 10).unwrap();
-        assert_eq!(entries.len(), 2);
-        let value: serde_json::Value = serde_json::from_str(&call_log_line(&entries)).unwrap();
+        let going_on = CallLogEntry {
+            call: "c0c88527-b8be-5422-88ac-3ba4c43ae418".into(),
+            call_id: Some("o@h".into()),
+            account: Some("1001@d".into()),
+            direction: "out".into(),
+            peer: "1002".into(),
+            display_name: None,
+            started_ms: 1005,
+            answered_ms: None,
+            ended_ms: None,
+            reason: None,
+            sip_code: None,
+            duration_ms: None,
+            push_woken: false,
+            missed: false,
+            seen: true,
+            ring_ms: None,
+            talk_ms: None,
+            quality: None,
+            push_timeline: None,
+            push_diagnostic: None,
+        };
+        let value: serde_json::Value = serde_json::from_str(&call_log_line(&[answered, going_on])).unwrap();
         assert!(validator().is_valid(&value), "{value}");
     }
 }

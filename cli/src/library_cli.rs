@@ -4,9 +4,9 @@
 //! a server failed (the reason on stderr and as an `error` event).
 
 use crate::config_file;
-use crate::events_out::{self, JsonLines};
-use ringside_core::engine::library::Library;
-use ringside_core::engine::{EngineError, StaticSecrets};
+use crate::events_out::JsonLines;
+use ringside_core::library::Library;
+use ringside_core::{EngineError, StaticSecrets};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -59,7 +59,7 @@ fn open(config: &Path, data_dir: Option<PathBuf>) -> Result<(Library, bool), Exi
 fn answer(name: &str, mut body: serde_json::Value) {
     if let Some(obj) = body.as_object_mut() {
         obj.insert("event".into(), name.into());
-        obj.insert("t".into(), events_out::now_ms().into());
+        obj.insert("t".into(), ringside_core::clock::wall_ms().into());
     }
     println!("{body}");
 }

@@ -10,7 +10,7 @@ mod library_cli;
 mod session;
 
 use clap::{Parser, Subcommand};
-use ringside_core::engine::PhoneEvent;
+use ringside_core::PhoneEvent;
 use session::{fail, Next, Session, EXIT_CONFIG, EXIT_REGISTRATION};
 use std::path::PathBuf;
 use std::process::ExitCode;

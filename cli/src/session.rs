@@ -4,7 +4,7 @@
 use crate::config_file;
 use crate::events_out::JsonLines;
 use ringside_core::audio::wav::WavFactory;
-use ringside_core::engine::{Phone, PhoneEvent, StaticSecrets};
+use ringside_core::{Phone, PhoneEvent, StaticSecrets};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;

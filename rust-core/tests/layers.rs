@@ -7,7 +7,7 @@
 //! - `sip`: our layer over rsipstack (digest, inbound gate, SDP, header parsing);
 //! - `signalling`: sans-IO call, registration, session-timer and INVITE-policy machines;
 //! - `media`: RTP/SRTP, codecs, jitter buffer, the sans-IO media pipeline;
-//! - `audio`: devices (wav, null, foreign for iOS, Oboe for Android);
+//! - `audio`: devices (wav, null, a test tone, foreign for iOS, Oboe for Android);
 //! - `push`: payload, hint decision, the wake machine, RFC 8599 parameters;
 //! - `voicemail`: reading a PBX's voicemail e-mails (sans-IO);
 //! - `store`: SQLite, with input types of its own;
@@ -16,6 +16,8 @@
 //!
 //! Why a test and not one crate per layer: the layers share one crate's `pub(crate)` API, and
 //! a test catches an upward import with the file and line, before review does.
+
+mod sources;
 
 use std::path::Path;
 
@@ -43,25 +45,12 @@ fn crate_paths(source: &str) -> Vec<(usize, String)> {
     out
 }
 
-fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn no_layer_imports_a_layer_above_it() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut violations = Vec::new();
     for layer in LAYERS {
-        let mut sources = Vec::new();
-        files(&src.join(layer), &mut sources);
-        for file in sources {
+        for file in sources::rust_files(&src.join(layer)) {
             let text = std::fs::read_to_string(&file).unwrap();
             for (line, name) in crate_paths(&text) {
                 match rank(&name) {

@@ -1,6 +1,6 @@
 //! RFC 4475 torture messages from `../shared/sip-torture/`, each handled as `manifest.tsv` says.
 
-use ringside_core::sip::inbound::{check_parsed, classify, Verdict};
+use ringside_core::testing::inbound::{check_parsed, classify, Verdict};
 use std::path::PathBuf;
 
 fn torture_dir() -> PathBuf {

@@ -1,7 +1,7 @@
 //! What in-process tests of the core need to watch it: a listener that keeps every event, and
 //! a small runtime to drive its async calls from a plain test.
 
-use ringside_core::engine::events::{PhoneEvent, PhoneListener};
+use ringside_core::{PhoneEvent, PhoneListener};
 use std::sync::Mutex;
 
 /// Keeps every event the core reports, in order.

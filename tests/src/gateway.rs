@@ -2,7 +2,7 @@
 //! forking proxy, tsilo), the `ringside-push` sender it posts wake-ups to, and a fake APNs/FCM
 //! cloud the sender pushes to — keys made fresh by openssl for each run.
 
-use crate::certs::{self, TestPki};
+use crate::certs::{self, openssl, TestPki};
 use crate::kamailio::{GatewaySettings, Pbx, PbxOptions};
 use crate::process::Owned;
 use crate::push_cloud::{CloudKeys, PushCloud};
@@ -48,11 +48,6 @@ pub struct Gateway {
     sender: Option<Owned>,
     pub sender_port: u16,
     dir: tempfile::TempDir,
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 impl Gateway {

@@ -2,7 +2,7 @@
 //! sends its own tone (baresip 440 Hz from ausine, ringside 1 kHz from a WAV file) and records
 //! what it hears. Each recording must carry the other side's tone.
 
-use ringside_core::media::tone;
+use ringside_core::audio::tone;
 use ringside_testbed::baresip::{DeskMedia, DeskPhone};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use ringside_testbed::linphone::{Linphone, LinphoneMedia};

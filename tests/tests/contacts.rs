@@ -2,11 +2,11 @@
 //! here on loopback, by PID, with its own htpasswd user), the device address book from vCard
 //! files and bulk imports, caller ID and type-ahead, and what failures leave in the cache.
 
-use ringside_core::engine::events::{PhoneEvent, SyncSource};
-use ringside_core::engine::library::Library;
-use ringside_core::engine::library_config::{ContactsConfig, DirectoryConfig, LibraryConfig};
-use ringside_core::engine::{EngineError, StaticSecrets};
-use ringside_core::store::contacts::{ContactCard, ContactNumber};
+use ringside_core::library::Library;
+use ringside_core::library::{ContactCard, ContactNumber};
+use ringside_core::library::{ContactsConfig, DirectoryConfig, LibraryConfig};
+use ringside_core::{EngineError, StaticSecrets};
+use ringside_core::{PhoneEvent, SyncSource};
 use ringside_testbed::events::{runtime as rt, Events};
 use ringside_testbed::radicale::{vcard, Radicale};
 use ringside_testbed::ringside::Ringside;

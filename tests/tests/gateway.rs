@@ -247,7 +247,7 @@ fn answered_on_the_lock_screen_before_the_invite_it_is_answered_when_the_invite_
     phone.send(&push_cmd(&push.payload));
     let hint = phone.expect_event("push_hint", SEC);
     let call = hint["call"].as_str().unwrap().to_string();
-    assert_eq!(call, ringside_core::engine::calls::call_uuid("1001@pbx.test", &call_id));
+    assert_eq!(call, ringside_core::vocab::call_uuid("1001@pbx.test", &call_id));
     let pushed_at = phone.events.len();
     phone.send(&format!("{{\"cmd\":\"answer\",\"call\":\"{call}\"}}\n{{\"cmd\":\"timeline\",\"call\":\"{call}\"}}"));
     // drive carries out its lines in order: once the timeline answers, the answer is stored.
@@ -285,7 +285,7 @@ fn registered_but_no_invite_ends_failed_at_the_deadline_and_nothing_woke_means_4
     assert!(gw.cloud.next(5 * SEC).is_some(), "pushed");
     assert!(caller.passed(10 * SEC), "480 when no phone woke: {}", caller.errors());
     // A push whose INVITE never comes (its call is long gone): registered, then failed.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let now = ringside_core::clock::wall_ms();
     let ghost =
         serde_json::json!({"type": "call", "call-id": "ghost@test", "from-uri": "sip:caller@127.0.0.1", "to-uri": "sip:1001@pbx.test", "send-time": now});
     let pushed_at = phone.events.len();

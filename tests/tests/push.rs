@@ -6,12 +6,12 @@ use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use ringside_testbed::ports::free_port;
 use ringside_testbed::ringside::{config, Ringside};
 use ringside_testbed::sipp::Sipp;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 const SEC: Duration = Duration::from_secs(1);
 
 fn push(kind: &str, call_id: &str, age_ms: u64) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+    let now = ringside_core::clock::wall_ms() as u64;
     format!(
         r#"{{"cmd":"push","payload":{{"type":"{kind}","call-id":"{call_id}","from-uri":"sip:caller@127.0.0.1","display-name":"Carol Caller","to-uri":"sip:1001@pbx.test","send-time":{},"x-push-id":"p1"}}}}"#,
         now - age_ms

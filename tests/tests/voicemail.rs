@@ -2,10 +2,10 @@
 //! its own config, passdb and Maildir): the test mails voicemail the way a hosted PBX does, then
 //! the phone fetches, plays, marks heard and deletes, and other clients change the mailbox.
 
-use ringside_core::engine::events::{PhoneEvent, SyncSource};
-use ringside_core::engine::library::Library;
-use ringside_core::engine::library_config::{ContactsConfig, LibraryConfig, VoicemailConfig};
-use ringside_core::engine::{EngineError, StaticSecrets};
+use ringside_core::library::Library;
+use ringside_core::library::{ContactsConfig, LibraryConfig, VoicemailConfig};
+use ringside_core::{EngineError, StaticSecrets};
+use ringside_core::{PhoneEvent, SyncSource};
 use ringside_testbed::dovecot::{tone_wav, voicemail_mail, Dovecot};
 use ringside_testbed::events::{runtime as rt, Events};
 use ringside_testbed::ringside::Ringside;
@@ -21,7 +21,7 @@ fn library(dir: &Path, server: &Dovecot) -> (Library, Arc<Events>) {
 }
 
 fn library_with_password(dir: &Path, server: &Dovecot, password: &str) -> (Library, Arc<Events>) {
-    library_with(dir, server, password, ringside_core::voicemail::mail::DEFAULT_MAX_AUDIO_BYTES)
+    library_with(dir, server, password, ringside_core::library::DEFAULT_MAX_AUDIO_BYTES)
 }
 
 fn library_with(dir: &Path, server: &Dovecot, password: &str, max_audio_bytes: u64) -> (Library, Arc<Events>) {

@@ -4,8 +4,8 @@
 use crate::enums::{Codec, PushProvider, SrtpPolicy};
 use crate::error::PhoneError;
 use crate::settings::CallSettings;
-use ringside_core::engine::config::{AccountConfig, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
-use ringside_core::engine::library_config::{ContactsConfig, LibraryConfig};
+use ringside_core::library::{ContactsConfig, LibraryConfig};
+use ringside_core::{AccountConfig, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
 
 /// One SIP account: the four values of the PBX's *SIP Identifiers* tab. The password is not
 /// here: the core asks the shell's [`crate::SecretStore`] (Keystore, Keychain) for it.
@@ -91,9 +91,9 @@ pub struct PhoneSettings {
     pub voicemail: Option<VoicemailSettings>,
 }
 
-impl From<PushToken> for ringside_core::push::pn_params::PushConfig {
+impl From<PushToken> for ringside_core::PushConfig {
     fn from(t: PushToken) -> Self {
-        ringside_core::push::pn_params::PushConfig { provider: t.provider.pn_provider().into(), prid: t.prid, param: t.param }
+        ringside_core::PushConfig { provider: t.provider.pn_provider().into(), prid: t.prid, param: t.param }
     }
 }
 
@@ -160,8 +160,8 @@ impl TryFrom<PhoneSettings> for PhoneConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ringside_core::engine::config::CallWaiting;
     use ringside_core::vocab::CodecKind;
+    use ringside_core::CallWaiting;
 
     fn settings() -> PhoneSettings {
         PhoneSettings {

@@ -1,7 +1,8 @@
 //! The closed sets the shells switch on, as enums (never strings), each converted from the
 //! engine's own type in one place.
 
-use ringside_core::engine::phone_state as state;
+// The core's phone-state types, named apart from the mirrors exported here.
+use ringside_core as state;
 use ringside_core::vocab;
 
 /// A codec we speak.
@@ -135,9 +136,9 @@ pub enum WakeStage {
     Ended,
 }
 
-impl From<ringside_core::push::wake::WakeStage> for WakeStage {
-    fn from(s: ringside_core::push::wake::WakeStage) -> Self {
-        use ringside_core::push::wake::WakeStage as S;
+impl From<ringside_core::WakeStage> for WakeStage {
+    fn from(s: ringside_core::WakeStage) -> Self {
+        use ringside_core::WakeStage as S;
         match s {
             S::PushReceived => WakeStage::PushReceived,
             S::HintReturned => WakeStage::HintReturned,
@@ -187,11 +188,11 @@ pub enum SyncSource {
     Voicemail,
 }
 
-impl From<ringside_core::engine::events::SyncSource> for SyncSource {
-    fn from(s: ringside_core::engine::events::SyncSource) -> Self {
+impl From<ringside_core::SyncSource> for SyncSource {
+    fn from(s: ringside_core::SyncSource) -> Self {
         match s {
-            ringside_core::engine::events::SyncSource::Directory => SyncSource::Directory,
-            ringside_core::engine::events::SyncSource::Voicemail => SyncSource::Voicemail,
+            ringside_core::SyncSource::Directory => SyncSource::Directory,
+            ringside_core::SyncSource::Voicemail => SyncSource::Voicemail,
         }
     }
 }
@@ -304,9 +305,9 @@ pub enum HintAction {
     End { reason: EndReason, diagnostic: Option<String> },
 }
 
-impl From<ringside_core::push::hint::HintAction> for HintAction {
-    fn from(a: ringside_core::push::hint::HintAction) -> Self {
-        use ringside_core::push::hint::HintAction as Core;
+impl From<ringside_core::HintAction> for HintAction {
+    fn from(a: ringside_core::HintAction) -> Self {
+        use ringside_core::HintAction as Core;
         match a {
             Core::Ring => HintAction::Ring,
             Core::AlreadyRinging => HintAction::AlreadyRinging,

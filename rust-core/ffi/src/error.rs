@@ -1,7 +1,7 @@
 //! The one error the shells see: only what they act on (design §2), converted from the
 //! engine's rich errors in this one place.
 
-use ringside_core::engine::EngineError;
+use ringside_core::EngineError;
 
 /// What went wrong, reduced to what a shell can act on.
 #[derive(Debug, thiserror::Error, uniffi::Error)]

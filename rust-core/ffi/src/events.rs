@@ -5,7 +5,7 @@
 
 use crate::enums::{EndReason, HintAction, SecretKind, SyncSource};
 use crate::records::{AccountInfo, CallInfo, History, MediaStats, PushTimeline};
-use ringside_core::engine::PhoneEvent;
+use ringside_core::PhoneEvent;
 use std::sync::Arc;
 
 /// What a sync achieved.
@@ -18,8 +18,8 @@ pub struct SyncReport {
     pub skipped: Vec<String>,
 }
 
-impl From<ringside_core::store::sync_state::SyncReport> for SyncReport {
-    fn from(r: ringside_core::store::sync_state::SyncReport) -> Self {
+impl From<ringside_core::library::SyncReport> for SyncReport {
+    fn from(r: ringside_core::library::SyncReport) -> Self {
         SyncReport { added: r.added, updated: r.updated, removed: r.removed, skipped: r.skipped }
     }
 }
@@ -149,13 +149,13 @@ pub trait SecretStore: Send + Sync {
 /// The engine's secret store, asking the shell's.
 pub(crate) struct SecretsFromShell(pub Arc<dyn SecretStore>);
 
-impl ringside_core::engine::SecretStore for SecretsFromShell {
+impl ringside_core::SecretStore for SecretsFromShell {
     fn password(&self, account_key: &str) -> Option<String> {
         self.0.password(SecretKind::Sip, account_key.to_string())
     }
 
-    fn service_password(&self, kind: ringside_core::engine::secrets::SecretKind, username: &str) -> Option<String> {
-        use ringside_core::engine::secrets::SecretKind as Core;
+    fn service_password(&self, kind: ringside_core::SecretKind, username: &str) -> Option<String> {
+        use ringside_core::SecretKind as Core;
         let kind = match kind {
             Core::Sip => SecretKind::Sip,
             Core::Directory => SecretKind::Directory,

@@ -7,7 +7,7 @@ use crate::error::PhoneError;
 use crate::events::SyncReport;
 use crate::phone::Phone;
 use crate::records::{CallLogEntry, History};
-use ringside_core::store::contacts as store;
+use ringside_core::library as store;
 
 /// A number of a contact.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -120,8 +120,8 @@ impl From<store::ImportReport> for ImportReport {
     }
 }
 
-impl From<ringside_core::store::voicemail::Voicemail> for Voicemail {
-    fn from(v: ringside_core::store::voicemail::Voicemail) -> Self {
+impl From<ringside_core::library::Voicemail> for Voicemail {
+    fn from(v: ringside_core::library::Voicemail) -> Self {
         Voicemail {
             id: v.id,
             caller: v.caller,
@@ -134,8 +134,8 @@ impl From<ringside_core::store::voicemail::Voicemail> for Voicemail {
     }
 }
 
-impl From<ringside_core::store::call_log::History> for History {
-    fn from(h: ringside_core::store::call_log::History) -> Self {
+impl From<ringside_core::library::History> for History {
+    fn from(h: ringside_core::library::History) -> Self {
         History { entries: h.entries.into_iter().map(CallLogEntry::from).collect(), missed_unseen: h.missed_unseen }
     }
 }
@@ -144,7 +144,7 @@ impl From<ringside_core::store::call_log::History> for History {
 /// abroad; extensions (`1003`) and names unchanged.
 #[uniffi::export]
 pub fn format_number(number: String, default_region: String) -> String {
-    ringside_core::store::numbers::display(&number, ringside_core::store::numbers::region(&default_region))
+    ringside_core::library::format_number(&number, &default_region)
 }
 
 #[uniffi::export]

@@ -10,14 +10,14 @@ use crate::events::{CallsListener, Event, EventListener, HistoryListener, MwiLis
 use crate::log_sink::LogSink;
 use crate::records::{AccountInfo, CallInfo, History, IncomingCallHint, MediaStats, PushTimeline};
 use crate::subscription::Subscription;
-use ringside_core::engine::config::PhoneConfig;
-use ringside_core::engine::{PhoneEvent, PhoneListener};
+use ringside_core::PhoneConfig;
+use ringside_core::{PhoneEvent, PhoneListener};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
-type Engine = ringside_core::engine::Phone;
+type Engine = ringside_core::Phone;
 
 /// How many calls the history subscription delivers.
 const HISTORY_SIZE: u32 = 200;
@@ -57,7 +57,7 @@ pub async fn start_phone(
 /// text of a QR code holding one): the four *SIP Identifiers* values, password optional.
 #[uniffi::export]
 pub fn parse_provisioning(input: String) -> Result<Provisioning, PhoneError> {
-    ringside_core::engine::provisioning::parse(&input)
+    ringside_core::provisioning::parse(&input)
         .map(|p| Provisioning { username: p.username, domain: p.domain, proxy: p.proxy, password: p.password, display_name: p.display_name })
         .map_err(|reason| PhoneError::InvalidInput { reason })
 }
@@ -371,7 +371,7 @@ impl Drop for Leave {
     }
 }
 
-fn account_infos(config: &PhoneConfig, regs: &ringside_core::engine::phone_state::Registrations) -> Vec<AccountInfo> {
+fn account_infos(config: &PhoneConfig, regs: &ringside_core::Registrations) -> Vec<AccountInfo> {
     config
         .accounts
         .iter()

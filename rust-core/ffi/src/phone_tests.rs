@@ -64,7 +64,14 @@ fn a_registration_subscription_sees_accounts_added_after_it_began() {
     let _sub = phone.clone().subscribe_registrations(Arc::new(Collect(Mutex::new(tx))));
     assert!(wait_for(&rx, |_| true).is_empty(), "no account at first");
     // A proxy nobody listens on: only the list matters here, not the registration's outcome.
-    let account = Account { username: "1001".into(), domain: "pbx.test".into(), proxy: Some("sip:127.0.0.1:9".into()), display_name: None, auth_username: None, voicemail: None };
+    let account = Account {
+        username: "1001".into(),
+        domain: "pbx.test".into(),
+        proxy: Some("sip:127.0.0.1:9".into()),
+        display_name: None,
+        auth_username: None,
+        voicemail: None,
+    };
     rt.block_on(phone.add_account(account)).unwrap();
     let seen = wait_for(&rx, |l| !l.is_empty());
     assert_eq!(seen.iter().map(|a| a.key.as_str()).collect::<Vec<_>>(), vec!["1001@pbx.test"]);
@@ -77,7 +84,7 @@ fn a_registration_subscription_sees_accounts_added_after_it_began() {
         voicemail: None,
     }))
     .unwrap();
-    assert_eq!(phone.config_now().unwrap().calls.waiting, ringside_core::engine::config::CallWaiting::Busy, "the new settings run");
+    assert_eq!(phone.config_now().unwrap().calls.waiting, ringside_core::CallWaiting::Busy, "the new settings run");
     assert_eq!(phone.accounts().len(), 1, "a settings change keeps the accounts");
     rt.block_on(phone.shutdown(500));
     drop(phone);

@@ -3,7 +3,8 @@
 
 use crate::config::Account;
 use crate::enums::{CallDirection, CallState, Codec, EndReason, HintAction, RegistrationState, WakeStage};
-use ringside_core::engine::phone_state as state;
+// The core's phone-state types, named apart from the mirrors exported here.
+use ringside_core as state;
 
 /// One account and how its registration stands.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -64,9 +65,9 @@ pub struct MediaStats {
 
 impl MediaStats {
     /// From a `media_stats` event; `None` for any other, or a codec we do not know.
-    pub(crate) fn from_event(e: &ringside_core::engine::PhoneEvent) -> Option<MediaStats> {
+    pub(crate) fn from_event(e: &ringside_core::PhoneEvent) -> Option<MediaStats> {
         match e {
-            ringside_core::engine::PhoneEvent::MediaStats { codec, srtp, jitter_ms, loss_pct, rtt_ms, mos, concealed_pct, .. } => Some(MediaStats {
+            ringside_core::PhoneEvent::MediaStats { codec, srtp, jitter_ms, loss_pct, rtt_ms, mos, concealed_pct, .. } => Some(MediaStats {
                 codec: Codec::from_name(codec)?,
                 srtp: *srtp,
                 jitter_ms: *jitter_ms,
@@ -87,8 +88,8 @@ pub struct TimelineStage {
     pub ms: f64,
 }
 
-impl From<ringside_core::engine::push_wakes::TimelineStage> for TimelineStage {
-    fn from(s: ringside_core::engine::push_wakes::TimelineStage) -> Self {
+impl From<ringside_core::TimelineStage> for TimelineStage {
+    fn from(s: ringside_core::TimelineStage) -> Self {
         TimelineStage { stage: s.stage.into(), ms: s.ms }
     }
 }
@@ -113,8 +114,8 @@ pub struct IncomingCallHint {
     pub action: HintAction,
 }
 
-impl From<ringside_core::push::hint::IncomingCallHint> for IncomingCallHint {
-    fn from(h: ringside_core::push::hint::IncomingCallHint) -> Self {
+impl From<ringside_core::IncomingCallHint> for IncomingCallHint {
+    fn from(h: ringside_core::IncomingCallHint) -> Self {
         IncomingCallHint { call: h.call, call_id: h.call_id, account: h.account, caller: h.caller, display_name: h.display_name, action: h.action.into() }
     }
 }
@@ -155,8 +156,8 @@ pub struct History {
     pub missed_unseen: u32,
 }
 
-impl From<ringside_core::store::call_log::CallLogEntry> for CallLogEntry {
-    fn from(e: ringside_core::store::call_log::CallLogEntry) -> Self {
+impl From<ringside_core::library::CallLogEntry> for CallLogEntry {
+    fn from(e: ringside_core::library::CallLogEntry) -> Self {
         let direction = if e.direction == "out" { CallDirection::Outgoing } else { CallDirection::Incoming };
         let reason = e.reason.as_deref().and_then(|r| r.parse::<ringside_core::vocab::EndReason>().ok()).map(Into::into);
         CallLogEntry {

@@ -6,8 +6,8 @@ use crate::config::{DirectorySettings, VoicemailSettings};
 use crate::enums::{Codec, SrtpPolicy};
 use crate::error::PhoneError;
 use crate::phone::Phone;
-use ringside_core::engine::config::{CallWaiting, PhoneConfig};
-use ringside_core::engine::library_config::{DirectoryConfig, VoicemailConfig};
+use ringside_core::library::{DirectoryConfig, VoicemailConfig};
+use ringside_core::{CallWaiting, PhoneConfig};
 
 /// What a user edits in the app's settings (everything of [`crate::PhoneSettings`] but the
 /// data directory, the accounts, the network and the push token).
@@ -36,15 +36,12 @@ impl CallSettings {
     /// One place for both the start settings and a later change, so they cannot drift apart.
     pub(crate) fn apply_to(self, config: &mut PhoneConfig) -> Result<(), PhoneError> {
         if let Some(region) = &self.default_region {
-            if ringside_core::store::numbers::region(region).is_none() {
+            if !ringside_core::library::is_region(region) {
                 return Err(PhoneError::InvalidInput { reason: format!("default_region {region:?} is not a region code (FR, BE, US…)") });
             }
         }
-        config.media.codecs = if self.codecs.is_empty() {
-            ringside_core::engine::config::MediaConfig::default().codecs
-        } else {
-            self.codecs.iter().map(|c| (*c).into()).collect()
-        };
+        config.media.codecs =
+            if self.codecs.is_empty() { ringside_core::MediaConfig::default().codecs } else { self.codecs.iter().map(|c| (*c).into()).collect() };
         config.media.srtp = self.srtp.into();
         config.calls.waiting = if self.busy_when_in_call { CallWaiting::Busy } else { CallWaiting::Ring };
         config.library.contacts.default_region = self.default_region;
@@ -54,7 +51,7 @@ impl CallSettings {
             username: v.username,
             password_env: None,
             folder: v.folder,
-            max_audio_bytes: ringside_core::voicemail::mail::DEFAULT_MAX_AUDIO_BYTES,
+            max_audio_bytes: ringside_core::library::DEFAULT_MAX_AUDIO_BYTES,
         });
         Ok(())
     }
@@ -136,7 +133,7 @@ mod tests {
         changed().apply_to(&mut config).unwrap();
         CallSettings { directory: None, voicemail: None, codecs: vec![], ..changed() }.apply_to(&mut config).unwrap();
         assert!(config.library.directory.is_none() && config.library.voicemail.is_none());
-        assert_eq!(config.media.codecs, ringside_core::engine::config::MediaConfig::default().codecs, "no codec chosen: the defaults");
+        assert_eq!(config.media.codecs, ringside_core::MediaConfig::default().codecs, "no codec chosen: the defaults");
     }
 
     #[test]

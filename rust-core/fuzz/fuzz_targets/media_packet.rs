@@ -3,11 +3,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ringside_core::media::dtmf::EventReceiver;
-use ringside_core::media::jitter::JitterBuffer;
-use ringside_core::media::rtp_stream::{is_rtcp, parse_rtp, rtcp_layout_fits, RtpReceiver};
-use ringside_core::media::srtp::Srtp;
-use ringside_core::sip::sdp::{CryptoSuite, LocalMedia, MediaPolicy, SrtpKey};
+use ringside_core::testing::dtmf::EventReceiver;
+use ringside_core::testing::jitter::JitterBuffer;
+use ringside_core::testing::rtp_stream::{is_rtcp, parse_rtp, rtcp_layout_fits, RtpReceiver};
+use ringside_core::testing::srtp::Srtp;
+use ringside_core::testing::sdp::{CryptoSuite, LocalMedia, MediaPolicy, SrtpKey};
 use std::time::Instant;
 
 fuzz_target!(|data: &[u8]| {

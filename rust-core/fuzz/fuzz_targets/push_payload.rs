@@ -4,10 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ringside_core::push::hint::{decide, CallLookup, PushPolicy};
-use ringside_core::push::payload::parse;
-use ringside_core::push::wake::{PushWake, WakeExpect, WakeInput};
-use ringside_core::signalling::call::EndReason;
+use ringside_core::testing::hint::{decide, CallLookup, PushPolicy};
+use ringside_core::testing::payload::parse;
+use ringside_core::testing::wake::{PushWake, WakeExpect, WakeInput};
+use ringside_core::vocab::EndReason;
 use std::time::{Duration, Instant};
 
 struct Lookup;

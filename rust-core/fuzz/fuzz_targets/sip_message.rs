@@ -4,10 +4,10 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = ringside_core::sip::inbound::classify(data, true);
-    let _ = ringside_core::sip::inbound::classify(data, false);
+    let _ = ringside_core::testing::inbound::classify(data, true);
+    let _ = ringside_core::testing::inbound::classify(data, false);
     let _ = rsipstack::sip::parser::parse_message(data);
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = ringside_core::sip::digest::Challenge::parse(text);
+        let _ = ringside_core::testing::digest::Challenge::parse(text);
     }
 });

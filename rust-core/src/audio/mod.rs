@@ -1,12 +1,12 @@
 //! Audio I/O behind one trait. The media engine ticks every 20 ms and, per tick, takes one
 //! frame of capture and hands one frame to play: 48 kHz mono, 960 samples. Backends: wav files
-//! and null (CLI, tests), a loopback pair (tests), a foreign device the iOS shell feeds through
-//! lock-free rings, and Oboe on Android.
+//! and null (CLI, tests), a test tone (the demo, tests), a foreign device the iOS shell feeds
+//! through lock-free rings, and Oboe on Android.
 
 pub mod foreign;
-pub mod loopback;
 #[cfg(target_os = "android")]
 pub mod oboe_device;
+pub mod tone;
 pub mod wav;
 
 pub use crate::media::codec::{FRAME, RATE};

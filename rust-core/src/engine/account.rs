@@ -295,7 +295,7 @@ impl AccountTask {
             async move {
                 let outcome = match run_transaction(&mut tx).await {
                     Ok(resp) => {
-                        let caps = resp.headers.iter().filter(|h| h.name().eq_ignore_ascii_case("feature-caps")).map(|h| h.value().to_string()).collect();
+                        let caps = crate::sip::headers::all(&resp, "feature-caps");
                         Outcome::Final(reduce_response(&resp, &params), caps)
                     }
                     Err(reason) => Outcome::Failed(reason),

@@ -5,6 +5,7 @@
 //! A message inspector sees every received message before the transaction layer does, so the
 //! call task finds the reason here when its dialog reports the cancel.
 
+use crate::sip::headers::{all, header};
 use rsipstack::sip::SipMessage;
 use rsipstack::transaction::endpoint::MessageInspector;
 use rsipstack::transport::SipAddr;
@@ -46,12 +47,10 @@ impl MessageInspector for CancelReasonInspector {
     fn after_received(&self, msg: SipMessage, _from: Option<&SipAddr>) -> SipMessage {
         if let SipMessage::Request(req) = &msg {
             if req.method == rsipstack::sip::Method::Cancel {
-                let header = |name: &str| req.headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value().trim().to_string());
-                if let Some(call_id) = header("call-id").or_else(|| header("i")) {
+                if let Some(call_id) = header(req, "call-id").or_else(|| header(req, "i")).map(|c| c.trim().to_string()) {
                     // RFC 3261 §7.3.1: several Reason headers are one list (a Q.850 cause
                     // first, the SIP cause in a second header, as some PBXs send them).
-                    let reasons: Vec<String> =
-                        req.headers.iter().filter(|h| h.name().eq_ignore_ascii_case("reason")).map(|h| h.value().trim().to_string()).collect();
+                    let reasons = all(req, "reason");
                     self.0.record(call_id, (!reasons.is_empty()).then(|| reasons.join(", ")));
                 }
             }

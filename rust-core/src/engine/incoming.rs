@@ -9,10 +9,6 @@ use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Method, StatusCode};
 use std::sync::Arc;
 
-fn header<'a>(req: &'a rsipstack::sip::Request, name: &str) -> Option<&'a str> {
-    req.headers.iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value())
-}
-
 pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
     let Ok(mut incoming) = stack.endpoint.incoming_transactions() else {
         return;
@@ -34,15 +30,15 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
                 continue;
             }
             let in_dialog = tx.original.to_header().ok().and_then(|t| t.tag().ok().flatten()).is_some();
-            let mwi =
-                tx.original.method == Method::Notify && header(&tx.original, "event").is_some_and(|e| e.to_ascii_lowercase().starts_with("message-summary"));
+            let mwi = tx.original.method == Method::Notify
+                && crate::sip::headers::header(&tx.original, "event").is_some_and(|e| e.to_ascii_lowercase().starts_with("message-summary"));
             // Out-of-dialog requests (and voicemail NOTIFYs, which skip the dialog check
             // below) only from the peers we send to: a scanner or spoofer gets no answer,
             // not even the gate's.
             if !in_dialog || mwi {
                 let source = match &tx.connection {
                     Some(conn) if conn.is_reliable() => Source::OwnFlow,
-                    _ => Source::Datagram(header(&tx.original, "via").and_then(via_source)),
+                    _ => Source::Datagram(crate::sip::headers::header(&tx.original, "via").as_deref().and_then(via_source)),
                 };
                 if let Admission::Ignore { why } = admit(source, &stack.trusted_peers()) {
                     ignored += 1;

@@ -160,6 +160,7 @@ async fn recv_opt(socket: Option<&UdpSocket>, buf: &mut [u8]) -> Option<(usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audio::tone::ToneDevice;
     use crate::media::tone;
     use crate::signalling::call::MediaDirection;
     use crate::sip::sdp::{CodecKind, LocalMedia, MediaPolicy, SrtpPolicy};
@@ -167,28 +168,9 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     /// Plays a tone into the call and keeps what the call plays back.
-    struct ToneDevice {
-        tone: Vec<i16>,
-        at: usize,
-        heard: Arc<Mutex<Vec<i16>>>,
-    }
-
-    impl AudioDevice for ToneDevice {
-        fn capture(&mut self, frame: &mut [i16]) {
-            for s in frame.iter_mut() {
-                *s = self.tone[self.at % self.tone.len()];
-                self.at += 1;
-            }
-        }
-        fn play(&mut self, frame: &[i16]) {
-            self.heard.lock().unwrap().extend_from_slice(frame);
-        }
-    }
-
     fn device(freq: f32) -> (Box<dyn AudioDevice>, Arc<Mutex<Vec<i16>>>) {
         let heard = Arc::new(Mutex::new(Vec::new()));
-        // A whole number of periods, so the loop is seamless.
-        (Box::new(ToneDevice { tone: tone::sine(freq, 48000, 48000, 8000), at: 0, heard: heard.clone() }), heard)
+        (Box::new(ToneDevice::new(freq, 8000, heard.clone())), heard)
     }
 
     /// A UDP impairment relay on loopback: forwards between `a` and `b`, dropping `loss` of the

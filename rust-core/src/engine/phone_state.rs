@@ -87,24 +87,6 @@ impl PhoneState {
         self.mwi.send_if_modified(|m| fold_mwi(m, event));
     }
 
-    pub fn account_added(&self, key: &str) {
-        self.registrations.send_if_modified(|r| {
-            if r.iter().any(|(k, _)| k == key) {
-                return false;
-            }
-            r.push((key.to_string(), RegistrationState::Registering));
-            true
-        });
-    }
-
-    pub fn account_removed(&self, key: &str) {
-        self.registrations.send_if_modified(|r| {
-            let before = r.len();
-            r.retain(|(k, _)| k != key);
-            r.len() != before
-        });
-    }
-
     pub fn registrations(&self) -> watch::Receiver<Registrations> {
         self.registrations.subscribe()
     }
@@ -270,8 +252,6 @@ mod tests {
         assert_eq!(rx.borrow_and_update()[0].1, RegistrationState::Registered { expires: 600, push: false });
         state.apply(&ok, 1);
         assert!(!rx.has_changed().unwrap(), "a refresh with the same outcome wakes nobody");
-        state.account_removed("1001@pbx");
-        assert!(rx.borrow_and_update().is_empty());
     }
 
     #[test]

@@ -75,6 +75,7 @@ impl PushWakes {
         Some((call.to_string(), end, stages(&e.wake)))
     }
 
+    #[cfg(test)]
     pub fn knows(&self, call: &str) -> bool {
         self.entries.lock().map(|e| e.contains_key(call)).unwrap_or(false)
     }

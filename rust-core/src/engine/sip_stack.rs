@@ -26,8 +26,6 @@ pub struct SipStack {
     pub endpoint: Endpoint,
     cancel: CancellationToken,
     closed_tx: broadcast::Sender<String>,
-    /// The UDP listener's address (also the Contact of UDP registrations).
-    pub udp_addr: SipAddr,
     pub config: SipConfig,
     /// CANCEL Reasons by Call-ID (rsipstack's dialogs drop them).
     pub cancel_reasons: CancelReasons,
@@ -100,7 +98,6 @@ impl SipStack {
         let udp = UdpConnection::create_connection(SocketAddr::new(bind_ip, config.local_port), None, Some(cancel.child_token()))
             .await
             .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
-        let udp_addr = udp.get_addr().clone();
         transport_layer.add_transport(SipConnection::Udp(udp));
         // Every TLS flow is dialled by our connector; rsipstack hands it this PEM per flow.
         super::tls_connector::install();
@@ -131,7 +128,7 @@ impl SipStack {
                 tracing::error!(error = %e, "SIP endpoint stopped");
             }
         });
-        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, udp_addr, config: config.clone(), cancel_reasons, pinned, peers: Default::default() }))
+        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, config: config.clone(), cancel_reasons, pinned, peers: Default::default() }))
     }
 
     /// From now on `domain` resolves to `flow`: the address an account reaches its registrar

@@ -312,8 +312,7 @@ async fn store_message(
         }
         Err(why) => (None, Some(why)),
     };
-    let received_ms =
-        received_ms.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0));
+    let received_ms = received_ms.unwrap_or_else(super::clock::wall_ms);
     Ok(NewVoicemail { id, uid, caller, caller_name, received_ms, duration_ms, heard: seen, audio_path, audio_error, source: source.to_string() })
 }
 

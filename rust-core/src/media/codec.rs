@@ -133,10 +133,6 @@ impl Decoder {
         Ok(Decoder { kind, opus, up, narrow: Vec::with_capacity(FRAME / 6), plc: g711::Concealer::default() })
     }
 
-    pub fn kind(&self) -> CodecKind {
-        self.kind
-    }
-
     /// Decodes one payload into 960 samples at 48 kHz.
     pub fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) {
         out.clear();

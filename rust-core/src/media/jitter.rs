@@ -132,10 +132,12 @@ impl JitterBuffer {
     }
 
     /// Packets waiting to be played.
+    #[cfg(any(test, feature = "testing"))]
     pub fn buffered(&self) -> usize {
         self.packets.len()
     }
 
+    #[cfg(test)]
     pub fn target_ms(&self) -> u32 {
         self.target_ms
     }

@@ -12,6 +12,7 @@ pub mod rtcp_reports;
 pub mod rtp_stream;
 pub mod srtp;
 pub mod tone;
+#[cfg(any(test, feature = "testing"))]
 pub mod traces;
 
 #[cfg(test)]

@@ -210,6 +210,7 @@ impl MediaPipeline {
     }
 
     /// Hold and resume without a new offer/answer (RFC 3264 §5.1 directions).
+    #[cfg(test)]
     pub fn set_direction(&mut self, direction: MediaDirection) {
         self.negotiated.direction = direction;
     }
@@ -240,6 +241,7 @@ impl MediaPipeline {
     }
 
     /// Packets SRTP/SRTCP refused (forged, replayed, or keyed for someone else).
+    #[cfg(test)]
     pub fn refused(&self) -> u64 {
         self.refused
     }

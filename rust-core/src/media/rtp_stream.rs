@@ -5,7 +5,6 @@
 
 use rtcp::reception_report::ReceptionReport;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use webrtc_util::Unmarshal;
 
 pub struct RtpSender {
     pub ssrc: u32,
@@ -23,6 +22,7 @@ impl RtpSender {
     }
 
     /// The next packet: `payload` of type `pt`, the timestamp then advancing by `step`.
+    #[cfg(any(test, feature = "testing"))]
     pub fn packet(&mut self, pt: u8, payload: &[u8], step: u32, marker: bool) -> Vec<u8> {
         let out = self.packet_at(pt, payload, self.timestamp, marker);
         self.timestamp = self.timestamp.wrapping_add(step);
@@ -30,6 +30,7 @@ impl RtpSender {
     }
 
     /// A packet with an explicit timestamp (RFC 4733 events keep their start's).
+    #[cfg(any(test, feature = "testing"))]
     pub fn packet_at(&mut self, pt: u8, payload: &[u8], timestamp: u32, marker: bool) -> Vec<u8> {
         let mut out = Vec::with_capacity(12 + payload.len());
         self.write_at(pt, payload, timestamp, marker, &mut out);
@@ -83,12 +84,14 @@ pub fn is_rtcp(packet: &[u8]) -> bool {
     packet.len() >= 8 && packet[0] >> 6 == 2 && (200..=204).contains(&packet[1])
 }
 
-/// A parsed incoming RTP packet.
+/// A parsed incoming RTP packet (the media path reads in place with `read_rtp`).
+#[cfg(any(test, feature = "testing"))]
 pub fn parse_rtp(packet: &[u8]) -> Option<rtp::packet::Packet> {
     if !rtp_layout_fits(packet) {
         return None;
     }
     let mut buf = packet;
+    use webrtc_util::Unmarshal;
     rtp::packet::Packet::unmarshal(&mut buf).ok().filter(|p| p.header.version == 2)
 }
 

@@ -10,12 +10,6 @@ pub use crate::vocab::{EndReason, MediaDirection};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Incoming,
-    Outgoing,
-}
-
 /// The `Reason` header of a CANCEL (RFC 3326), reduced to its SIP cause; without one, a
 /// Q.850 cause 26 ("non-selected user clearing": another device of the hunt group took the
 /// call, as Asterisk-based PBXs say it) is answered elsewhere too.
@@ -263,7 +257,6 @@ struct Transfer {
 pub const RING_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct CallMachine {
-    direction: Direction,
     state: State,
     started: Instant,
     actions: VecDeque<CallAction>,
@@ -280,7 +273,7 @@ pub struct CallMachine {
 impl CallMachine {
     /// An incoming INVITE: report it and ring.
     pub fn incoming(now: Instant) -> Self {
-        let mut m = Self::new(Direction::Incoming, State::Ringing, now);
+        let mut m = Self::new(State::Ringing, now);
         m.actions.push_back(CallAction::Event(CallEvent::Incoming));
         m.actions.push_back(CallAction::SendRinging);
         m
@@ -288,12 +281,11 @@ impl CallMachine {
 
     /// An outgoing INVITE the engine has just sent.
     pub fn outgoing(now: Instant) -> Self {
-        Self::new(Direction::Outgoing, State::Dialing, now)
+        Self::new(State::Dialing, now)
     }
 
-    fn new(direction: Direction, state: State, now: Instant) -> Self {
+    fn new(state: State, now: Instant) -> Self {
         CallMachine {
-            direction,
             state,
             started: now,
             actions: VecDeque::new(),
@@ -306,10 +298,6 @@ impl CallMachine {
         }
     }
 
-    pub fn direction(&self) -> Direction {
-        self.direction
-    }
-
     pub fn is_ended(&self) -> bool {
         self.state == State::Ended
     }
@@ -320,11 +308,13 @@ impl CallMachine {
         matches!(self.state, State::Dialing | State::Alerting)
     }
 
+    #[cfg(test)]
     pub fn is_active(&self) -> bool {
         matches!(self.state, State::Active { .. })
     }
 
     /// Whether our audio is muted: the media engine sends silence (or nothing, with DTX).
+    #[cfg(test)]
     pub fn is_muted(&self) -> bool {
         self.muted
     }

@@ -115,10 +115,6 @@ impl SessionTimer {
         SessionTimer { interval, we_refresh, last_refresh: now, next_refresh: now + interval / 2, refreshing: false }
     }
 
-    pub fn we_refresh(&self) -> bool {
-        self.we_refresh
-    }
-
     /// Either side refreshed the session (a 2xx to a re-INVITE or UPDATE, either way).
     pub fn refreshed(&mut self, now: Instant) {
         self.last_refresh = now;

@@ -128,6 +128,7 @@ impl CachedChallenge {
         answer(&self.challenge, creds, method, uri, &self.cnonce, self.nonce_count)
     }
 
+    #[cfg(test)]
     pub fn nonce_count(&self) -> u32 {
         self.nonce_count
     }

@@ -29,6 +29,12 @@ pub fn header(msg: &impl HeaderList, name: &str) -> Option<String> {
     msg.header_list().iter().find(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value().to_string())
 }
 
+/// The values of every header called `name`, in order (RFC 3261 §7.3.1: several headers of
+/// one name are one comma list), trimmed.
+pub fn all(msg: &impl HeaderList, name: &str) -> Vec<String> {
+    msg.header_list().iter().filter(|h| h.name().eq_ignore_ascii_case(name)).map(|h| h.value().trim().to_string()).collect()
+}
+
 /// Whether any `name` header (Supported, Require…) lists `option` (RFC 3261 §20.37: a comma
 /// list of option tags, which compare case-insensitively).
 pub fn has_option(msg: &impl HeaderList, name: &str, option: &str) -> bool {
@@ -62,6 +68,13 @@ mod tests {
         let req = invite("k: path, timer\r\nx: 90\r\n");
         assert!(has_option(&req, "Supported", "timer"));
         assert_eq!(header(&req, "Session-Expires").as_deref(), Some("90"));
+    }
+
+    #[test]
+    fn rfc3261_7_3_1_every_header_of_a_name_is_kept_in_order() {
+        let req = invite("Reason: Q.850;cause=16\r\nreason:  SIP;cause=200 \r\n");
+        assert_eq!(all(&req, "Reason"), vec!["Q.850;cause=16".to_string(), "SIP;cause=200".to_string()]);
+        assert!(all(&req, "Feature-Caps").is_empty());
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub const ACCEPTED_TYPES: &[&str] = &["application/sdp", "multipart/mixed", "mes
 const SINGLE_VALUED: &[&str] = &["to", "from", "call-id", "cseq", "max-forwards", "content-length", "content-type", "expires"];
 
 /// What to do with a received message.
+// The engine acts on the code and header; the torture suite and the fuzz target read the rest.
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
 #[derive(Debug)]
 pub enum Verdict {
     Request(Box<Request>),
@@ -43,6 +45,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    #[cfg(any(test, feature = "testing"))]
     pub fn code(&self) -> Option<u16> {
         match self {
             Verdict::Reject { code, .. } => Some(*code),

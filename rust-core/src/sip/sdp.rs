@@ -166,10 +166,6 @@ impl LocalMedia {
         LocalMedia { ip, port, policy, session_id, version: session_id, keys: Vec::new() }
     }
 
-    pub fn policy(&self) -> &MediaPolicy {
-        &self.policy
-    }
-
     /// A new offer (initial, or a re-offer for hold/resume/refresh, which keeps our keys).
     pub fn offer(&mut self, direction: MediaDirection) -> String {
         if self.policy.srtp != SrtpPolicy::Off && self.keys.is_empty() {

@@ -307,6 +307,7 @@ pub fn search(conn: &Connection, typed: &str, limit: u32) -> Result<Vec<Contact>
 }
 
 /// How many contacts `source` holds.
+#[cfg(test)]
 pub fn count(conn: &Connection, source: ContactSource) -> Result<u32, StoreError> {
     conn.query_row("SELECT count(*) FROM contacts WHERE source = ?1", [source.as_str()], |r| r.get(0))
         .map_err(|source| StoreError::Query { what: "counting contacts", source })

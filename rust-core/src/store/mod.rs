@@ -67,6 +67,7 @@ pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
 }
 
 /// An in-memory database with the current schema (tests, tools).
+#[cfg(any(test, feature = "testing"))]
 pub fn open_in_memory() -> Result<Connection, StoreError> {
     let mut conn = Connection::open_in_memory().map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
     migrations::run(&mut conn, Path::new(":memory:"))?;

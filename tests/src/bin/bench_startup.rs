@@ -106,7 +106,7 @@ fn one_round(pbx: &Pbx, dirs: &[tempfile::TempDir; 3]) -> [(Duration, u64); 3] {
 /// `--in-process DATA_DIR PROXY_PORT`: one `Phone::start` in this fresh process; prints
 /// `ready_us registered_us rss_kib`.
 fn in_process(data_dir: &str, proxy_port: u16) {
-    use ringside_core::engine::{AccountConfig, Phone, PhoneConfig, PhoneEvent, PhoneListener, StaticSecrets};
+    use ringside_core::{AccountConfig, Phone, PhoneConfig, PhoneEvent, PhoneListener, StaticSecrets};
     struct Registered(std::sync::Mutex<Option<mpsc::Sender<Instant>>>);
     impl PhoneListener for Registered {
         fn on_event(&self, event: PhoneEvent) {

@@ -54,8 +54,6 @@ pub struct CallAccount {
     pub route: Arc<Mutex<AccountRoute>>,
 }
 
-pub use crate::vocab::call_uuid;
-
 pub struct CallHub {
     dialogs: Arc<DialogLayer>,
     listener: Arc<dyn PhoneListener>,

@@ -9,10 +9,10 @@
 //!   same three statements.
 //!
 //! Rounds alternate (ours, raw) so the shared machine's noise falls on both. Usage:
-//! bench_contacts [contacts] [queries]
+//! `cargo bench -p ringside-testbed --bench bench_contacts -- [contacts] [queries]`
 
-use ringside_core::store::contacts::{self, ContactCard, ContactNumber};
-use ringside_core::store::{self, numbers};
+use ringside_core::testing::store::contacts::{self, ContactCard, ContactNumber};
+use ringside_core::testing::store::{self, numbers};
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::time::{Duration, Instant};
 

@@ -10,15 +10,15 @@
 //! - `jitter`: added delay of our jitter buffer on replayed traces against the hindsight
 //!   oracle, with concealment of late packets.
 //!
-//! Usage: bench_media [codec|media-cpu|jitter]… (default: all). CPU times are medians of 5
-//! interleaved runs (the machine is shared and noisy).
+//! Usage: `cargo bench -p ringside-testbed --bench bench_media -- [codec|media-cpu|jitter]…`
+//! (default: all). CPU times are medians of 5 interleaved runs (the machine is shared and noisy).
 
-use ringside_core::media::codec::{Decoder, Encoder, OpusSettings, FRAME};
-use ringside_core::media::jitter::{JitterBuffer, Playout};
-use ringside_core::media::rtp_stream::{parse_rtp, RtpSender};
-use ringside_core::media::srtp::Srtp;
-use ringside_core::media::traces::{replay, trace, Network};
-use ringside_core::sip::sdp::{CodecKind, CryptoSuite, SrtpKey};
+use ringside_core::testing::codec::{Decoder, Encoder, OpusSettings, FRAME};
+use ringside_core::testing::jitter::{JitterBuffer, Playout};
+use ringside_core::testing::rtp_stream::{parse_rtp, RtpSender};
+use ringside_core::testing::sdp::{CodecKind, CryptoSuite, SrtpKey};
+use ringside_core::testing::srtp::Srtp;
+use ringside_core::testing::traces::{replay, trace, Network};
 use std::time::{Duration, Instant};
 
 const SECONDS: usize = 30;
@@ -180,7 +180,7 @@ fn raw_g711(pcm: &[i16]) -> Duration {
     for f in pcm.chunks(FRAME) {
         // The floor: μ-law both ways at 8 kHz (every 6th sample, no filtering).
         for s in f.iter().step_by(6) {
-            sink += i64::from(ringside_core::media::g711::ulaw_decode(ringside_core::media::g711::ulaw_encode(*s)));
+            sink += i64::from(ringside_core::testing::g711::ulaw_decode(ringside_core::testing::g711::ulaw_encode(*s)));
         }
     }
     std::hint::black_box(sink);
@@ -244,7 +244,8 @@ fn jitter() {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo bench` adds `--bench` after the names.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let want = |n: &str| args.is_empty() || args.iter().any(|a| a == n);
     let pcm = voice(SECONDS);
     if want("codec") {
