@@ -21,6 +21,7 @@ pub mod media_session;
 mod mwi;
 pub mod phone;
 pub mod phone_state;
+mod push_flow;
 pub mod provisioning;
 pub mod register_request;
 pub mod secrets;

@@ -27,8 +27,6 @@ pub struct Phone {
     /// Voicemail subscriptions: stopped (unsubscribed) before the accounts unregister.
     mwi_stop: tokio_util::sync::CancellationToken,
     mwi_tasks: Vec<tokio::task::JoinHandle<()>>,
-    /// How long a push-woken call waits for its INVITE.
-    wake_deadline: Duration,
     /// The call log in the data directory's database.
     pub(super) call_log: Arc<super::call_log_writer::CallLogWriter>,
     /// Contacts, directory and voicemail (`library.rs` has their methods).
@@ -110,13 +108,22 @@ impl Phone {
             })
             .collect();
         let media = super::call_media::MediaSetup { ip: bind_ip, policy: config.media.policy(), opus: config.media.opus(), devices: audio };
-        let calls = CallHub::new(&stack, listener.clone(), call_accounts, media, config.calls.waiting, config.sip.min_session_expires);
+        let (fresh_flows, mut fresh_flow_requests) = mpsc::unbounded_channel();
+        let push = super::push_flow::PushFlowSetup {
+            events: listener.clone(),
+            bus: bus.clone(),
+            call_log: Some(call_log.clone()),
+            fresh_flows,
+            accounts: account_keys.clone(),
+            deadline: Duration::from_secs(config.calls.push_wake_secs.max(1)),
+        };
+        let calls = CallHub::new(&stack, listener.clone(), call_accounts, media, config.calls.waiting, config.sip.min_session_expires, push);
         super::incoming::serve(stack.clone(), calls.clone());
         // The push flow hears how each REGISTER went on its own channel.
-        let waking = calls.clone();
+        let flow = calls.push().clone();
         tokio::spawn(async move {
             while let Some((account, input)) = wake_outcomes.recv().await {
-                waking.wake_registration(&account, input);
+                flow.registration(&account, input);
             }
         });
         let mwi_stop = tokio_util::sync::CancellationToken::new();
@@ -145,13 +152,25 @@ impl Phone {
             tokio::spawn(task.run(rx));
             accounts.push(tx);
         }
+        // A push says a call waits: out of suspension, and every account heals its flow and
+        // REGISTERs at once (the gateway forks the INVITE on that REGISTER). In this order, so
+        // the INVITE never finds the phone still asleep.
+        let (hub, flows) = (calls.clone(), accounts.clone());
+        tokio::spawn(async move {
+            while let Some(super::push_flow::FreshFlow) = fresh_flow_requests.recv().await {
+                hub.set_suspended(false);
+                for account in &flows {
+                    // try_send: a full queue is already waking.
+                    let _ = account.try_send(AccountCommand::NetworkChanged);
+                }
+            }
+        });
         Ok(Phone {
             stack,
             accounts,
             calls,
             mwi_stop,
             mwi_tasks,
-            wake_deadline: Duration::from_secs(config.calls.push_wake_secs.max(1)),
             call_log,
             bus,
             account_keys,
@@ -199,7 +218,7 @@ impl Phone {
     pub async fn answer(&self, call: &str) -> Result<(), EngineError> {
         // A call still waking (answered on the lock screen before its INVITE): kept as an
         // intent, carried out when the INVITE arrives.
-        if self.calls.answer(call).await || self.calls.wake_input(call, crate::push::wake::WakeInput::Answer) {
+        if self.calls.answer(call).await || self.calls.push().call_screen(call, crate::push::wake::WakeInput::Answer) {
             Ok(())
         } else {
             Err(EngineError::NoSuchCall(call.to_string()))
@@ -208,7 +227,7 @@ impl Phone {
 
     /// Declines a ringing call: 486 so the desk keeps ringing, or 603 `everywhere`.
     pub async fn decline(&self, call: &str, everywhere: bool) -> Result<(), EngineError> {
-        if self.calls.wake_input(call, crate::push::wake::WakeInput::Hangup) {
+        if self.calls.push().call_screen(call, crate::push::wake::WakeInput::Hangup) {
             return Ok(());
         }
         self.command(call, CallInput::Decline { everywhere }).await
@@ -250,7 +269,7 @@ impl Phone {
     }
 
     pub async fn hangup(&self, call: &str) -> Result<(), EngineError> {
-        if self.calls.wake_input(call, crate::push::wake::WakeInput::Hangup) {
+        if self.calls.push().call_screen(call, crate::push::wake::WakeInput::Hangup) {
             return Ok(());
         }
         self.command(call, CallInput::Hangup).await
@@ -269,51 +288,7 @@ impl Phone {
     /// re-registers on a fresh flow, and the INVITE the gateway holds arrives as the same call
     /// (`call_uuid` of account and Call-ID).
     pub fn handle_push(&self, envelope: &[u8]) -> crate::push::hint::IncomingCallHint {
-        use crate::push::hint::{decide, HintAction, PushPolicy};
-        use crate::push::wake::{WakeInput, WakeStage};
-        let pushed_at = std::time::Instant::now();
-        let now_ms = super::clock::wall_ms().max(0) as u64;
-        let parsed = crate::push::payload::parse(envelope);
-        // The call log's writer queues in memory: storage is always there to take the push.
-        let hint = decide(envelope, &parsed, now_ms, &self.calls.account_keys(), true, self.calls.as_ref(), PushPolicy::default());
-        match &hint.action {
-            HintAction::Ring => {
-                self.calls.set_suspended(false);
-                if self.calls.start_wake(&hint, self.wake_deadline, pushed_at) {
-                    for account in &self.accounts {
-                        // try_send: the caller's thread must not wait; a full queue is already
-                        // waking. The account heals its flow and REGISTERs at once.
-                        let _ = account.try_send(AccountCommand::NetworkChanged);
-                    }
-                    self.calls.wakes.record(&hint.call, std::time::Instant::now(), WakeStage::RegisterSent);
-                }
-            }
-            // A cancel push for a call still waking: it ends now, with the gateway's reason.
-            // (Any other push that ends, a garbled duplicate say, leaves the waking call be.)
-            HintAction::End { reason, .. } => {
-                if matches!(&parsed, crate::push::payload::Parsed::Ok(p) if p.kind == crate::push::payload::PushType::Cancel) {
-                    self.calls.wake_input(&hint.call, WakeInput::Cancelled { reason: *reason });
-                }
-            }
-            HintAction::AlreadyRinging => {}
-        }
-        // The call log learns of the push as the shell does (a channel send, no disk here). A
-        // readable push for a call that was never waking (the caller gave up, the desk answered
-        // before we woke) ends here: it is logged ended, so a missed call shows as missed.
-        // The shell hears the decision as an event too (a listener that shows every push).
-        self.bus.on_event(PhoneEvent::from_hint(&hint));
-        let readable = matches!(&parsed, crate::push::payload::Parsed::Ok(_));
-        let woke = self.calls.wakes.kept(&hint.call).is_some() || self.calls.wakes.is_waiting(&hint.call);
-        if readable {
-            self.call_log.record(&PhoneEvent::from_hint(&hint));
-            if let (HintAction::End { reason, .. }, false) = (&hint.action, woke) {
-                // Remembered as ended, so the hint and every later event agree: a repeat of the
-                // push is told the same, and its INVITE, if it still comes, does not ring.
-                self.calls.remember_ended(&hint.call, *reason);
-                self.call_log.record(&PhoneEvent::CallEnded { call: hint.call.clone(), reason: *reason, sip_code: None, duration_ms: None });
-            }
-        }
-        hint
+        self.calls.push().on_push(envelope, super::clock::wall_ms().max(0) as u64)
     }
 
     /// The shell's push registration (RFC 8599) changed: every account registers again at
@@ -345,7 +320,7 @@ impl Phone {
     /// it ended with, as its `push_timeline` event said, or, while it still wakes or rings, the
     /// stages so far; `None` for a call no push announced.
     pub fn push_timeline(&self, call: &str) -> Option<PhoneEvent> {
-        let (stages, diagnostic) = self.calls.wakes.kept(call).or_else(|| self.calls.wakes.live(call).map(|s| (s, None)))?;
+        let (stages, diagnostic) = self.calls.push().timeline(call)?;
         Some(PhoneEvent::PushTimeline { call: call.to_string(), stages, diagnostic })
     }
 

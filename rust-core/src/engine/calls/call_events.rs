@@ -36,7 +36,7 @@ impl CallHub {
     pub(super) fn announce_incoming(&self, uuid: &str, caller: IncomingCaller) {
         let IncomingCaller { call_id, from, display_name, account } = caller;
         self.listener.on_event(PhoneEvent::Incoming { call: uuid.to_string(), call_id, from, display_name, account });
-        self.wakes.record(uuid, std::time::Instant::now(), crate::push::wake::WakeStage::Ringing);
+        self.push.ringing(uuid);
     }
 
     pub(super) fn emit(&self, uuid: &str, event: CallEvent) {
@@ -53,13 +53,10 @@ impl CallHub {
             // not ringing.
             self.remember_ended(uuid, *reason);
             self.calls.forget(uuid);
-            if let Some(stages) = self.wakes.finish(uuid, std::time::Instant::now()) {
-                self.wakes.keep(uuid, &stages, None);
-                self.listener.on_event(PhoneEvent::PushTimeline { call: uuid.to_string(), stages, diagnostic: None });
-            }
+            self.push.finished(uuid);
         }
         if let CallEvent::Answered = &event {
-            self.wakes.record(uuid, std::time::Instant::now(), crate::push::wake::WakeStage::Answered);
+            self.push.answered(uuid);
         }
         if let Some(code) = progress {
             if let Some(original) = self.calls.take_referral(uuid) {

@@ -37,7 +37,7 @@ impl CallHub {
         let from = req.from_header().map(|h| h.value().to_string()).unwrap_or_default();
         let (display_name, from_uri) = name_addr::split(&from);
         let limits = Limits { min_se: self.min_se, busy_when_answered: self.waiting == CallWaiting::Busy };
-        let Gathered { uuid, woken, replaced, mut facts } = gather(&self.calls, &self.wakes, &account.key, req, limits, now);
+        let Gathered { uuid, woken, replaced, mut facts } = gather(&self.calls, self.push.book(), &account.key, req, limits, now);
         let (reports_tx, reports) = mpsc::unbounded_channel();
         let (media, readiness) = prepare_media(&uuid, self.media.clone(), reports_tx, &req.body);
         facts.media = readiness;
@@ -46,7 +46,7 @@ impl CallHub {
             // The INVITE claims its wake (its deadline is off). What the wake says the user
             // did is the last word: they may have answered on the lock screen since the facts
             // were read, so the policy hears it.
-            facts.wake = Some(WakeMatch { answered: self.wakes.claim(w, now) });
+            facts.wake = Some(WakeMatch { answered: self.push.claim(w, now) });
             decision = decide(&facts);
         }
         let (start, timer, media) = match (decision, media) {

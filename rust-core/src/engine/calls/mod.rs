@@ -8,7 +8,7 @@
 //! - `registry`: the live calls, those that ended lately, and who asked for a referred call;
 //! - `incoming`: a new INVITE becomes a call, or gets its refusal (`signalling::invite_policy`);
 //! - `outgoing`: `place_call`;
-//! - `wakes`: calls a push announced, waiting for their INVITE.
+//! Calls a push announced are the push flow's (`engine::push_flow`) until their INVITE comes.
 
 mod addressed;
 mod call_actions;
@@ -17,14 +17,14 @@ mod call_task;
 mod incoming;
 mod invite_auth;
 mod outgoing;
-mod registry;
-mod wakes;
+pub(crate) mod registry;
 
 use super::call_media::MediaSetup;
 use super::cancel_reasons::CancelReasons;
 use super::config::CallWaiting;
 use super::events::{PhoneEvent, PhoneListener};
 use super::media_session::MediaStats;
+use super::push_flow::{PushFlow, PushFlowSetup};
 use super::sip_stack::SipStack;
 use crate::signalling::call::CallInput;
 use crate::sip::replaces::{self, ReplacesId};
@@ -58,16 +58,16 @@ pub struct CallHub {
     dialogs: Arc<DialogLayer>,
     listener: Arc<dyn PhoneListener>,
     accounts: Vec<CallAccount>,
-    /// Live calls, calls that ended lately, referred calls.
-    calls: CallRegistry,
+    /// Live calls, calls that ended lately, referred calls (shared with the push flow, which
+    /// asks what became of a call a push names, and says what became of one it ended).
+    calls: Arc<CallRegistry>,
     cancel_reasons: CancelReasons,
     media: MediaSetup,
     waiting: CallWaiting,
     /// Our Min-SE (RFC 4028), in seconds.
     min_se: u32,
     /// Calls a push announced: waiting for their INVITE, then their timeline until they end.
-    pub(crate) wakes: crate::engine::push_wakes::PushWakes,
-    runtime: tokio::runtime::Handle,
+    push: Arc<PushFlow>,
     /// The app is asleep (QA's sleeping phone): requests go unanswered.
     suspended: std::sync::atomic::AtomicBool,
     /// Latest quality report per call, the last 64 calls.
@@ -82,21 +82,28 @@ impl CallHub {
         media: MediaSetup,
         waiting: CallWaiting,
         min_se: u32,
+        push: PushFlowSetup,
     ) -> Arc<Self> {
+        let calls = Arc::new(CallRegistry::default());
+        let push = PushFlow::new(push, calls.clone());
         Arc::new(CallHub {
             dialogs: Arc::new(DialogLayer::new(stack.endpoint.inner.clone())),
             listener,
             accounts,
-            calls: CallRegistry::default(),
+            calls,
             cancel_reasons: stack.cancel_reasons.clone(),
             media,
             waiting,
             min_se,
-            wakes: Default::default(),
-            runtime: tokio::runtime::Handle::current(),
+            push,
             suspended: Default::default(),
             stats: Default::default(),
         })
+    }
+
+    /// The push wake's owner: pushes, the call screen before an INVITE, REGISTER outcomes.
+    pub(crate) fn push(&self) -> &Arc<PushFlow> {
+        &self.push
     }
 
     pub fn dialogs(&self) -> &Arc<DialogLayer> {
@@ -141,11 +148,6 @@ impl CallHub {
         while Instant::now() < deadline && !self.calls.is_empty() {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-    }
-
-    /// Every account's key (`user@domain`).
-    pub fn account_keys(&self) -> Vec<String> {
-        self.accounts.iter().map(|a| a.key.clone()).collect()
     }
 
     fn attach(&self, uuid: &str, dialog: &InviteDialog) {
