@@ -100,6 +100,9 @@ fn fault(code: u16, why: impl Into<String>) -> Fault {
 
 /// Classifies one message as received on a transport; `datagram` tells whether the bytes are a
 /// whole UDP datagram (where a Content-Length beyond the end is an error, RFC 3261 §18.3).
+// The raw-bytes gate: live requests come parsed (`check_parsed`); these judge bytes only for
+// the torture suite and the fuzz targets.
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 pub fn classify(bytes: &[u8], datagram: bool) -> Verdict {
     let raw = match RawMessage::split(bytes, datagram) {
         Ok(raw) => raw,
@@ -139,22 +142,26 @@ pub fn classify(bytes: &[u8], datagram: bool) -> Verdict {
     }
 }
 
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn looks_like_request(bytes: &[u8]) -> bool {
     !bytes.starts_with(b"SIP/")
 }
 
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn is_known_method(method: &str) -> bool {
     ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "INFO", "UPDATE", "REFER", "NOTIFY", "SUBSCRIBE", "MESSAGE", "PRACK", "PUBLISH"].contains(&method)
 }
 
 /// Hands the checked bytes to rsipstack's parser, with the body cut to Content-Length
 /// (RFC 3261 §18.3: octets past it in a datagram are not part of the message).
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn parse(bytes: &[u8], raw: &RawMessage<'_>, body_len: usize) -> Result<SipMessage, Fault> {
     let head_len = bytes.len() - raw.after_headers.len();
     let framed = &bytes[..head_len + body_len];
     rsipstack::sip::parser::parse_message(framed).map_err(|e| fault(400, format!("unparseable: {e}")))
 }
 
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn check_response(raw: &RawMessage<'_>, datagram: bool) -> Result<usize, Fault> {
     let mut parts = raw.start_line.splitn(3, ' ');
     let version = parts.next().unwrap_or("");
@@ -375,6 +382,7 @@ fn check_capabilities(raw: &RawMessage<'_>, method: &str, body_len: usize) -> Re
 }
 
 /// Builds the answer to a rejected request from its raw headers (RFC 3261 §8.2.6.2).
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn error_response(raw: &RawMessage<'_>, f: &Fault) -> Vec<u8> {
     let mut out = format!("SIP/2.0 {} {}\r\n", f.code, reason_phrase(f.code));
     for h in raw.headers.iter().filter(|h| h.name == "via") {
@@ -399,6 +407,7 @@ fn error_response(raw: &RawMessage<'_>, f: &Fault) -> Vec<u8> {
     out.into_bytes()
 }
 
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn reason_phrase(code: u16) -> &'static str {
     match code {
         400 => "Bad Request",

@@ -40,6 +40,8 @@ pub struct RawHeader<'a> {
 /// A message split into its parts, without interpreting them.
 #[derive(Debug, Clone)]
 pub struct RawMessage<'a> {
+    // Framing from raw bytes serves the raw-bytes gate (torture suite, fuzz targets) only.
+    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     pub start_line: &'a str,
     pub headers: Vec<RawHeader<'a>>,
     /// Everything after the blank line (the Content-Length decides how much is body).
@@ -47,6 +49,7 @@ pub struct RawMessage<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 pub enum FramingError {
     #[error("no blank line ends the headers")]
     NoHeaderEnd,
@@ -63,6 +66,7 @@ pub enum FramingError {
 impl<'a> RawMessage<'a> {
     /// `datagram`: the bytes are a whole UDP datagram, whose end may close a header section
     /// that lacks its blank line (the boundary is unambiguous there; on a stream it is not).
+    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     pub fn split(bytes: &'a [u8], datagram: bool) -> Result<Self, FramingError> {
         // RFC 3261 §7.5: implementations should ignore CRLFs before the start line.
         let mut start = 0;
@@ -207,6 +211,7 @@ pub fn split_unquoted(value: &str, sep: char) -> Vec<&str> {
     parts
 }
 
+#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
