@@ -136,9 +136,8 @@ impl Subscriber {
         }
         if (200..300).contains(&code) && self.dialog.to_tag.is_none() {
             let to = headers.first("to").unwrap_or("");
-            self.dialog.to_tag = to.split(';').find_map(|p| p.trim().strip_prefix("tag=").map(str::to_string));
-            self.dialog.remote_target =
-                headers.first("contact").and_then(|c| c.split_once('<')).and_then(|(_, r)| r.split_once('>')).map(|(u, _)| u.to_string());
+            self.dialog.to_tag = crate::sip::name_addr::param(to, "tag").map(str::to_string);
+            self.dialog.remote_target = headers.first("contact").map(|c| crate::sip::name_addr::split(c).1).filter(|u| !u.is_empty());
             // RFC 3261 §12.1.2: the UAC's route set is the Record-Route in reverse order.
             let mut routes: Vec<String> =
                 headers.all("record-route").flat_map(|v| crate::sip::wire::split_unquoted(v, ',')).map(|r| r.trim().to_string()).collect();

@@ -142,9 +142,7 @@ pub fn reduce_response(resp: &Response, sent: &RegisterParams) -> RegisterRespon
 fn granted_expires(headers: &ResponseHeaders, sent: &RegisterParams) -> Option<u32> {
     let ours = sent.contact_uri();
     headers.all("contact").flat_map(|v| split_unquoted(v, ',')).find(|c| c.contains(&ours) || c.contains(&sent.instance)).and_then(|c| {
-        // The first '>' closes the URI; a later one sits inside the quoted +sip.instance.
-        let params = c.split_once('>').map(|(_, p)| p).unwrap_or(c);
-        params.split(';').find_map(|p| p.trim().strip_prefix("expires=").and_then(|v| v.trim().parse().ok()))
+        crate::sip::name_addr::param(c, "expires").and_then(|v| v.parse().ok())
     })
 }
 
@@ -152,9 +150,9 @@ fn granted_expires(headers: &ResponseHeaders, sent: &RegisterParams) -> Option<u
 fn discovered_addr(via: Option<&str>, contact_addr: &str) -> Option<String> {
     let via = via?;
     let sent_by = via.split_whitespace().nth(1)?.split(';').next()?;
-    let param = |name: &str| via.split(';').skip(1).find_map(|p| p.trim().strip_prefix(name).map(|v| v.to_string()));
-    let received = param("received=");
-    let rport = param("rport=");
+    let param = |name: &str| crate::sip::name_addr::param(via, name).map(str::to_string);
+    let received = param("received");
+    let rport = param("rport");
     if received.is_none() && rport.is_none() {
         return None;
     }

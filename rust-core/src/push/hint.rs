@@ -69,7 +69,8 @@ impl Default for PushPolicy {
 
 /// `sip:1001@pbx.example;transport=tls` → `1001@pbx.example` (an account key).
 fn account_key(uri: &str) -> Option<String> {
-    let rest = uri.strip_prefix("sips:").or_else(|| uri.strip_prefix("sip:"))?;
+    // tel: has no host: never an account.
+    let rest = crate::sip::name_addr::without_scheme(uri).filter(|_| !uri.starts_with("tel:"))?;
     let aor = rest.split([';', '?', '>']).next()?;
     let (user, host) = aor.split_once('@')?;
     let host = host.split(':').next()?;

@@ -104,7 +104,7 @@ pub struct PushWake {
 /// rewrite the host between the push and the INVITE.
 fn caller_user(uri: &str) -> Option<String> {
     let rest = uri.trim().trim_start_matches('<');
-    let rest = rest.strip_prefix("sips:").or_else(|| rest.strip_prefix("sip:")).or_else(|| rest.strip_prefix("tel:"))?;
+    let rest = crate::sip::name_addr::without_scheme(rest)?;
     let user = rest.split(['@', ';', '>', '?']).next()?.trim();
     (!user.is_empty()).then(|| user.to_ascii_lowercase())
 }

@@ -25,19 +25,12 @@ pub enum Role {
 
 impl SessionExpires {
     pub fn parse(value: &str) -> Option<SessionExpires> {
-        let mut parts = value.split(';');
-        let seconds = parts.next()?.trim().parse().ok()?;
-        let refresher = parts.find_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            if !k.trim().eq_ignore_ascii_case("refresher") {
-                return None;
-            }
-            match v.trim().to_ascii_lowercase().as_str() {
-                "uac" => Some(Role::Uac),
-                "uas" => Some(Role::Uas),
-                _ => None,
-            }
-        });
+        let seconds = value.split(';').next()?.trim().parse().ok()?;
+        let refresher = match crate::sip::name_addr::param(value, "refresher").map(str::to_ascii_lowercase).as_deref() {
+            Some("uac") => Some(Role::Uac),
+            Some("uas") => Some(Role::Uas),
+            _ => None,
+        };
         Some(SessionExpires { seconds, refresher })
     }
 

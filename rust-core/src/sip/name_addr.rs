@@ -33,9 +33,43 @@ fn unquote(display: &str) -> String {
     out.trim().to_string()
 }
 
+/// A header value's `name=value` parameter (`;tag=`, `;expires=`, `;received=`,
+/// `;refresher=`), trimmed, the name compared without case (RFC 3261 §7.3.1). Parameters follow
+/// the name-addr's first `>` when there is one (a later `>` sits inside a quoted parameter such
+/// as `+sip.instance`), else the value's first `;` (a Via's sent-by, an addr-spec, a number).
+pub fn param<'a>(value: &'a str, name: &str) -> Option<&'a str> {
+    let params = value.split_once('>').map(|(_, p)| p).unwrap_or(value);
+    params.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// A URI without its `sip:`, `sips:` or `tel:` scheme; `None` for any other.
+pub fn without_scheme(uri: &str) -> Option<&str> {
+    uri.strip_prefix("sips:").or_else(|| uri.strip_prefix("sip:")).or_else(|| uri.strip_prefix("tel:"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3261_7_3_1_parameters_are_found_after_the_uri_without_case() {
+        assert_eq!(param("\"Bob\" <sip:1002@pbx;transport=udp>;TAG=a1", "tag"), Some("a1"));
+        assert_eq!(param("<sip:1001@10.0.0.1>;expires=60;+sip.instance=\"<urn:uuid:x>\"", "expires"), Some("60"));
+        assert_eq!(param("SIP/2.0/UDP 10.0.0.1:5060;branch=z9;received=192.0.2.1;rport=4000", "received"), Some("192.0.2.1"));
+        assert_eq!(param("1800; refresher = uac", "refresher"), Some("uac"));
+        assert_eq!(param("SIP/2.0/UDP h;rport", "rport"), None, "a flag has no value");
+        assert_eq!(param("<sip:a@b;tag=inside>", "tag"), None, "URI parameters are the URI's");
+    }
+
+    #[test]
+    fn schemes_come_off_sip_sips_and_tel_only() {
+        assert_eq!(without_scheme("sips:1001@pbx"), Some("1001@pbx"));
+        assert_eq!(without_scheme("tel:+331"), Some("+331"));
+        assert_eq!(without_scheme("mailto:a@b"), None);
+    }
 
     #[test]
     fn from_header_splits_into_name_and_uri() {

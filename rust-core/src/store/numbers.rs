@@ -31,7 +31,7 @@ pub fn region(code: &str) -> Option<Id> {
 /// The user part of a SIP URI (`sip:+33612345678@pbx;user=phone` → `+33612345678`), or the text.
 fn user_part(raw: &str) -> &str {
     let raw = raw.trim().trim_start_matches('<').trim_end_matches('>');
-    let raw = raw.strip_prefix("sips:").or_else(|| raw.strip_prefix("sip:")).or_else(|| raw.strip_prefix("tel:")).unwrap_or(raw);
+    let raw = crate::sip::name_addr::without_scheme(raw).unwrap_or(raw);
     let raw = raw.split(['@', ';']).next().unwrap_or(raw);
     raw
 }
