@@ -115,9 +115,9 @@ fn happy_path_push_wakes_the_phone_it_answers_and_the_desk_is_cancelled_as_answe
 #[test]
 fn an_iphone_is_woken_through_apns_and_the_voip_push_it_gets_rings_the_call() {
     let gw = Gateway::start(GatewayOptions::default());
-    let mut phone = pushed_phone(&gw, "apns", "apns-tok-1", APNS_PARAM, "");
+    let phone = pushed_phone(&gw, "apns", "apns-tok-1", APNS_PARAM, "");
     let call_id = format!("gw-apns-{}@test", free_port());
-    let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
+    let caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
     let push = gw.cloud.next(5 * SEC).unwrap_or_else(|| panic!("no push; sender log:\n{}\nkamailio:\n{}", gw.sender_log(), gw.pbx.log()));
     // The fake APNs checked the ES256 provider token, the voip push type, topic and priority.
     assert!(gw.cloud.problems().is_empty(), "{:?}", gw.cloud.problems());
@@ -125,11 +125,17 @@ fn an_iphone_is_woken_through_apns_and_the_voip_push_it_gets_rings_the_call() {
     assert_eq!((push.payload["type"].as_str(), push.payload["call-id"].as_str()), (Some("call"), Some(call_id.as_str())));
     assert!(push.payload["aps"].is_object(), "an APNs body: {}", push.payload);
     // What PushKit hands the app is the whole body, `aps` included.
-    phone.send(&push_cmd(&push.payload));
+    rings_as_its_invite_and_is_answered(phone, &push.payload, caller);
+}
+
+/// The push handed to the app rings, the INVITE is the same call (CallKit's UUID is the
+/// INVITE's), the answer connects, and the caller hangs up.
+fn rings_as_its_invite_and_is_answered(mut phone: Ringside, payload: &serde_json::Value, mut caller: Sipp) {
+    phone.send(&push_cmd(payload));
     let hint = phone.expect_event("push_hint", SEC);
     assert_eq!(hint["action"], "ring", "{hint}");
     let incoming = phone.expect_event("incoming", 5 * SEC);
-    assert_eq!(incoming["call"], hint["call"], "CallKit's UUID is the INVITE's call");
+    assert_eq!(incoming["call"], hint["call"], "hint and INVITE agree: one call");
     phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, incoming["call"].as_str().unwrap()));
     phone.expect_event("answered", 5 * SEC);
     assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
@@ -140,22 +146,13 @@ fn an_iphone_is_woken_through_apns_and_the_voip_push_it_gets_rings_the_call() {
 #[test]
 fn a_gateway_push_without_send_time_rings_and_its_invite_is_the_same_call() {
     let gw = Gateway::start(GatewayOptions::default());
-    let mut phone = fcm_phone(&gw, "tok-no-time");
+    let phone = fcm_phone(&gw, "tok-no-time");
     let call_id = format!("gw-notime-{}@test", free_port());
-    let mut caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
+    let caller = Sipp::uac_call_id("call-uac", free_port(), "1001", gw.pbx.udp_port, 1000, &call_id);
     let mut push = gw.cloud.next(5 * SEC).unwrap_or_else(|| panic!("no push; sender log:\n{}", gw.sender_log()));
     // As a gateway that stamps no time sends it: the push's age is unknown, not stale.
     push.payload.as_object_mut().unwrap().remove("send-time");
-    phone.send(&push_cmd(&push.payload));
-    let hint = phone.expect_event("push_hint", SEC);
-    assert_eq!(hint["action"], "ring", "{hint}");
-    let incoming = phone.expect_event("incoming", 5 * SEC);
-    assert_eq!(incoming["call"], hint["call"], "hint and INVITE agree: one call");
-    phone.send(&format!(r#"{{"cmd":"answer","call":"{}"}}"#, incoming["call"].as_str().unwrap()));
-    phone.expect_event("answered", 5 * SEC);
-    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "remote_hangup");
-    assert!(caller.passed(5 * SEC), "{}", caller.errors());
-    quit(phone);
+    rings_as_its_invite_and_is_answered(phone, &push.payload, caller);
 }
 
 #[test]

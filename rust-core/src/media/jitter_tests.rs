@@ -135,16 +135,22 @@ fn a_target_raised_while_playing_is_bought_by_a_stretch_before_the_next_late_pac
     assert!(jb.stats().late <= 6, "after the stretch the late packets play: {:?}", jb.stats());
 }
 
-#[test]
-fn rfc3550_5_1_a_sender_that_pauses_resumes_its_sequence_and_is_played_again() {
-    // A held far end sends nothing for 2 s while playout ticks on; resumed, its sequence
-    // numbers carry on where they stopped.
+/// A buffer that has played a second of steady packets (seq 0..50, one each 20 ms).
+fn playing_a_second() -> (Instant, JitterBuffer) {
     let t0 = Instant::now();
     let mut jb = JitterBuffer::new(20);
     for i in 0..50u16 {
         jb.push(ms(t0, u64::from(i) * 20), i, vec![1]);
         let _ = jb.pop(ms(t0, u64::from(i) * 20 + 10));
     }
+    (t0, jb)
+}
+
+#[test]
+fn rfc3550_5_1_a_sender_that_pauses_resumes_its_sequence_and_is_played_again() {
+    // A held far end sends nothing for 2 s while playout ticks on; resumed, its sequence
+    // numbers carry on where they stopped.
+    let (t0, mut jb) = playing_a_second();
     for k in 0..100u64 {
         let _ = jb.pop(ms(t0, 1000 + k * 20 + 10));
     }
@@ -165,12 +171,7 @@ fn rfc3550_5_1_a_sender_that_pauses_resumes_its_sequence_and_is_played_again() {
 #[test]
 fn a_short_pause_is_found_by_the_resumed_packets_steady_delay() {
     // Hold and resume at once: 300 ms of nothing, less than any target bound.
-    let t0 = Instant::now();
-    let mut jb = JitterBuffer::new(20);
-    for i in 0..50u16 {
-        jb.push(ms(t0, u64::from(i) * 20), i, vec![1]);
-        let _ = jb.pop(ms(t0, u64::from(i) * 20 + 10));
-    }
+    let (t0, mut jb) = playing_a_second();
     for k in 0..15u64 {
         let _ = jb.pop(ms(t0, 1000 + k * 20 + 10));
     }
@@ -189,12 +190,7 @@ fn a_short_pause_is_found_by_the_resumed_packets_steady_delay() {
 
 #[test]
 fn a_spikes_draining_packets_are_late_not_a_restart() {
-    let t0 = Instant::now();
-    let mut jb = JitterBuffer::new(20);
-    for i in 0..50u16 {
-        jb.push(ms(t0, u64::from(i) * 20), i, vec![1]);
-        let _ = jb.pop(ms(t0, u64::from(i) * 20 + 10));
-    }
+    let (t0, mut jb) = playing_a_second();
     // A 250 ms spike that drains over half a second (the LTE trace's): each delayed packet
     // comes 10 ms after the one before, faster than the sender's pace.
     for i in 50..75u16 {
