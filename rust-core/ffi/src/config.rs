@@ -3,7 +3,7 @@
 
 use crate::enums::{Codec, PushProvider, SrtpPolicy};
 use crate::error::PhoneError;
-use crate::settings::CallSettings;
+use crate::settings::{CallSettings, DirectorySettings, VoicemailSettings};
 use ringside_core::library::{ContactsConfig, LibraryConfig};
 use ringside_core::{AccountConfig, CallsConfig, MediaConfig, PhoneConfig, SipConfig};
 
@@ -36,26 +36,6 @@ pub struct PushToken {
     pub prid: String,
     #[uniffi(default = None)]
     pub param: Option<String>,
-}
-
-/// The company directory: a CardDAV address book (RFC 6352). The password comes from the
-/// [`crate::SecretStore`] (`SecretKind::Directory`, keyed by `username`).
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct DirectorySettings {
-    /// `https://dav.example.com/addressbooks/alice/company/`
-    pub url: String,
-    pub username: String,
-}
-
-/// The voicemail-to-e-mail mailbox (IMAP). The password comes from the [`crate::SecretStore`]
-/// (`SecretKind::Voicemail`, keyed by `username`).
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct VoicemailSettings {
-    /// `imaps://mail.example.com:993`
-    pub imap_url: String,
-    pub username: String,
-    #[uniffi(default = "INBOX")]
-    pub folder: String,
 }
 
 /// Everything the phone needs to start.

@@ -17,7 +17,8 @@ mod settings;
 mod subscription;
 
 pub use audio::AudioBridge;
-pub use config::{Account, DirectorySettings, PhoneSettings, PushToken, VoicemailSettings};
+pub use config::{Account, PhoneSettings, PushToken};
+pub use settings::{DirectorySettings, VoicemailSettings};
 pub use enums::{
     CallDirection, CallState, Codec, ContactSource, EndReason, HintAction, LogLevel, MediaDirection, PushProvider, RegistrationState, SecretKind, SrtpPolicy,
     SyncSource, WakeStage,

@@ -504,3 +504,16 @@ impl Phone {
 #[cfg(test)]
 #[path = "phone_tests.rs"]
 mod tests;
+
+#[uniffi::export]
+impl Phone {
+    /// Applies the settings screen's changes: the phone restarts on them and registers again
+    /// (subscriptions carry on across the restart). Refused (`Busy`) while a call is live, so a
+    /// change never cuts a call; the running settings then stay. Directory and mailbox passwords
+    /// are read from the [`crate::SecretStore`] again, so store new ones before calling this.
+    pub async fn update_settings(&self, settings: crate::settings::CallSettings) -> Result<(), PhoneError> {
+        let mut config = self.config_now()?;
+        settings.apply_to(&mut config)?;
+        self.restart(config).await
+    }
+}

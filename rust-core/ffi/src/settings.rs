@@ -2,10 +2,8 @@
 //! waiting, the caller-ID region, the directory and the mailbox. In: [`CallSettings`]; out: a
 //! phone restarted on them (the same restart an account change makes, refused during a call).
 
-use crate::config::{DirectorySettings, VoicemailSettings};
 use crate::enums::{Codec, SrtpPolicy};
 use crate::error::PhoneError;
-use crate::phone::Phone;
 use ringside_core::library::{DirectoryConfig, VoicemailConfig};
 use ringside_core::{CallWaiting, PhoneConfig};
 
@@ -57,17 +55,24 @@ impl CallSettings {
     }
 }
 
-#[uniffi::export]
-impl Phone {
-    /// Applies the settings screen's changes: the phone restarts on them and registers again
-    /// (subscriptions carry on across the restart). Refused (`Busy`) while a call is live, so a
-    /// change never cuts a call; the running settings then stay. Directory and mailbox passwords
-    /// are read from the [`crate::SecretStore`] again, so store new ones before calling this.
-    pub async fn update_settings(&self, settings: CallSettings) -> Result<(), PhoneError> {
-        let mut config = self.config_now()?;
-        settings.apply_to(&mut config)?;
-        self.restart(config).await
-    }
+/// The company directory: a CardDAV address book (RFC 6352). The password comes from the
+/// [`crate::SecretStore`] (`SecretKind::Directory`, keyed by `username`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DirectorySettings {
+    /// `https://dav.example.com/addressbooks/alice/company/`
+    pub url: String,
+    pub username: String,
+}
+
+/// The voicemail-to-e-mail mailbox (IMAP). The password comes from the [`crate::SecretStore`]
+/// (`SecretKind::Voicemail`, keyed by `username`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct VoicemailSettings {
+    /// `imaps://mail.example.com:993`
+    pub imap_url: String,
+    pub username: String,
+    #[uniffi(default = "INBOX")]
+    pub folder: String,
 }
 
 #[cfg(test)]

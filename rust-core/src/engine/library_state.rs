@@ -29,7 +29,22 @@ pub(super) struct Shared {
     pub directory_sync: tokio::sync::Mutex<()>,
     pub voicemail_sync: tokio::sync::Mutex<()>,
     /// Carries the user's heard/deleted changes to the mailbox at once.
-    pub voicemail_push: super::voicemail_push::VoicemailPush,
+    pub voicemail_push: VoicemailPush,
+}
+
+/// The voicemail pusher's handle (its task is `voicemail_push`'s): a kick, and whether the
+/// task runs. Kept here so the state does not import the task that reads the state.
+#[derive(Default)]
+pub(super) struct VoicemailPush {
+    pub kick: Arc<tokio::sync::Notify>,
+    pub started: std::sync::OnceLock<()>,
+}
+
+impl VoicemailPush {
+    /// Wakes the task so it ends (the library is going away).
+    pub fn stop(&self) {
+        self.kick.notify_one();
+    }
 }
 
 impl Drop for Shared {

@@ -11,27 +11,13 @@
 
 use super::library_state::Shared;
 use super::voicemail_sync;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::Notify;
 
 /// The first retry after a failed push; each next one waits twice as long, up to [`LAST_RETRY`].
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(60);
-
-/// The library's pusher: a kick, and whether its task runs.
-#[derive(Default)]
-pub(super) struct VoicemailPush {
-    kick: Arc<Notify>,
-    started: OnceLock<()>,
-}
-
-impl VoicemailPush {
-    /// Wakes the task so it ends (the library is going away).
-    pub fn stop(&self) {
-        self.kick.notify_one();
-    }
-}
 
 /// Asks for a push of whatever is pending (a no-op without `[voicemail]` or a tokio runtime).
 pub(super) fn kick(shared: &Arc<Shared>) {
