@@ -108,7 +108,8 @@ impl PushFlow {
         // the push was readable. A readable push for a call that was never waking (the caller
         // gave up, the desk answered before we woke) ends here: logged ended, so a missed call
         // shows as missed, and remembered, so the hint and every later event agree.
-        self.bus.on_event(PhoneEvent::from_hint(&hint));
+        let announced = PhoneEvent::from_hint(&hint);
+        self.bus.on_event(announced.clone());
         let woke = self.book.kept(&hint.call).is_some() || self.book.is_waiting(&hint.call);
         if let Parsed::Ok(_) = &parsed {
             let ended_here = match (&hint.action, woke) {
@@ -119,7 +120,7 @@ impl PushFlow {
                 self.calls.remember_ended(&hint.call, reason, Instant::now());
             }
             if let Some(log) = &self.call_log {
-                log.record(&PhoneEvent::from_hint(&hint));
+                log.record(&announced);
                 if let Some(reason) = ended_here {
                     log.record(&PhoneEvent::CallEnded { call: hint.call.clone(), reason, sip_code: None, duration_ms: None });
                 }

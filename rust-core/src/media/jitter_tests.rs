@@ -146,22 +146,30 @@ fn playing_a_second() -> (Instant, JitterBuffer) {
     (t0, jb)
 }
 
-#[test]
-fn rfc3550_5_1_a_sender_that_pauses_resumes_its_sequence_and_is_played_again() {
-    // A held far end sends nothing for 2 s while playout ticks on; resumed, its sequence
-    // numbers carry on where they stopped.
-    let (t0, mut jb) = playing_a_second();
-    for k in 0..100u64 {
+/// After [`playing_a_second`]: the sender sends nothing for `pause_ms` while playout ticks on,
+/// then resumes its sequence where it stopped (seq 50 on) for `packets` packets; how many of
+/// them played.
+fn pause_then_resume(jb: &mut JitterBuffer, t0: Instant, pause_ms: u64, packets: u16) -> usize {
+    for k in 0..pause_ms / 20 {
         let _ = jb.pop(ms(t0, 1000 + k * 20 + 10));
     }
     let mut frames = 0;
-    for i in 50..150u16 {
-        let at = 3000 + (u64::from(i) - 50) * 20;
+    for i in 50..50 + packets {
+        let at = 1000 + pause_ms + (u64::from(i) - 50) * 20;
         jb.push(ms(t0, at), i, vec![1]);
         if matches!(jb.pop(ms(t0, at + 10)), Playout::Frame(_)) {
             frames += 1;
         }
     }
+    frames
+}
+
+#[test]
+fn rfc3550_5_1_a_sender_that_pauses_resumes_its_sequence_and_is_played_again() {
+    // A held far end sends nothing for 2 s while playout ticks on; resumed, its sequence
+    // numbers carry on where they stopped.
+    let (t0, mut jb) = playing_a_second();
+    let frames = pause_then_resume(&mut jb, t0, 2000, 100);
     let stats = jb.stats();
     assert!(frames >= 95, "frames played after the pause: {frames}; {stats:?}");
     assert_eq!((stats.late, stats.restarts), (0, 1), "past any target: at once, nothing dropped; {stats:?}");
@@ -172,17 +180,7 @@ fn rfc3550_5_1_a_sender_that_pauses_resumes_its_sequence_and_is_played_again() {
 fn a_short_pause_is_found_by_the_resumed_packets_steady_delay() {
     // Hold and resume at once: 300 ms of nothing, less than any target bound.
     let (t0, mut jb) = playing_a_second();
-    for k in 0..15u64 {
-        let _ = jb.pop(ms(t0, 1000 + k * 20 + 10));
-    }
-    let mut frames = 0;
-    for i in 50..100u16 {
-        let at = 1300 + (u64::from(i) - 50) * 20;
-        jb.push(ms(t0, at), i, vec![1]);
-        if matches!(jb.pop(ms(t0, at + 10)), Playout::Frame(_)) {
-            frames += 1;
-        }
-    }
+    let frames = pause_then_resume(&mut jb, t0, 300, 50);
     let stats = jb.stats();
     assert_eq!(stats.restarts, 1, "{stats:?}");
     assert!(frames >= 40 && stats.late <= PAUSED_RUN as u64, "frames {frames}; {stats:?}");

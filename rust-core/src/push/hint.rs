@@ -69,8 +69,8 @@ impl Default for PushPolicy {
 
 /// `sip:1001@pbx.example;transport=tls` → `1001@pbx.example` (an account key).
 fn account_key(uri: &str) -> Option<String> {
-    // tel: has no host: never an account.
-    let rest = crate::sip::name_addr::without_scheme(uri).filter(|_| !uri.starts_with("tel:"))?;
+    // A tel: URI has no host, so it is never an account (no `@` below).
+    let rest = crate::sip::name_addr::without_scheme(uri)?;
     let aor = rest.split([';', '?', '>']).next()?;
     let (user, host) = aor.split_once('@')?;
     let host = host.split(':').next()?;
