@@ -8,6 +8,7 @@ pub mod events;
 pub mod gateway;
 pub mod kamailio;
 pub mod linphone;
+pub mod lossy_path;
 pub mod nat;
 pub mod pcap;
 pub mod ports;

@@ -196,3 +196,72 @@ fn linphonec_pcma_plain_rtp_when_srtp_is_off() {
     let stats = two_way_linphone(None, "[media]\ncodecs = [\"pcma\"]\nsrtp = \"off\"\n");
     assert_eq!((stats["codec"].as_str(), stats["srtp"].as_bool()), (Some("PCMA"), Some(false)), "{stats}");
 }
+
+#[test]
+fn twenty_percent_loss_both_ways_leaves_each_tone_intelligible() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let desk = DeskPhone::start_media("1002", "pw1002", "pbx.test", pbx.udp_port, DeskMedia { auto_answer: true, codec: Some("opus/48000/2"), ..DeskMedia::default() });
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let seed = std::env::var("LOSS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5EED_2026);
+    let path = ringside_testbed::lossy_path::LossyPath::start(format!("127.0.0.1:{}", pbx.udp_port).parse().unwrap(), 0.2, seed);
+    let dir = tempfile::tempdir().unwrap();
+    let (play, record) = (dir.path().join("ringside-says.wav"), dir.path().join("ringside-heard.wav"));
+    write_tone(&play, 1000.0, 6);
+    let args = ["call", "1002", "--hangup-after", "4", "--play", play.to_str().unwrap(), "--record", record.to_str().unwrap()];
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &format!("sip:127.0.0.1:{}", path.inside_port), ""), "pw1001", &args);
+    phone.expect_event("answered", 5 * SEC);
+    phone.expect_event("call_ended", 8 * SEC);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    // The call's last report (one comes every second, and one as it ends).
+    let stats = phone.events.iter().rev().find(|e| e["event"] == "media_stats").cloned().expect("media_stats");
+    println!("ringside's report: {stats}");
+    // baresip writes its recording as the call ends.
+    std::thread::sleep(Duration::from_millis(500));
+    let (to_phone, to_far) = (path.to_phone.loss(), path.to_far.loss());
+    println!("RTP dropped: toward ringside {:.1} % of {}, toward baresip {:.1} % of {}", to_phone * 100.0, path.to_phone.total(), to_far * 100.0, path.to_far.total());
+    // 4 s of 20 ms packets each way: the relay carried the call and dropped about a fifth.
+    assert!(path.to_phone.total() > 100 && path.to_far.total() > 100, "RTP went through the relay");
+    assert!((0.12..0.28).contains(&to_phone) && (0.12..0.28).contains(&to_far), "the loss asked for: {to_phone} {to_far}");
+    assert_eq!(stats["codec"].as_str(), Some("opus"), "{stats}");
+    let (heard, rate) = read(&record);
+    assert_hears(&heard, rate, 440.0, "ringside heard the desk's 440 Hz through 20 % loss", &stats.to_string());
+    let (desk_heard, desk_rate) = desk.heard();
+    assert_hears(&desk_heard, desk_rate, 1000.0, "the desk heard ringside's 1 kHz through 20 % loss", &desk.log());
+}
+
+#[test]
+fn a_pbx_restart_mid_call_keeps_the_direct_media_and_the_call_ends_cleanly_after() {
+    let mut pbx = Pbx::start(PbxOptions::default());
+    let desk = DeskPhone::start_media("1002", "pw1002", "pbx.test", pbx.udp_port, DeskMedia { auto_answer: true, codec: Some("opus/48000/2"), ..DeskMedia::default() });
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("heard.wav");
+    let args = ["drive", "--record", record.to_str().unwrap()];
+    // TCP: the restart closes our flow, which is how the phone learns its binding is gone.
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tcp"), ""), "pw1001", &args);
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"call","target":"1002"}"#);
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    phone.expect_event("answered", 5 * SEC);
+    std::thread::sleep(Duration::from_millis(1000));
+    // Kamailio goes down (its bindings with it, kept in memory only) and comes back on its ports.
+    let since = phone.events.len();
+    pbx.restart();
+    let again = phone.expect_event_since("registered", since, 10 * SEC);
+    assert_eq!(pbx.contacts("1001"), vec![again["contact"].as_str().unwrap().to_string()], "registration recovered on the new PBX");
+    assert!(phone.events[since..].iter().all(|e| e["event"] != "call_ended"), "the call outlived the restart: {:?}", &phone.events[since..]);
+    std::thread::sleep(Duration::from_millis(2500));
+    // Our BYE follows the Record-Route to the restarted proxy, which routes it statelessly.
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    let stats = phone.expect_event("media_stats", 5 * SEC);
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert!(desk.wait_log("terminated", 3 * SEC) || desk.wait_log("closed", SEC), "the desk got our BYE: {ended}\n{}", desk.log());
+    phone.send(r#"{"cmd":"quit"}"#);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    let (heard, rate) = read(&record);
+    // The last 1.5 s of the call: after the restart, the desk's tone still reached us.
+    let r = rate as usize;
+    assert!(heard.len() > 4 * r, "{} samples", heard.len());
+    let (f, level) = tone::dominant(&heard[heard.len() - 2 * r..heard.len() - r / 2], rate);
+    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "after the restart: {f} Hz at {level}; {stats}");
+}
