@@ -1,11 +1,12 @@
 //! A TCP relay on loopback that can go silent: `freeze` keeps every existing connection open but
 //! forwards nothing more on it (a NAT binding that died without a RST, a phone's socket the OS
-//! froze). Connections made after the freeze work normally.
+//! froze). Connections made after the freeze work normally. A test can also speak on the newest
+//! flow as the server would (`inject`) and read what the phone sent on it (`from_phone`).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub struct TcpRelay {
@@ -14,17 +15,26 @@ pub struct TcpRelay {
     /// Connections accepted before this generation forward nothing.
     frozen_below: Arc<AtomicU64>,
     generation: Arc<AtomicU64>,
+    /// The phone's end of the newest connection, and every byte the phone sent on any.
+    newest: Arc<Mutex<Option<Toward>>>,
+    from_phone: Arc<Mutex<Vec<u8>>>,
 }
 
-fn pipe(mut from: TcpStream, mut to: TcpStream, my_gen: u64, frozen_below: Arc<AtomicU64>, stop: Arc<AtomicBool>) {
+/// The phone's end of a connection, shared by the server's bytes and injected ones.
+type Toward = Arc<Mutex<TcpStream>>;
+
+fn pipe(mut from: TcpStream, to: Arc<Mutex<TcpStream>>, my_gen: u64, frozen_below: Arc<AtomicU64>, stop: Arc<AtomicBool>, tap: Option<Arc<Mutex<Vec<u8>>>>) {
     let _ = from.set_read_timeout(Some(Duration::from_millis(100)));
     let mut buf = [0u8; 16 * 1024];
     while !stop.load(Ordering::SeqCst) {
         match from.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
+                if let Some(tap) = &tap {
+                    tap.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
                 // Frozen: swallow the bytes, keep the socket open (no FIN, no RST).
-                if my_gen >= frozen_below.load(Ordering::SeqCst) && to.write_all(&buf[..n]).is_err() {
+                if my_gen >= frozen_below.load(Ordering::SeqCst) && to.lock().unwrap().write_all(&buf[..n]).is_err() {
                     break;
                 }
             }
@@ -32,7 +42,7 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, my_gen: u64, frozen_below: Arc<A
             Err(_) => break,
         }
     }
-    let _ = to.shutdown(Shutdown::Write);
+    let _ = to.lock().unwrap().shutdown(Shutdown::Write);
 }
 
 impl TcpRelay {
@@ -43,7 +53,9 @@ impl TcpRelay {
         let stop = Arc::new(AtomicBool::new(false));
         let frozen_below = Arc::new(AtomicU64::new(0));
         let generation = Arc::new(AtomicU64::new(0));
-        let (s, f, g) = (stop.clone(), frozen_below.clone(), generation.clone());
+        let newest: Arc<Mutex<Option<Toward>>> = Arc::default();
+        let from_phone: Arc<Mutex<Vec<u8>>> = Arc::default();
+        let (s, f, g, n, tap) = (stop.clone(), frozen_below.clone(), generation.clone(), newest.clone(), from_phone.clone());
         std::thread::spawn(move || {
             while !s.load(Ordering::SeqCst) {
                 match listener.accept() {
@@ -51,16 +63,32 @@ impl TcpRelay {
                         let _ = inside.set_nonblocking(false);
                         let Ok(outside) = TcpStream::connect(upstream) else { continue };
                         let my_gen = g.fetch_add(1, Ordering::SeqCst);
-                        let (i2, o2) = (inside.try_clone().unwrap(), outside.try_clone().unwrap());
-                        let (f1, f2, s1, s2) = (f.clone(), f.clone(), s.clone(), s.clone());
-                        std::thread::spawn(move || pipe(inside, outside, my_gen, f1, s1));
-                        std::thread::spawn(move || pipe(o2, i2, my_gen, f2, s2));
+                        // One writer toward the phone at a time: the server's bytes and injected ones.
+                        let (i2, o2) = (Arc::new(Mutex::new(inside.try_clone().unwrap())), outside.try_clone().unwrap());
+                        *n.lock().unwrap() = Some(i2.clone());
+                        let outside = Arc::new(Mutex::new(outside));
+                        let (f1, f2, s1, s2, t1) = (f.clone(), f.clone(), s.clone(), s.clone(), tap.clone());
+                        std::thread::spawn(move || pipe(inside, outside, my_gen, f1, s1, Some(t1)));
+                        std::thread::spawn(move || pipe(o2, i2, my_gen, f2, s2, None));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
-        TcpRelay { port, stop, frozen_below, generation }
+        TcpRelay { port, stop, frozen_below, generation, newest, from_phone }
+    }
+
+    /// Writes `bytes` to the phone on the newest connection, as the server at its far end would.
+    pub fn inject(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let newest = self.newest.lock().unwrap().clone();
+        let stream = newest.ok_or_else(|| std::io::Error::other("no connection yet"))?;
+        let mut stream = stream.lock().unwrap();
+        stream.write_all(bytes)
+    }
+
+    /// Everything the phone sent on every connection so far.
+    pub fn from_phone(&self) -> Vec<u8> {
+        self.from_phone.lock().unwrap().clone()
     }
 
     /// Every connection open now goes silent, both ways, without closing.
