@@ -61,19 +61,36 @@ fn middle(pcm: &[i16], rate: u32) -> &[i16] {
     &pcm[r..2 * r]
 }
 
-#[test]
-fn after_we_hold_and_resume_a_baresip_call_its_tone_is_heard_again() {
+/// A `drive` ringside registered over `transport` in an answered Opus call to a baresip desk
+/// that sends 440 Hz; what ringside hears is recorded to `record`.
+struct DeskCall {
+    pbx: Pbx,
+    desk: DeskPhone,
+    /// Holds the recording.
+    dir: tempfile::TempDir,
+    record: std::path::PathBuf,
+    phone: Ringside,
+    call: String,
+}
+
+fn call_desk(transport: &str) -> DeskCall {
     let pbx = Pbx::start(PbxOptions::default());
     let desk = DeskPhone::start_media("1002", "pw1002", "pbx.test", pbx.udp_port, DeskMedia { auto_answer: true, codec: Some("opus/48000/2"), ..DeskMedia::default() });
     assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("heard.wav");
     let args = ["drive", "--record", record.to_str().unwrap()];
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &args);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri(transport), ""), "pw1001", &args);
     phone.expect_event("registered", 5 * SEC);
     phone.send(r#"{"cmd":"call","target":"1002"}"#);
     let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
     phone.expect_event("answered", 5 * SEC);
+    DeskCall { pbx, desk, dir, record, phone, call }
+}
+
+#[test]
+fn after_we_hold_and_resume_a_baresip_call_its_tone_is_heard_again() {
+    let DeskCall { pbx: _pbx, desk: _desk, dir: _dir, record, mut phone, call } = call_desk("udp");
     std::thread::sleep(Duration::from_millis(1500));
     phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
     phone.expect_event("held", 5 * SEC);
@@ -231,18 +248,8 @@ fn twenty_percent_loss_both_ways_leaves_each_tone_intelligible() {
 
 #[test]
 fn a_pbx_restart_mid_call_keeps_the_direct_media_and_the_call_ends_cleanly_after() {
-    let mut pbx = Pbx::start(PbxOptions::default());
-    let desk = DeskPhone::start_media("1002", "pw1002", "pbx.test", pbx.udp_port, DeskMedia { auto_answer: true, codec: Some("opus/48000/2"), ..DeskMedia::default() });
-    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
-    let dir = tempfile::tempdir().unwrap();
-    let record = dir.path().join("heard.wav");
-    let args = ["drive", "--record", record.to_str().unwrap()];
     // TCP: the restart closes our flow, which is how the phone learns its binding is gone.
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("tcp"), ""), "pw1001", &args);
-    phone.expect_event("registered", 5 * SEC);
-    phone.send(r#"{"cmd":"call","target":"1002"}"#);
-    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
-    phone.expect_event("answered", 5 * SEC);
+    let DeskCall { mut pbx, desk, dir: _dir, record, mut phone, call } = call_desk("tcp");
     std::thread::sleep(Duration::from_millis(1000));
     // Kamailio goes down (its bindings with it, kept in memory only) and comes back on its ports.
     let since = phone.events.len();
