@@ -75,3 +75,28 @@ fn refused_credentials_end_the_call_failed_with_the_407_and_say_why() {
     assert!(phone.stderr().contains("outgoing call not authenticated"), "{}", phone.stderr_tail());
     assert_eq!(pbx.log().matches("INVITE from 1001 challenged").count(), 2, "one answer, then we stop: {}", pbx.log());
 }
+
+/// A callee behind the PBX (record-routed) answering our call as 1009 in the sipp scenario
+/// `scenario`, and ringside on 1001 calling it with `args`.
+fn call_to_sipp(scenario: &str, args: &[&str]) -> (Pbx, Sipp, Ringside) {
+    let uas_port = free_port();
+    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
+    let callee = Sipp::uas(scenario, uas_port, 1);
+    let phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", args);
+    (pbx, callee, phone)
+}
+
+#[test]
+fn rfc7616_a_bye_challenged_with_sha256_and_a_qop_list_is_sent_again_with_our_answer() {
+    let (_pbx, mut callee, mut phone) = call_to_sipp("uas-bye-challenged", &["--log", "warn,ringside_core=info", "call", "1009", "--hangup-after", "1"]);
+    let Some(_) = phone.wait_event("answered", 5 * SEC) else {
+        panic!("not answered: {:?}\ncallee: {}\nringside:\n{}", phone.events, callee.errors(), phone.stderr_tail());
+    };
+    let Some(ended) = phone.wait_event("call_ended", 5 * SEC) else {
+        panic!("the call did not end: callee: {}\nringside:\n{}", callee.errors(), phone.stderr_tail());
+    };
+    assert_eq!(ended["reason"], "local_hangup");
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    assert!(callee.passed(5 * SEC), "the BYE sent again, higher CSeq, SHA-256 answer: {}", callee.errors());
+    assert!(phone.stderr().contains("in-dialog request challenged"), "{}", phone.stderr_tail());
+}
