@@ -100,3 +100,41 @@ fn rfc7616_a_bye_challenged_with_sha256_and_a_qop_list_is_sent_again_with_our_an
     assert!(callee.passed(5 * SEC), "the BYE sent again, higher CSeq, SHA-256 answer: {}", callee.errors());
     assert!(phone.stderr().contains("in-dialog request challenged"), "{}", phone.stderr_tail());
 }
+
+/// Ringside (drive) on 1001 in a call to the sipp callee: the call's id.
+fn drive_call_to(phone: &mut Ringside) -> String {
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"call","target":"1009"}"#);
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    assert_eq!(phone.expect_event("answered", 5 * SEC)["call"], call.as_str());
+    call
+}
+
+#[test]
+fn rfc7616_a_hold_reinvite_challenged_by_a_proxy_is_sent_again_and_the_bye_reuses_the_nonce() {
+    let (_pbx, mut callee, mut phone) = call_to_sipp("uas-reinvite-challenged", &["--log", "warn,ringside_core=info", "drive"]);
+    let call = drive_call_to(&mut phone);
+    phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
+    let Some(held) = phone.wait_event("held", 5 * SEC) else {
+        panic!("not held: callee: {}\nringside:\n{}", callee.errors(), phone.stderr_tail());
+    };
+    assert_eq!(held["by_remote"], false);
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert!(callee.passed(5 * SEC), "re-INVITE answered with SHA-256, BYE authorized up front with nc=2: {}", callee.errors());
+    assert_eq!(phone.stderr().matches("in-dialog request challenged").count(), 1, "{}", phone.stderr_tail());
+}
+
+#[test]
+fn rfc3261_22_2_a_refer_challenged_with_md5_gets_an_authorization_that_verifies() {
+    let (_pbx, mut callee, mut phone) = call_to_sipp("uas-refer-challenged", &["--log", "warn,ringside_core=info", "drive"]);
+    let call = drive_call_to(&mut phone);
+    phone.send(&format!(r#"{{"cmd":"transfer","call":"{call}","target":"1003"}}"#));
+    let Some(transferred) = phone.wait_event("transferred", 10 * SEC) else {
+        panic!("not transferred: callee: {}\nringside:\n{}", callee.errors(), phone.stderr_tail());
+    };
+    assert_eq!(transferred["target"], "sip:1003@pbx.test");
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert!(callee.passed(5 * SEC), "REFER answered, sipp verified the digest: {}", callee.errors());
+    assert!(phone.stderr().contains("in-dialog request challenged"), "{}", phone.stderr_tail());
+}

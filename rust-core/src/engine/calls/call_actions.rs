@@ -9,6 +9,7 @@ use crate::signalling::request_auth::RequestAuth;
 use rsipstack::sip::{Header, Method, Uri};
 use std::sync::Arc;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 impl CallHub {
     pub(super) async fn carry_out(self: &Arc<Self>, io: &mut CallIo, own: &mpsc::Sender<CallInput>, action: CallAction) {
@@ -91,7 +92,7 @@ impl CallHub {
                     // Awaited: the final NOTIFY must reach the transferor before our BYE.
                     requests.send(Method::Notify, headers, body).await.map(|_| ()).map_err(rsipstack::Error::Error)
                 } else {
-                    tokio::spawn(async move { requests.send(Method::Notify, headers, body).await.ok() });
+                    tokio::spawn(async move { requests.send(Method::Notify, headers, body).await.ok() }.in_current_span());
                     Ok(())
                 }
             }
@@ -109,16 +110,19 @@ impl CallHub {
                     }
                 };
                 let own = own.clone();
-                tokio::spawn(async move {
-                    let code = match requests.send(Method::Refer, vec![Header::ReferTo(refer_to)], Vec::new()).await {
-                        Ok(resp) => u16::from(resp.status_code),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "REFER without an answer");
-                            408
-                        }
-                    };
-                    own.send(CallInput::ReferAnswered { code }).await.ok();
-                });
+                tokio::spawn(
+                    async move {
+                        let code = match requests.send(Method::Refer, vec![Header::ReferTo(refer_to)], Vec::new()).await {
+                            Ok(resp) => u16::from(resp.status_code),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "REFER without an answer");
+                                408
+                            }
+                        };
+                        own.send(CallInput::ReferAnswered { code }).await.ok();
+                    }
+                    .in_current_span(),
+                );
                 Ok(())
             }
             CallAction::SendDtmfInfo { digit } if media.has_rfc4733() => {
@@ -215,20 +219,23 @@ fn spawn_reinvite(
     failed: u16,
     report: fn(u16) -> CallInput,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let code = match requests.reinvite(headers, body, 3).await {
-            Ok(resp) if resp.status_code == rsipstack::sip::StatusCode::RequestPending => failed,
-            Ok(resp) => {
-                forward_answer(&answers, &resp).await;
-                u16::from(resp.status_code)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "re-INVITE without an answer");
-                408
-            }
-        };
-        own.send(report(code)).await.ok();
-    })
+    tokio::spawn(
+        async move {
+            let code = match requests.reinvite(headers, body, 3).await {
+                Ok(resp) if resp.status_code == rsipstack::sip::StatusCode::RequestPending => failed,
+                Ok(resp) => {
+                    forward_answer(&answers, &resp).await;
+                    u16::from(resp.status_code)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "re-INVITE without an answer");
+                    408
+                }
+            };
+            own.send(report(code)).await.ok();
+        }
+        .in_current_span(),
+    )
 }
 
 /// Hands a 2xx's SDP answer to the call task (which owns the media).
