@@ -50,6 +50,12 @@ impl Sipp {
         Self::uac_args(name, port, service, remote_port, pause_ms, 1, &["-cid_str", call_id])
     }
 
+    /// One run of scenario `name` to `service`@`remote_port` with more sipp arguments
+    /// (`-key deskport N`: a scenario's `[deskport]`).
+    pub fn uac_once_with(name: &str, port: u16, service: &str, remote_port: u16, extra: &[&str]) -> Sipp {
+        Self::uac_args(name, port, service, remote_port, 0, 1, extra)
+    }
+
     fn uac_with(name: &str, port: u16, service: &str, remote_port: u16, pause_ms: u64, calls: u32) -> Sipp {
         Self::uac_args(name, port, service, remote_port, pause_ms, calls, &[])
     }

@@ -75,3 +75,66 @@ fn refused_credentials_end_the_call_failed_with_the_407_and_say_why() {
     assert!(phone.stderr().contains("outgoing call not authenticated"), "{}", phone.stderr_tail());
     assert_eq!(pbx.log().matches("INVITE from 1001 challenged").count(), 2, "one answer, then we stop: {}", pbx.log());
 }
+
+/// A callee behind the PBX (record-routed) answering our call as 1009 in the sipp scenario
+/// `scenario`, and ringside on 1001 calling it with `args`.
+fn call_to_sipp(scenario: &str, args: &[&str]) -> (Pbx, Sipp, Ringside) {
+    let uas_port = free_port();
+    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
+    let callee = Sipp::uas(scenario, uas_port, 1);
+    let phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", args);
+    (pbx, callee, phone)
+}
+
+#[test]
+fn rfc7616_a_bye_challenged_with_sha256_and_a_qop_list_is_sent_again_with_our_answer() {
+    let (_pbx, mut callee, mut phone) = call_to_sipp("uas-bye-challenged", &["--log", "warn,ringside_core=info", "call", "1009", "--hangup-after", "1"]);
+    let Some(_) = phone.wait_event("answered", 5 * SEC) else {
+        panic!("not answered: {:?}\ncallee: {}\nringside:\n{}", phone.events, callee.errors(), phone.stderr_tail());
+    };
+    let Some(ended) = phone.wait_event("call_ended", 5 * SEC) else {
+        panic!("the call did not end: callee: {}\nringside:\n{}", callee.errors(), phone.stderr_tail());
+    };
+    assert_eq!(ended["reason"], "local_hangup");
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    assert!(callee.passed(5 * SEC), "the BYE sent again, higher CSeq, SHA-256 answer: {}", callee.errors());
+    assert!(phone.stderr().contains("in-dialog request challenged"), "{}", phone.stderr_tail());
+}
+
+/// Ringside (drive) on 1001 in a call to the sipp callee: the call's id.
+fn drive_call_to(phone: &mut Ringside) -> String {
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"call","target":"1009"}"#);
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    assert_eq!(phone.expect_event("answered", 5 * SEC)["call"], call.as_str());
+    call
+}
+
+#[test]
+fn rfc7616_a_hold_reinvite_challenged_by_a_proxy_is_sent_again_and_the_bye_reuses_the_nonce() {
+    let (_pbx, mut callee, mut phone) = call_to_sipp("uas-reinvite-challenged", &["--log", "warn,ringside_core=info", "drive"]);
+    let call = drive_call_to(&mut phone);
+    phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
+    let Some(held) = phone.wait_event("held", 5 * SEC) else {
+        panic!("not held: callee: {}\nringside:\n{}", callee.errors(), phone.stderr_tail());
+    };
+    assert_eq!(held["by_remote"], false);
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert!(callee.passed(5 * SEC), "re-INVITE answered with SHA-256, BYE authorized up front with nc=2: {}", callee.errors());
+    assert_eq!(phone.stderr().matches("in-dialog request challenged").count(), 1, "{}", phone.stderr_tail());
+}
+
+#[test]
+fn rfc3261_22_2_a_refer_challenged_with_md5_gets_an_authorization_that_verifies() {
+    let (_pbx, mut callee, mut phone) = call_to_sipp("uas-refer-challenged", &["--log", "warn,ringside_core=info", "drive"]);
+    let call = drive_call_to(&mut phone);
+    phone.send(&format!(r#"{{"cmd":"transfer","call":"{call}","target":"1003"}}"#));
+    let Some(transferred) = phone.wait_event("transferred", 10 * SEC) else {
+        panic!("not transferred: callee: {}\nringside:\n{}", callee.errors(), phone.stderr_tail());
+    };
+    assert_eq!(transferred["target"], "sip:1003@pbx.test");
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert!(callee.passed(5 * SEC), "REFER answered, sipp verified the digest: {}", callee.errors());
+    assert!(phone.stderr().contains("in-dialog request challenged"), "{}", phone.stderr_tail());
+}

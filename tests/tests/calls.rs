@@ -75,6 +75,36 @@ fn desk_answers_and_ringside_reports_answered_elsewhere() {
 }
 
 #[test]
+fn the_desk_declines_with_603_and_ringside_stops_ringing_declined_elsewhere_not_missed() {
+    let pbx = Pbx::start(PbxOptions::default());
+    // The desk: a sipp call leg, bound to 1001 by a digest-authenticated REGISTER.
+    let desk_port = free_port();
+    let mut desk = Sipp::uas("desk-decline-603", desk_port, 1);
+    let desk_port_text = desk_port.to_string();
+    let mut binding = Sipp::uac_once_with("desk-register", free_port(), "1001", pbx.udp_port, &["-key", "deskport", &desk_port_text]);
+    assert!(binding.passed(5 * SEC), "the desk registered: {}\nPBX:\n{}", binding.errors(), pbx.log());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive"]);
+    phone.expect_event("registered", 5 * SEC);
+    assert_eq!(pbx.contacts("1001").len(), 2, "desk and ringside both bound to 1001");
+    let mut caller = Sipp::uac("call-uac-603", free_port(), "1001", pbx.udp_port, 0);
+    let incoming = phone.expect_event("incoming", 5 * SEC);
+    // RFC 3261 §16.7: the PBX cancels our fork on the desk's 6xx; Kamailio's CANCEL says why
+    // (RFC 3326 Reason: SIP;cause=603).
+    let Some(ended) = phone.wait_event("call_ended", 5 * SEC) else {
+        panic!("ringside kept ringing: desk: {}\ncaller: {}\nPBX:\n{}", desk.errors(), caller.errors(), pbx.log());
+    };
+    assert_eq!((ended["reason"].as_str(), ended["sip_code"].as_u64()), (Some("declined_elsewhere"), Some(487)), "{ended}");
+    assert_eq!(ended["call"], incoming["call"]);
+    assert!(caller.passed(5 * SEC), "the caller got the desk's 603: {}", caller.errors());
+    assert!(desk.passed(5 * SEC), "{}", desk.errors());
+    // Declined at the desk is a call the user dealt with: history keeps it, not as missed.
+    phone.send(r#"{"cmd":"call_log"}"#);
+    let log = phone.expect_event("call_log", 5 * SEC);
+    let entry = &log["entries"][0];
+    assert_eq!((entry["reason"].as_str(), entry["missed"].as_bool()), (Some("declined_elsewhere"), Some(false)), "{log}");
+}
+
+#[test]
 fn caller_gives_up_and_it_is_a_missed_call() {
     let mut o = office(false, &["listen"]);
     let mut sipp = caller(&o, "call-uac-cancel", 800);

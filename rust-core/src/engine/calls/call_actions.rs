@@ -2,15 +2,18 @@
 //! re-INVITEs, REFER and its NOTIFYs, DTMF, accept, reject, CANCEL and BYE.
 
 use super::call_task::CallIo;
+use super::dialog_request::DialogRequests;
 use super::CallHub;
 use crate::signalling::call::{CallAction, CallEvent, CallInput, MediaDirection};
-use rsipstack::dialog::invite_dialog::InviteDialog;
-use rsipstack::sip::{Header, Uri};
+use crate::signalling::request_auth::RequestAuth;
+use rsipstack::sip::{Header, Method, Uri};
 use std::sync::Arc;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 impl CallHub {
     pub(super) async fn carry_out(self: &Arc<Self>, io: &mut CallIo, own: &mpsc::Sender<CallInput>, action: CallAction) {
+        let requests = self.requests(io);
         let CallIo { uuid, dialog, media, reoffer, reinvite, .. } = io;
         let dialog = &*dialog;
         let result = match action {
@@ -57,13 +60,13 @@ impl CallHub {
                     // We send the refresh, so we are its UAC (RFC 4028 §7.4).
                     headers.push(Header::SessionExpires(format!("{s};refresher=uac").into()));
                 }
-                *reinvite = Some(spawn_reinvite(dialog, headers, body, answers, own.clone(), 500, |code| CallInput::SessionRefreshAnswered { code }));
+                *reinvite = Some(spawn_reinvite(requests, headers, body, answers, own.clone(), 500, |code| CallInput::SessionRefreshAnswered { code }));
                 Ok(())
             }
             CallAction::SendReoffer { direction } => {
                 let body = media.offer(direction).into_bytes();
                 let headers = vec![Header::ContentType("application/sdp".into())];
-                *reinvite = Some(spawn_reinvite(dialog, headers, body, io.answers.clone(), own.clone(), 491, |code| CallInput::ReofferAnswered { code }));
+                *reinvite = Some(spawn_reinvite(requests, headers, body, io.answers.clone(), own.clone(), 491, |code| CallInput::ReofferAnswered { code }));
                 Ok(())
             }
             CallAction::PlaceReferredCall { target, replaces } => {
@@ -82,12 +85,14 @@ impl CallHub {
             }
             CallAction::SendReferNotify { code, last } => {
                 let state = if last { "terminated;reason=noresource" } else { "active;expires=60" };
+                // RFC 3515 §2.4.5: the referred call's progress as a sipfrag status line.
+                let headers = vec![Header::Event("refer".into()), Header::SubscriptionState(state.into()), Header::ContentType("message/sipfrag".into())];
+                let body = format!("SIP/2.0 {code} {:?}", rsipstack::sip::StatusCode::from(code)).into_bytes();
                 if last {
                     // Awaited: the final NOTIFY must reach the transferor before our BYE.
-                    dialog.notify_refer(rsipstack::sip::StatusCode::from(code), state).await.map(|_| ())
+                    requests.send(Method::Notify, headers, body).await.map(|_| ()).map_err(rsipstack::Error::Error)
                 } else {
-                    let dialog = dialog.clone();
-                    tokio::spawn(async move { dialog.notify_refer(rsipstack::sip::StatusCode::from(code), state).await.ok() });
+                    tokio::spawn(async move { requests.send(Method::Notify, headers, body).await.ok() }.in_current_span());
                     Ok(())
                 }
             }
@@ -104,14 +109,20 @@ impl CallHub {
                         }
                     }
                 };
-                let (dialog, own) = (dialog.clone(), own.clone());
-                tokio::spawn(async move {
-                    let code = match dialog.refer(refer_to, None, None).await {
-                        Ok(Some(resp)) => u16::from(resp.status_code),
-                        _ => 408,
-                    };
-                    own.send(CallInput::ReferAnswered { code }).await.ok();
-                });
+                let own = own.clone();
+                tokio::spawn(
+                    async move {
+                        let code = match requests.send(Method::Refer, vec![Header::ReferTo(refer_to)], Vec::new()).await {
+                            Ok(resp) => u16::from(resp.status_code),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "REFER without an answer");
+                                408
+                            }
+                        };
+                        own.send(CallInput::ReferAnswered { code }).await.ok();
+                    }
+                    .in_current_span(),
+                );
                 Ok(())
             }
             CallAction::SendDtmfInfo { digit } if media.has_rfc4733() => {
@@ -121,8 +132,12 @@ impl CallHub {
             }
             CallAction::SendDtmfInfo { digit } => {
                 // RFC 2976 INFO with the widely deployed application/dtmf-relay body.
-                let headers = Some(vec![Header::ContentType("application/dtmf-relay".into())]);
-                dialog.info(headers, Some(format!("Signal={digit}\r\nDuration=160\r\n").into_bytes())).await.map(|_| ())
+                let headers = vec![Header::ContentType("application/dtmf-relay".into())];
+                requests
+                    .send(Method::Info, headers, format!("Signal={digit}\r\nDuration=160\r\n").into_bytes())
+                    .await
+                    .map(|_| ())
+                    .map_err(rsipstack::Error::Error)
             }
             CallAction::SendRinging => dialog.ringing(None, None),
             CallAction::Accept => {
@@ -138,7 +153,7 @@ impl CallHub {
                 if let Some(pending) = reinvite.take().filter(|r| !r.is_finished()) {
                     tokio::time::timeout(std::time::Duration::from_secs(2), pending).await.ok();
                 }
-                dialog.bye().await
+                self.send_bye(io).await
             }
             CallAction::Event(CallEvent::Incoming) => {
                 // The machine reports the call once, first: the shell hears of it with its caller.
@@ -168,11 +183,35 @@ impl CallHub {
     }
 }
 
+impl CallHub {
+    /// The call's in-dialog request sender, made on first use with the account's credentials
+    /// (an outgoing call's comes with the INVITE's challenges when it is answered).
+    fn requests(&self, io: &mut CallIo) -> DialogRequests {
+        if io.requests.is_none() {
+            io.requests = Some(DialogRequests::new(self.dialogs.endpoint.clone(), io.dialog.clone(), RequestAuth::new(self.creds(io.account))));
+        }
+        io.requests.clone().expect("set above")
+    }
+
+    /// Our BYE, on our own transaction so that a challenge to it is answered by our digest.
+    /// RFC 3261 §15.1.1: only a dialog that is (being) established has a session to end.
+    async fn send_bye(&self, io: &mut CallIo) -> rsipstack::Result<()> {
+        let state = io.dialog.state();
+        let server_waiting_ack = io.dialog.role() == rsipstack::transaction::key::TransactionRole::Server && state.waiting_ack();
+        if !state.is_confirmed() && !server_waiting_ack {
+            return Ok(());
+        }
+        let resp = self.requests(io).send(Method::Bye, Vec::new(), Vec::new()).await.map_err(rsipstack::Error::Error)?;
+        tracing::debug!(code = u16::from(resp.status_code), "BYE answered");
+        Ok(())
+    }
+}
+
 /// Sends a re-INVITE beside the call's loop and reports its final status as `report(code)`:
-/// 408 without an answer, `failed` when the request could not be sent. RFC 3261 §14.1: a
-/// 491 (both sides re-INVITEd at once) is retried after a random 2.1–4 s, three tries.
+/// 408 without an answer, `failed` when the request could not be sent (or 491 after the
+/// glare retries, `DialogRequests::reinvite`).
 fn spawn_reinvite(
-    dialog: &InviteDialog,
+    requests: DialogRequests,
     headers: Vec<Header>,
     body: Vec<u8>,
     answers: Option<mpsc::Sender<String>>,
@@ -180,18 +219,23 @@ fn spawn_reinvite(
     failed: u16,
     report: fn(u16) -> CallInput,
 ) -> tokio::task::JoinHandle<()> {
-    let dialog = dialog.clone();
-    tokio::spawn(async move {
-        let code = match dialog.reinvite_with_glare_retry(Some(headers), Some(body), 3).await {
-            Ok(Some(resp)) => {
-                forward_answer(&answers, &resp).await;
-                u16::from(resp.status_code)
-            }
-            Ok(None) => 408,
-            Err(_) => failed,
-        };
-        own.send(report(code)).await.ok();
-    })
+    tokio::spawn(
+        async move {
+            let code = match requests.reinvite(headers, body, 3).await {
+                Ok(resp) if resp.status_code == rsipstack::sip::StatusCode::RequestPending => failed,
+                Ok(resp) => {
+                    forward_answer(&answers, &resp).await;
+                    u16::from(resp.status_code)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "re-INVITE without an answer");
+                    408
+                }
+            };
+            own.send(report(code)).await.ok();
+        }
+        .in_current_span(),
+    )
 }
 
 /// Hands a 2xx's SDP answer to the call task (which owns the media).

@@ -3,6 +3,7 @@
 //! own deadline, and hands each action to `call_actions`. `CallIo` is what the task keeps
 //! beside the machine: the dialog, the media and the requests in flight.
 
+use super::dialog_request::DialogRequests;
 use super::invite_auth::InviteAuth;
 use super::CallHub;
 use crate::engine::call_media::CallMedia;
@@ -44,6 +45,8 @@ pub(super) struct CallIo {
     pub(super) reinvite: Option<tokio::task::JoinHandle<()>>,
     /// Our INVITE while it may still be challenged (outgoing calls).
     pub(super) invite_auth: Option<InviteAuth>,
+    /// Our own in-dialog requests and the challenges they met (`dialog_request`).
+    pub(super) requests: Option<DialogRequests>,
     /// Who calls (incoming calls), announced when the machine reports the call.
     pub(super) caller: Option<IncomingCaller>,
 }
@@ -90,6 +93,7 @@ impl CallIo {
             session_expires,
             reinvite: None,
             invite_auth: None,
+            requests: None,
             caller: None,
         }
     }
@@ -157,8 +161,11 @@ impl CallHub {
                         }
                         Ok(Ok((_, Some(resp)))) => {
                             // Answered: no more challenges to answer, and the call's state
-                            // channel closes with its dialog again.
-                            io.invite_auth = None;
+                            // channel closes with its dialog again. The INVITE's challenges
+                            // serve the dialog's later requests.
+                            if let Some(auth) = io.invite_auth.take() {
+                                io.requests = Some(DialogRequests::new(self.dialogs.endpoint.clone(), io.dialog.clone(), auth.into_auth()));
+                            }
                             let code = u16::from(resp.status_code.clone());
                             if (200..300).contains(&code) {
                                 machine.handle(now(), CallInput::Answered);

@@ -36,6 +36,11 @@ impl InviteAuth {
         InviteAuth { option, auth: RequestAuth::new(creds), states }
     }
 
+    /// The challenges answered so far: the dialog's later requests carry them up front.
+    pub fn into_auth(self) -> RequestAuth {
+        self.auth
+    }
+
     /// Whether a final answer is a challenge (401, 407).
     pub fn is_challenge(resp: &Response) -> bool {
         matches!(u16::from(resp.status_code.clone()), 401 | 407)

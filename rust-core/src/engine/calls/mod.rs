@@ -14,6 +14,7 @@ mod addressed;
 mod call_actions;
 mod call_events;
 mod call_task;
+mod dialog_request;
 mod incoming;
 mod invite_auth;
 mod outgoing;
@@ -147,6 +148,15 @@ impl CallHub {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline && !self.calls.is_empty() {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Account `index`'s digest credentials (its auth username, else its username).
+    fn creds(&self, index: usize) -> crate::sip::digest::DigestCredentials {
+        let account = &self.accounts[index];
+        crate::sip::digest::DigestCredentials {
+            username: account.auth_username.clone().unwrap_or_else(|| account.username.clone()),
+            password: account.password.clone(),
         }
     }
 

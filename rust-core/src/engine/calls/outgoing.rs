@@ -7,7 +7,6 @@ use crate::engine::call_media::CallMedia;
 use crate::engine::error::EngineError;
 use crate::engine::events::PhoneEvent;
 use crate::signalling::call::CallMachine;
-use crate::sip::digest::DigestCredentials;
 use crate::vocab::call_uuid;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::sip::{Header, Uri};
@@ -55,9 +54,7 @@ impl CallHub {
         };
         let commands = self.calls.insert(&uuid, index, false, &option.callee.to_string()).ok_or_else(|| EngineError::Sip("duplicate call".into()))?;
         let (state_tx, states) = self.dialogs.new_dialog_state_channel();
-        let creds =
-            DigestCredentials { username: account.auth_username.clone().unwrap_or_else(|| account.username.clone()), password: account.password.clone() };
-        let invite_auth = InviteAuth::new(option.clone(), creds, state_tx.clone());
+        let invite_auth = InviteAuth::new(option.clone(), self.creds(index), state_tx.clone());
         let (dialog, outcome) = match self.dialogs.do_invite_async(option, state_tx) {
             Ok(pair) => pair,
             Err(e) => {
