@@ -1,6 +1,6 @@
 //! A layer-4 UDP load balancer in front of SIP servers, as a cloud NLB or IPVS with keepalived
 //! is in a deployment: one address for clients; each client flow (its address and port) is
-//! pinned to one healthy backend, round robin, and relayed from a mapping socket of its own
+//! pinned to one healthy backend by a hash of its address, and relayed from a mapping socket of its own
 //! (source NAT: backends see the mapping, and whatever reaches the mapping goes back to the
 //! client, as through a full-cone NAT). A health check sends OPTIONS to every backend; one
 //! that misses `MISSES` in a row is down: its flows move to a healthy backend and it gets no
@@ -93,19 +93,18 @@ impl Drop for UdpBalancer {
     }
 }
 
-fn pick(backends: &[Backend], turn: &mut usize) -> Option<usize> {
-    for _ in 0..backends.len() {
-        *turn = (*turn + 1) % backends.len();
-        if backends[*turn].up.load(Ordering::Relaxed) {
-            return Some(*turn);
-        }
-    }
-    None
+/// The backend for a flow: a hash of the client's address and port (as an NLB hashes the
+/// 5-tuple), else the next healthy one.
+fn pick(backends: &[Backend], client: SocketAddr) -> Option<usize> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    client.hash(&mut h);
+    let first = (h.finish() % backends.len() as u64) as usize;
+    (0..backends.len()).map(|i| (first + i) % backends.len()).find(|&i| backends[i].up.load(Ordering::Relaxed))
 }
 
 async fn relay(inside: Arc<UdpSocket>, backends: Arc<Vec<Backend>>, opened: Arc<AtomicUsize>, outside_ip: std::net::IpAddr) {
     let mut flows: HashMap<SocketAddr, Flow> = HashMap::new();
-    let mut turn = 0;
     let mut buf = vec![0u8; 65536];
     let mut last_sweep = Instant::now();
     loop {
@@ -117,12 +116,12 @@ async fn relay(inside: Arc<UdpSocket>, backends: Arc<Vec<Backend>>, opened: Arc<
         if let Some(flow) = flows.get_mut(&client) {
             // A flow pinned to a backend that went down moves, as an NLB reroutes it.
             if !backends[flow.backend].up.load(Ordering::Relaxed) {
-                if let Some(b) = pick(&backends, &mut turn) {
+                if let Some(b) = pick(&backends, client) {
                     flow.backend = b;
                 }
             }
         } else {
-            let Some(b) = pick(&backends, &mut turn) else { continue };
+            let Some(b) = pick(&backends, client) else { continue };
             let Ok(socket) = UdpSocket::bind((outside_ip, 0)).await else { continue };
             let socket = Arc::new(socket);
             opened.fetch_add(1, Ordering::Relaxed);

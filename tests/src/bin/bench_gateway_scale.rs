@@ -67,6 +67,7 @@ impl Clock {
 /// One push a node sent, and what the woken phone saw.
 struct Wake {
     node: usize,
+    user: String,
     pushed: f64,
     rang: Option<f64>,
     error: Option<String>,
@@ -258,7 +259,7 @@ fn run(k: Knobs, nodes: usize, kill: bool) -> Result<Report, String> {
                     }
                     let call_id = push.payload["call-id"].as_str().unwrap_or("").to_string();
                     let user = push.token.strip_prefix("tok-").unwrap_or("").to_string();
-                    wakes.lock().unwrap().insert(call_id.clone(), Wake { node, pushed: clock.epoch(push.at), rang: None, error: None });
+                    wakes.lock().unwrap().insert(call_id.clone(), Wake { node, user: user.clone(), pushed: clock.epoch(push.at), rang: None, error: None });
                     let wakes = wakes.clone();
                     let handle = std::thread::spawn(move || {
                         let account = PhoneAccount {
@@ -328,7 +329,8 @@ fn run(k: Knobs, nodes: usize, kill: bool) -> Result<Report, String> {
         }
         let limit = Duration::from_secs(total / k.cps.max(1) + 25);
         if caller.wait_exit(limit).is_none() {
-            eprintln!("the caller did not finish within {limit:?}");
+            let errors = std::fs::read_to_string(d.join("gw-scale-call.errors")).unwrap_or_default();
+            eprintln!("the caller did not finish within {limit:?}: {}", errors.lines().rev().take(3).collect::<Vec<_>>().join(" | "));
         }
         stop.store(true, Ordering::Relaxed);
         for h in std::mem::take(&mut *workers.lock().unwrap()) {
@@ -367,10 +369,15 @@ fn run(k: Knobs, nodes: usize, kill: bool) -> Result<Report, String> {
     for e in why.iter().take(3) {
         eprintln!("  a woken phone: {e}");
     }
-    if wake_errors > 0 && std::env::var("BENCH_GWS_LOGS").is_ok() {
-        for n in &cluster.nodes {
-            let log = n.log();
-            eprintln!("--- node {} log (tail)\n{}", n.ip, log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n"));
+    if std::env::var("BENCH_GWS_LOGS").is_ok() {
+        // What the nodes said about the first few calls whose phone woke in vain.
+        for (id, w) in wakes.iter().filter(|(_, w)| w.error.is_some()).take(3) {
+            let prid = format!("tok-{} ", w.user);
+            for n in &cluster.nodes {
+                let log = n.log();
+                let lines: Vec<&str> = log.lines().filter(|l| l.contains(id.as_str()) || l.contains(&prid)).map(|l| l.trim()).collect();
+                eprintln!("--- node {} on {id}:\n{}", n.ip, lines.join("\n"));
+            }
         }
     }
     let cross_node = cluster.nodes.iter().map(|n| n.log().matches("woke here; its call is held on").count()).sum();
