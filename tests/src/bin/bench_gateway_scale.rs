@@ -1,9 +1,9 @@
 //! gateway-scale: the push gateway as a pair of Kamailio nodes, each in its own network
 //! namespace, sharing registrations over DMQ (dmq_usrloc, plus the `held` table) behind one
 //! address (a layer-4 UDP balancer with an OPTIONS health check, as an NLB or IPVS is in a
-//! deployment). sipp registers BINDINGS sleeping push bindings (RFC 8599 Contact parameters)
-//! through it, then places calls at CPS per second into them, with a share of calls to desk
-//! phones beside them. Each node posts wake-ups to its own `ringside-push` and fake cloud; the
+//! deployment). BINDINGS sleeping phones register push bindings (RFC 8599 Contact parameters)
+//! through it; then sipp places calls at CPS per second into them, with a share of calls to
+//! desk phones beside them. Each node posts wake-ups to its own `ringside-push` and fake cloud; the
 //! bench plays the woken phone (REGISTER afresh through the balancer, then decline the INVITE).
 //! Measured: push-to-ring (the cloud accepted the push -> the INVITE reached the phone),
 //! calls lost, memory per binding (Kamailio's shared memory in use, and PSS from /proc), and
