@@ -52,6 +52,42 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn start(options: GatewayOptions) -> Gateway {
+        let PushService { cloud, sender, sender_port, dir, .. } = PushService::start("127.0.0.1", options.sender);
+        let pbx = Pbx::start(PbxOptions {
+            gateway: Some(GatewaySettings {
+                push_url: format!("http://127.0.0.1:{sender_port}"),
+                ring_timeout_ms: options.ring_timeout_ms,
+                wake_timeout_ms: options.wake_timeout_ms,
+                front_pbx: options.front_pbx.clone(),
+            }),
+            tls: options.tls,
+            ..PbxOptions::default()
+        });
+        Gateway { pbx, cloud, sender, sender_port, dir }
+    }
+
+    pub fn sender_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sender.log")).unwrap_or_default()
+    }
+
+    pub fn sender_pid(&self) -> Option<u32> {
+        self.sender.as_ref().map(|s| s.pid())
+    }
+}
+
+/// The push half of a gateway: a fake APNs/FCM cloud and the `ringside-push` sender that
+/// Kamailio posts wake-ups to, listening on `listen_ip` (a gateway node's address for it).
+pub struct PushService {
+    pub cloud: PushCloud,
+    pub sender: Option<Owned>,
+    pub sender_port: u16,
+    /// Where the sender listens: Kamailio posts to `http://listen_ip:sender_port`.
+    pub listen_ip: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl PushService {
+    pub fn start(listen_ip: &str, sender: bool) -> PushService {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let pki: TestPki = certs::make(d);
@@ -84,13 +120,13 @@ impl Gateway {
             .to_string(),
         )
         .unwrap();
-        let sender_listen = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let sender_listen = std::net::TcpListener::bind((listen_ip, 0)).unwrap();
         let sender_port = sender_listen.local_addr().unwrap().port();
         drop(sender_listen);
         std::fs::write(
             d.join("sender.toml"),
             format!(
-                "listen = \"127.0.0.1:{sender_port}\"\ntimeout_ms = 3000\nca_file = \"{ca}\"\n[apns]\nendpoint = \"{url}\"\nteam_id = \"{TEAM}\"\nkey_id = \"{KEY_ID}\"\nkey_file = \"{p8}\"\n[fcm]\nendpoint = \"{url}\"\nservice_account_file = \"{sa}\"\n",
+                "listen = \"{listen_ip}:{sender_port}\"\ntimeout_ms = 3000\nca_file = \"{ca}\"\n[apns]\nendpoint = \"{url}\"\nteam_id = \"{TEAM}\"\nkey_id = \"{KEY_ID}\"\nkey_file = \"{p8}\"\n[fcm]\nendpoint = \"{url}\"\nservice_account_file = \"{sa}\"\n",
                 ca = pki.ca_cert.display(),
                 url = cloud.url(),
                 p8 = d.join("apns.p8").display(),
@@ -98,26 +134,8 @@ impl Gateway {
             ),
         )
         .unwrap();
-        let sender = options.sender.then(|| start_sender(&d.join("sender.toml"), d));
-        let pbx = Pbx::start(PbxOptions {
-            gateway: Some(GatewaySettings {
-                push_url: format!("http://127.0.0.1:{sender_port}"),
-                ring_timeout_ms: options.ring_timeout_ms,
-                wake_timeout_ms: options.wake_timeout_ms,
-                front_pbx: options.front_pbx.clone(),
-            }),
-            tls: options.tls,
-            ..PbxOptions::default()
-        });
-        Gateway { pbx, cloud, sender, sender_port, dir }
-    }
-
-    pub fn sender_log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("sender.log")).unwrap_or_default()
-    }
-
-    pub fn sender_pid(&self) -> Option<u32> {
-        self.sender.as_ref().map(|s| s.pid())
+        let sender = sender.then(|| start_sender(&d.join("sender.toml"), d));
+        PushService { cloud, sender, sender_port, listen_ip: listen_ip.to_string(), dir }
     }
 }
 

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CONFIG: &str = include_str!("../peers/pbx.cfg");
-const GATEWAY_CONFIG: &str = include_str!("../../gateway/kamailio/gateway.cfg");
+pub const GATEWAY_CONFIG: &str = include_str!("../../gateway/kamailio/gateway.cfg");
 
 /// Runs the push gateway's configuration (gateway/kamailio/gateway.cfg) instead of the plain PBX.
 #[derive(Clone, Debug)]
@@ -73,7 +73,7 @@ pub struct Pbx {
     process: Option<Owned>,
 }
 
-fn modules_dir() -> String {
+pub fn modules_dir() -> String {
     let candidates = [
         "/usr/lib/x86_64-linux-gnu/kamailio/modules",
         "/usr/lib/aarch64-linux-gnu/kamailio/modules",

@@ -50,7 +50,8 @@ struct State {
 pub struct PushCloud {
     pub port: u16,
     state: Arc<State>,
-    delivered: mpsc::Receiver<Delivered>,
+    /// Behind a lock so a bench's consumer thread can take pushes while others hold the cloud.
+    delivered: Mutex<mpsc::Receiver<Delivered>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -113,7 +114,7 @@ impl PushCloud {
                 }
             });
         });
-        PushCloud { port, state, delivered: rx, stop: Some(stop_tx), thread: Some(thread) }
+        PushCloud { port, state, delivered: Mutex::new(rx), stop: Some(stop_tx), thread: Some(thread) }
     }
 
     pub fn token_uri(&self) -> String {
@@ -126,7 +127,7 @@ impl PushCloud {
 
     /// The next accepted push, waiting at most `limit`.
     pub fn next(&self, limit: Duration) -> Option<Delivered> {
-        self.delivered.recv_timeout(limit).ok()
+        self.delivered.lock().unwrap().recv_timeout(limit).ok()
     }
 
     /// Pushes accepted within `limit` (for "nothing more was pushed" checks).
