@@ -27,6 +27,9 @@ pub enum AccountCommand {
     NetworkChanged,
     /// RFC 8599: the shell's push registration changed (a new token; `None` after logout).
     PushChanged(Option<crate::push::pn_params::PushConfig>),
+    /// The app sleeps (`true`) or wakes: a frozen app sends no keep-alive, so none is sent
+    /// (nor timed) while it sleeps; its binding is the push's to keep.
+    Suspended(bool),
     /// Unregister, then report on the channel and end the task.
     Stop(oneshot::Sender<()>),
 }
@@ -116,6 +119,7 @@ impl AccountTask {
             let mut stop_reply: Option<oneshot::Sender<()>> = None;
             let mut keepalive = tokio::time::interval(self.stack.config.keepalive());
             keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut asleep = false;
             self.machine.handle(Instant::now().into_std(), RegistrationInput::Start);
             loop {
                 self.carry_out_actions().await;
@@ -131,6 +135,13 @@ impl AccountTask {
                                 self.setup.push = push;
                                 self.machine.handle(Instant::now().into_std(), RegistrationInput::ContactChanged);
                             }
+                        }
+                        Some(AccountCommand::Suspended(on)) => {
+                            // A fresh interval is not in the timer wheel until polled: asleep,
+                            // the task has no timer of its own to wake it between refreshes.
+                            keepalive = tokio::time::interval_at(Instant::now() + self.stack.config.keepalive(), self.stack.config.keepalive());
+                            keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                            asleep = on;
                         }
                         Some(AccountCommand::Stop(reply)) => {
                             stop_reply = Some(reply);
@@ -162,7 +173,7 @@ impl AccountTask {
                             self.machine.handle(Instant::now().into_std(), RegistrationInput::FlowFailed);
                         }
                     }
-                    _ = keepalive.tick() => {
+                    _ = keepalive.tick(), if !asleep => {
                         if let (Some((flow, destination)), true) = (&self.flow, self.machine.is_registered()) {
                             if let Err(e) = self.stack.ping(flow, destination).await {
                                 tracing::warn!(error = %e, "keep-alive failed");

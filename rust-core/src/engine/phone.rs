@@ -161,6 +161,7 @@ impl Phone {
                 hub.set_suspended(false);
                 for account in &flows {
                     // try_send: a full queue is already waking.
+                    let _ = account.try_send(AccountCommand::Suspended(false));
                     let _ = account.try_send(AccountCommand::NetworkChanged);
                 }
             }
@@ -325,9 +326,15 @@ impl Phone {
     }
 
     /// Plays (or ends) the app's sleep: while suspended the binding stays, but requests on the
-    /// flow go unanswered, as when iOS or Android froze the app. A push wakes it.
+    /// flow go unanswered and no keep-alive is sent, as when iOS or Android froze the app. A
+    /// push wakes it.
     pub fn set_suspended(&self, on: bool) {
         self.calls.set_suspended(on);
+        for account in &self.accounts {
+            // try_send: this is called from the shell's thread; a full queue (eight commands
+            // waiting) is a phone far from idle, whose keep-alives matter less than its commands.
+            let _ = account.try_send(AccountCommand::Suspended(on));
+        }
     }
 
     /// The shell reports a network change: every account re-registers on a fresh flow.

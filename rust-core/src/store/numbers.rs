@@ -55,7 +55,10 @@ pub fn normalize(raw: &str, default_region: Option<Id>) -> Option<Normalized> {
     let as_given = if plus { format!("+{d}") } else { d.clone() };
     match phonenumber::parse(default_region, &as_given) {
         Ok(n) if phonenumber::is_valid(&n) => {
-            let e164 = n.format().mode(Mode::E164).to_string();
+            // The E.164 form is the country code and the national number. Written here, it
+            // skips the formatter's regex search for a national pattern, which it runs for
+            // every mode though only the national form uses it.
+            let e164 = format!("+{}{}", n.country().code(), n.national());
             let national = digits(&n.format().mode(Mode::National).to_string());
             Some(Normalized { key: e164.clone(), e164: Some(e164), national_digits: Some(national) })
         }
@@ -162,6 +165,15 @@ mod tests {
     fn the_fast_key_equals_the_parsed_one() {
         for raw in ["sip:+33612345678@pbx.test", "+33612345678", "+99123456789", "+3906698", "0612345678", "1003", "sip:alice@x"] {
             assert_eq!(lookup_key(raw, fr()), normalize(raw, fr()).map(|n| n.key), "{raw}");
+        }
+    }
+
+    #[test]
+    fn e164_is_what_the_formatter_writes() {
+        for raw in ["+33 6 12 34 56 78", "06 12 34 56 78", "+39 06 6982 1234", "+44 20 7946 0958", "+1 650 253 0000"] {
+            let n = phonenumber::parse(fr(), raw).unwrap();
+            let formatted = phonenumber::is_valid(&n).then(|| n.format().mode(Mode::E164).to_string());
+            assert_eq!(normalize(raw, fr()).unwrap().e164, formatted, "{raw}");
         }
     }
 
