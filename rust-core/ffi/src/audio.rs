@@ -10,6 +10,7 @@
 
 use ringside_core::audio::foreign::{pair, ForeignAudio, ForeignDevice};
 use ringside_core::audio::{AudioDevice, AudioDeviceFactory};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 /// 48 kHz mono, 16-bit: the rate the core's devices run at.
@@ -18,9 +19,13 @@ pub const SAMPLE_RATE: u32 = 48_000;
 /// The shell's end of the call audio.
 #[derive(uniffi::Object)]
 pub struct AudioBridge {
-    /// Live calls' shell ends, oldest first; the last one has the audio. The real-time side
-    /// only ever `try_lock`s it: when the engine is changing calls it skips one callback.
-    ends: Mutex<Vec<(String, ForeignAudio)>>,
+    /// Live calls' shell ends, oldest first, each with the serial of the device it feeds; the
+    /// last one has the audio. The real-time side only ever `try_lock`s it: when the engine is
+    /// changing calls it skips one callback.
+    ends: Mutex<Vec<(String, u64, ForeignAudio)>>,
+    /// The next device's serial: a device reopened for the same call must not be removed when
+    /// the one it replaces is dropped.
+    next_serial: AtomicU64,
 }
 
 #[uniffi::export]
@@ -28,7 +33,7 @@ impl AudioBridge {
     /// A bridge to hand to `Phone.start`.
     #[uniffi::constructor]
     pub fn new() -> Arc<Self> {
-        Arc::new(AudioBridge { ends: Mutex::new(Vec::new()) })
+        Arc::new(AudioBridge { ends: Mutex::new(Vec::new()), next_serial: AtomicU64::new(0) })
     }
 
     /// The device rate (48000): AVAudioEngine's format must match, or convert.
@@ -50,7 +55,7 @@ impl AudioBridge {
 
     /// The call whose audio the bridge carries now, if any.
     pub fn active_call(&self) -> Option<String> {
-        self.ends.lock().ok().and_then(|e| e.last().map(|(call, _)| call.clone()))
+        self.ends.lock().ok().and_then(|e| e.last().map(|(call, _, _)| call.clone()))
     }
 
     /// An opaque handle for `ringside_audio_push` / `ringside_audio_pull` on the real-time
@@ -63,7 +68,7 @@ impl AudioBridge {
 impl AudioBridge {
     fn push(&self, pcm: &[i16]) -> usize {
         match self.ends.try_lock() {
-            Ok(mut ends) => ends.last_mut().map(|(_, end)| end.push_capture(pcm)).unwrap_or(0),
+            Ok(mut ends) => ends.last_mut().map(|(_, _, end)| end.push_capture(pcm)).unwrap_or(0),
             Err(_) => 0,
         }
     }
@@ -71,7 +76,7 @@ impl AudioBridge {
     fn pull(&self, out: &mut [i16]) {
         match self.ends.try_lock() {
             Ok(mut ends) => match ends.last_mut() {
-                Some((_, end)) => end.pull_playback(out),
+                Some((_, _, end)) => end.pull_playback(out),
                 None => out.fill(0),
             },
             Err(_) => out.fill(0),
@@ -85,11 +90,12 @@ pub(crate) struct BridgeFactory(pub Arc<AudioBridge>);
 impl AudioDeviceFactory for BridgeFactory {
     fn open(&self, call: &str) -> Box<dyn AudioDevice> {
         let (shell, device) = pair();
+        let serial = self.0.next_serial.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut ends) = self.0.ends.lock() {
-            ends.retain(|(c, _)| c != call);
-            ends.push((call.to_string(), shell));
+            ends.retain(|(c, _, _)| c != call);
+            ends.push((call.to_string(), serial, shell));
         }
-        Box::new(BridgedDevice { device, call: call.to_string(), bridge: Arc::downgrade(&self.0) })
+        Box::new(BridgedDevice { device, serial, bridge: Arc::downgrade(&self.0) })
     }
 }
 
@@ -97,7 +103,7 @@ impl AudioDeviceFactory for BridgeFactory {
 /// on hold) has the audio again.
 struct BridgedDevice {
     device: ForeignDevice,
-    call: String,
+    serial: u64,
     bridge: Weak<AudioBridge>,
 }
 
@@ -115,7 +121,7 @@ impl Drop for BridgedDevice {
     fn drop(&mut self) {
         if let Some(bridge) = self.bridge.upgrade() {
             if let Ok(mut ends) = bridge.ends.lock() {
-                ends.retain(|(c, _)| c != &self.call);
+                ends.retain(|(_, s, _)| *s != self.serial);
             }
         }
     }
@@ -180,5 +186,17 @@ mod tests {
         let pcm = [3i16; 480];
         // SAFETY: as above.
         assert_eq!(unsafe { ringside_audio_push(handle, pcm.as_ptr(), pcm.len()) }, 480);
+    }
+
+    #[test]
+    fn a_device_reopened_for_the_same_call_keeps_the_audio_when_the_old_one_goes() {
+        let bridge = AudioBridge::new();
+        let factory = BridgeFactory(bridge.clone());
+        let old = factory.open("a");
+        let mut new = factory.open("a");
+        drop(old);
+        assert_eq!(bridge.active_call().as_deref(), Some("a"));
+        new.play(&[4; 960]);
+        assert_eq!(bridge.pull_playback(960)[0], 4, "the new device still reaches the shell");
     }
 }

@@ -81,6 +81,8 @@ pub enum PipelineOutput {
 struct Stream {
     encoder: Encoder,
     decoder: Decoder,
+    /// The payload type `decoder` reads: the far end may switch among the agreed formats.
+    decoding: u8,
     srtp: Option<Srtp>,
     sender: RtpSender,
     receiver: RtpReceiver,
@@ -105,6 +107,7 @@ impl Stream {
         Ok(Stream {
             encoder: Encoder::new(n.codec, opus).map_err(|e| e.to_string())?,
             decoder: Decoder::new(n.codec).map_err(|e| e.to_string())?,
+            decoding: n.payload_type,
             srtp,
             sender: RtpSender::new(0),
             receiver: RtpReceiver::new(n.codec.clock_rate()),
@@ -375,8 +378,14 @@ impl MediaPipeline {
             }
             return;
         }
-        if rtp.payload_type != self.negotiated.payload_type {
-            return; // comfort noise (RFC 3389) or a codec we did not agree on
+        if rtp.payload_type != s.decoding {
+            // Comfort noise (RFC 3389) or a codec we did not agree on: not played.
+            let Some((pt, codec)) = self.negotiated.receive.iter().copied().find(|(pt, _)| *pt == rtp.payload_type) else { return };
+            let Ok(decoder) = Decoder::new(codec) else { return };
+            // Another agreed format (RFC 3264 §5.1): what the buffer holds is the old codec's.
+            s.decoder = decoder;
+            s.decoding = pt;
+            s.jitter = JitterBuffer::new(20);
         }
         s.receiver.on_rtp(now, &rtp.header());
         let mut buf = self.spare.pop().unwrap_or_default();

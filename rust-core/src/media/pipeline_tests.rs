@@ -18,6 +18,7 @@ fn negotiated(codec: CodecKind, srtp: Option<(SrtpKey, SrtpKey)>, remote: Socket
         remote_rtcp: remote,
         codec,
         payload_type: codec.payload_type(),
+        receive: vec![(codec.payload_type(), codec)],
         dtmf_payload_type: Some(DTMF_PT),
         ptime_ms: 20,
         direction: MediaDirection::SendRecv,
@@ -210,4 +211,21 @@ fn our_rtp_follows_the_latch_and_separate_rtcp_goes_to_the_rtcp_port() {
     }
     assert!(seen.iter().filter(|d| !d.2).all(|d| (d.0, d.1) == (Port::Rtp, addr("198.51.100.2:7000"))));
     assert_eq!(seen.iter().filter(|d| d.2).map(|d| (d.0, d.1)).collect::<Vec<_>>(), vec![(Port::Rtcp, addr("10.0.0.2:5001"))]);
+}
+
+#[test]
+fn rfc3264_the_far_end_may_send_another_agreed_format_than_ours_and_it_plays() {
+    // We send PCMU (the answer's first); the answerer sends Opus (our offer's first).
+    let (mut opus_sender, _, t0) = pair(CodecKind::Opus, false, OpusSettings::default());
+    let mut agreed = negotiated(CodecKind::Pcmu, None, addr("10.0.0.1:4000"));
+    agreed.receive.push((CodecKind::Opus.payload_type(), CodecKind::Opus));
+    let mut b = MediaPipeline::new(t0, agreed, OpusSettings::default(), false).unwrap();
+    let mut loudest = 0;
+    for (i, d) in capture(&mut opus_sender, t0, 0, 40, &tone_frame()).iter().enumerate() {
+        let now = t0 + FRAME_PERIOD * i as u32;
+        b.receive(now, addr("10.0.0.1:4000"), d);
+        loudest = loudest.max(b.playout(now).iter().map(|s| s.unsigned_abs()).max().unwrap_or(0));
+    }
+    assert_eq!(b.stats().packets_received, 40);
+    assert!(loudest > 4000, "the Opus tone plays: {loudest}");
 }

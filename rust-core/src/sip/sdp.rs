@@ -113,6 +113,10 @@ pub struct Negotiated {
     pub codec: CodecKind,
     /// Payload type of the codec on the wire (the offerer's numbering).
     pub payload_type: u8,
+    /// The formats the far end may send us, by payload type: RFC 3264 §5.1 has the offerer
+    /// take any format of the answer, and an answerer sends the offer's first it kept (ours
+    /// on a re-offer), which need not be the answer's first that we send.
+    pub receive: Vec<(u8, CodecKind)>,
     /// RFC 4733 telephone-event payload type, when both sides have one at the codec's rate.
     pub dtmf_payload_type: Option<u8>,
     pub ptime_ms: u32,
@@ -191,7 +195,9 @@ impl LocalMedia {
             _ if remote.secure_profile => return Err(SdpError::SrtpRefused),
             _ => None,
         };
-        Ok(remote.negotiated(pt, codec, remote.direction.answer(), srtp))
+        let mut negotiated = remote.negotiated(pt, codec, remote.direction.answer(), srtp);
+        negotiated.receive = remote.codecs.iter().copied().filter(|(_, c)| self.policy.codecs.contains(c)).collect();
+        Ok(negotiated)
     }
 
     /// Answers a remote offer (initial or re-offer), or says why not (488).
@@ -408,6 +414,7 @@ impl RemoteAudio {
             remote_rtcp,
             codec,
             payload_type: pt,
+            receive: vec![(pt, codec)],
             dtmf_payload_type,
             ptime_ms: self.ptime.unwrap_or(20).clamp(10, 60),
             direction,

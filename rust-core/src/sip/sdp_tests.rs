@@ -120,3 +120,16 @@ fn the_answer_to_our_offer_yields_matching_keys_both_ways() {
     assert_eq!((c_send.clone(), c_recv.clone()), (e_recv, e_send), "each side decrypts with the other's sending key");
     assert_eq!(at_caller.dtmf_payload_type, Some(DTMF_PT_48K));
 }
+
+#[test]
+fn every_format_an_answer_keeps_may_come_back_not_only_the_one_we_send() {
+    // baresip answers a re-offer with its own order (PCMU first) and sends our first (Opus).
+    let mut ours = media(MediaPolicy::default());
+    let offer = ours.offer(MediaDirection::SendRecv);
+    let answer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 111\r\n\
+                  a=rtpmap:0 PCMU/8000\r\na=rtpmap:111 opus/48000/2\r\na=sendrecv\r\n";
+    assert!(offer.contains("a=rtpmap:111 opus/48000/2"), "{offer}");
+    let agreed = ours.answer_received(answer).unwrap();
+    assert_eq!((agreed.codec, agreed.payload_type), (CodecKind::Pcmu, 0), "we send the answer's first (RFC 3264 §7)");
+    assert_eq!(agreed.receive, vec![(0, CodecKind::Pcmu), (111, CodecKind::Opus)]);
+}
