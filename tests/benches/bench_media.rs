@@ -11,11 +11,17 @@
 //!   oracle, with concealment of late packets; beside it, on the same traces and score, a
 //!   small model of WebRTC NetEQ's delay manager and decision logic (`NetEqModel`).
 //!
-//! Usage: `cargo bench -p ringside-testbed --bench bench_media -- [codec|media-cpu|jitter]…`
+//! - `media-stages`: the same pipeline, each stage in a function of its own, for a profiler:
+//!   `valgrind --tool=callgrind` on it and `callgrind_annotate --inclusive=yes` give each
+//!   stage's instructions (`stage_encode`, `stage_protect`, `stage_unprotect`, `stage_jitter`,
+//!   `stage_decode`, resampling inside encode and decode), divided by the 10 call-seconds.
+//!
+//! Usage: `cargo bench -p ringside-testbed --bench bench_media -- [codec|media-cpu|jitter|media-stages]…`
 //! (default: all). CPU times are medians of 5 interleaved runs (the machine is shared and noisy).
 
 use ringside_core::testing::codec::{Decoder, Encoder, OpusSettings, FRAME};
 use ringside_core::testing::jitter::{JitterBuffer, JitterStats, Playout};
+use ringside_core::testing::resample::{Decimator, Interpolator};
 use ringside_core::testing::rtp_stream::{parse_rtp, RtpSender};
 use ringside_core::testing::sdp::{CodecKind, CryptoSuite, SrtpKey};
 use ringside_core::testing::srtp::Srtp;
@@ -175,6 +181,122 @@ fn pipeline(pcm: &[i16], codec: CodecKind) -> Duration {
     }
     start.elapsed()
 }
+
+/// One pipeline stage per function, kept out of line so a profiler charges each its own.
+struct Stages {
+    codec: CodecKind,
+    tx: Srtp,
+    rx: Srtp,
+    enc: Encoder,
+    dec: Decoder,
+    sender: RtpSender,
+    jb: JitterBuffer,
+    payload: Vec<u8>,
+    out: Vec<i16>,
+}
+
+#[inline(never)]
+fn stage_encode(s: &mut Stages, frame: &[i16]) {
+    s.enc.encode(frame, &mut s.payload).unwrap();
+}
+
+#[inline(never)]
+fn stage_protect(s: &mut Stages) -> impl AsRef<[u8]> {
+    let packet = s.sender.packet(s.codec.payload_type(), &s.payload, s.enc.timestamp_step(), false);
+    s.tx.protect_rtp(&packet).unwrap()
+}
+
+#[inline(never)]
+fn stage_unprotect(s: &mut Stages, wire: &[u8]) -> impl AsRef<[u8]> {
+    s.rx.unprotect_rtp(wire).unwrap()
+}
+
+#[inline(never)]
+fn stage_jitter(s: &mut Stages, now: Instant, clear: &[u8]) -> Playout {
+    let p = parse_rtp(clear).unwrap();
+    s.jb.push(now, p.header.sequence_number, p.payload.to_vec());
+    s.jb.pop(now)
+}
+
+#[inline(never)]
+fn stage_decode(s: &mut Stages, playout: Playout) {
+    match playout {
+        Playout::Frame(p) => s.dec.decode(&p, &mut s.out),
+        Playout::Recover(n) => s.dec.recover(&n, &mut s.out),
+        Playout::Conceal => s.dec.conceal(&mut s.out),
+        Playout::Waiting => {}
+    }
+}
+
+/// G.711's resampling both ways, as the codec does it now (exact 6:1 polyphase FIR).
+#[inline(never)]
+fn stage_resample_fir(down: &mut Decimator, up: &mut Interpolator, frame: &[i16], narrow: &mut Vec<i16>, wide: &mut Vec<i16>) {
+    down.run(frame, narrow);
+    up.run(narrow, wide);
+}
+
+/// The same with the FFT resampler it replaced (rubato `FftFixedInOut`, as the codec used it).
+#[inline(never)]
+fn stage_resample_fft(
+    down: &mut rubato::FftFixedInOut<f32>,
+    up: &mut rubato::FftFixedInOut<f32>,
+    frame: &[i16],
+    buffers: &mut [Vec<Vec<f32>>; 4],
+    narrow: &mut Vec<i16>,
+    wide: &mut Vec<i16>,
+) {
+    use rubato::Resampler;
+    let [wide_in, narrow_out, narrow_in, wide_out] = buffers;
+    for (d, s) in wide_in[0].iter_mut().zip(frame) {
+        *d = f32::from(*s) / 32768.0;
+    }
+    let (_, n) = down.process_into_buffer(wide_in, narrow_out, None).unwrap();
+    narrow.clear();
+    narrow.extend(narrow_out[0][..n].iter().map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16));
+    for (d, s) in narrow_in[0].iter_mut().zip(narrow.iter()) {
+        *d = f32::from(*s) / 32768.0;
+    }
+    let (_, n) = up.process_into_buffer(narrow_in, wide_out, None).unwrap();
+    wide.clear();
+    wide.extend(wide_out[0][..n].iter().map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16));
+}
+
+fn media_stages(pcm: &[i16]) {
+    let (mut down, mut up, mut narrow, mut wide) = (Decimator::default(), Interpolator::default(), Vec::new(), Vec::new());
+    let mut fft_down = rubato::FftFixedInOut::<f32>::new(48000, 8000, FRAME, 1).unwrap();
+    let mut fft_up = rubato::FftFixedInOut::<f32>::new(8000, 48000, FRAME / 6, 1).unwrap();
+    let mut buffers = [vec![vec![0.0; FRAME]], vec![vec![0.0; FRAME / 6]], vec![vec![0.0; FRAME / 6]], vec![vec![0.0; FRAME]]];
+    for f in pcm.chunks(FRAME).take(STAGE_SECONDS * 50) {
+        stage_resample_fir(&mut down, &mut up, f, &mut narrow, &mut wide);
+        stage_resample_fft(&mut fft_down, &mut fft_up, f, &mut buffers, &mut narrow, &mut wide);
+    }
+    for codec in [CodecKind::Opus, CodecKind::Pcmu] {
+        let (a, b) = (SrtpKey::random(CryptoSuite::AesCm128HmacSha1_80), SrtpKey::random(CryptoSuite::AesCm128HmacSha1_80));
+        let mut s = Stages {
+            codec,
+            tx: Srtp::new(&a, &b).unwrap(),
+            rx: Srtp::new(&b, &a).unwrap(),
+            enc: Encoder::new(codec, OpusSettings { dtx: false, ..OpusSettings::default() }).unwrap(),
+            dec: Decoder::new(codec).unwrap(),
+            sender: RtpSender::new(1),
+            jb: JitterBuffer::new(20),
+            payload: Vec::new(),
+            out: Vec::new(),
+        };
+        let t0 = Instant::now();
+        let frames = pcm.chunks(FRAME).take(STAGE_SECONDS * 50);
+        for (i, f) in frames.enumerate() {
+            stage_encode(&mut s, f);
+            let wire = stage_protect(&mut s);
+            let clear = stage_unprotect(&mut s, wire.as_ref());
+            let playout = stage_jitter(&mut s, t0 + Duration::from_millis(i as u64 * 20), clear.as_ref());
+            stage_decode(&mut s, playout);
+        }
+        println!("media-stages: {codec:?}, {STAGE_SECONDS} call-seconds through the stages (profile with callgrind)");
+    }
+}
+
+const STAGE_SECONDS: usize = 10;
 
 fn raw_g711(pcm: &[i16]) -> Duration {
     let t = Instant::now();
@@ -426,5 +548,8 @@ fn main() {
     }
     if want("jitter") {
         jitter();
+    }
+    if args.iter().any(|a| a == "media-stages") {
+        media_stages(&pcm);
     }
 }
