@@ -60,7 +60,7 @@ pub mod library {
 /// fuzz targets only: a shell builds on the API above, never on these.
 #[cfg(feature = "testing")]
 pub mod testing {
-    pub use crate::media::{codec, dtmf, g711, jitter, rtp_stream, srtp, traces};
+    pub use crate::media::{codec, dtmf, g711, jitter, resample, rtp_stream, srtp, traces};
     pub use crate::push::{hint, payload, wake};
     pub use crate::sip::{digest, inbound, sdp};
 

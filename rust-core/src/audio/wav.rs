@@ -56,7 +56,10 @@ impl WavDevice {
         let sink = match record {
             Some(p) => {
                 let spec = hound::WavSpec { channels: 1, sample_rate: RATE, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-                Some(hound::WavWriter::create(p, spec).map_err(|e| WavError::File { path: p.display().to_string(), reason: e.to_string() })?)
+                let err = |reason: String| WavError::File { path: p.display().to_string(), reason };
+                // 64 KiB of buffer: a write to the file every third of a second of audio.
+                let file = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(p).map_err(|e| err(e.to_string()))?);
+                Some(hound::WavWriter::new(file, spec).map_err(|e| err(e.to_string()))?)
             }
             None => None,
         };
@@ -74,11 +77,15 @@ impl AudioDevice for WavDevice {
     }
 
     fn play(&mut self, frame: &[i16]) {
+        // A frame at a time: hound's 16-bit block writer, not a checked call per sample.
         if let Some(w) = self.sink.as_mut() {
+            let mut block = w.get_i16_writer(frame.len() as u32);
             for s in frame {
-                if w.write_sample(*s).is_err() {
-                    break;
-                }
+                block.write_sample(*s);
+            }
+            if let Err(e) = block.flush() {
+                tracing::warn!(error = %e, "recording stopped");
+                self.sink = None;
             }
         }
     }

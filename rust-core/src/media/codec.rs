@@ -1,11 +1,11 @@
 //! Encoders and decoders behind one face: 20 ms of 48 kHz mono PCM in, an RTP payload out,
 //! and back. Opus runs at 48 kHz natively (RFC 7587); G.711 runs at 8 kHz, resampled at the
-//! edge with rubato (FFT, anti-aliased). Opus comes from the `opus` crate, which builds
-//! libopus 1.6 from source and links it statically (no system library on a phone).
+//! edge by an exact 6:1 polyphase FIR (`resample`). Opus comes from the `opus` crate, which
+//! builds libopus 1.6 from source and links it statically (no system library on a phone).
 
 use super::g711;
+use super::resample::{Decimator, Interpolator};
 use crate::sip::sdp::CodecKind;
-use rubato::{FftFixedInOut, Resampler};
 
 /// The pipeline's rate and frame: what audio devices deliver and take.
 pub const RATE: u32 = 48_000;
@@ -15,8 +15,6 @@ pub const FRAME: usize = 960;
 pub enum CodecError {
     #[error("opus: {0}")]
     Opus(#[from] opus::Error),
-    #[error("resampler: {0}")]
-    Resampler(String),
 }
 
 /// How hard Opus works: phones on battery want less than the default 10.
@@ -38,35 +36,10 @@ impl Default for OpusSettings {
     }
 }
 
-/// 8 kHz ↔ 48 kHz for G.711.
-struct Rate {
-    resampler: FftFixedInOut<f32>,
-    input: Vec<Vec<f32>>,
-    output: Vec<Vec<f32>>,
-}
-
-impl Rate {
-    fn new(from: usize, to: usize, chunk_in: usize) -> Result<Rate, CodecError> {
-        let resampler = FftFixedInOut::<f32>::new(from, to, chunk_in, 1).map_err(|e| CodecError::Resampler(e.to_string()))?;
-        let output = resampler.output_buffer_allocate(true);
-        Ok(Rate { input: vec![vec![0.0; chunk_in]], output, resampler })
-    }
-
-    fn run(&mut self, pcm: &[i16], out: &mut Vec<i16>) {
-        for (d, s) in self.input[0].iter_mut().zip(pcm) {
-            *d = f32::from(*s) / 32768.0;
-        }
-        out.clear();
-        if let Ok((_, written)) = self.resampler.process_into_buffer(&self.input, &mut self.output, None) {
-            out.extend(self.output[0][..written].iter().map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16));
-        }
-    }
-}
-
 pub struct Encoder {
     kind: CodecKind,
     opus: Option<opus::Encoder>,
-    down: Option<Rate>,
+    down: Option<Decimator>,
     narrow: Vec<i16>,
 }
 
@@ -82,7 +55,7 @@ impl Encoder {
                 e.set_dtx(settings.dtx)?;
                 (Some(e), None)
             }
-            _ => (None, Some(Rate::new(RATE as usize, 8000, FRAME)?)),
+            _ => (None, Some(Decimator::default())),
         };
         Ok(Encoder { kind, opus, down, narrow: Vec::with_capacity(FRAME / 6) })
     }
@@ -107,8 +80,11 @@ impl Encoder {
             }
             (kind, _, Some(down)) => {
                 down.run(pcm, &mut self.narrow);
-                let law = if kind == CodecKind::Pcma { g711::alaw_encode } else { g711::ulaw_encode };
-                out.extend(self.narrow.iter().map(|s| law(*s)));
+                if kind == CodecKind::Pcma {
+                    out.extend(self.narrow.iter().map(|s| g711::alaw_encode(*s)));
+                } else {
+                    out.extend(self.narrow.iter().map(|s| g711::ulaw_encode(*s)));
+                }
             }
             _ => {}
         }
@@ -119,7 +95,7 @@ impl Encoder {
 pub struct Decoder {
     kind: CodecKind,
     opus: Option<opus::Decoder>,
-    up: Option<Rate>,
+    up: Option<Interpolator>,
     narrow: Vec<i16>,
     plc: g711::Concealer,
 }
@@ -128,7 +104,7 @@ impl Decoder {
     pub fn new(kind: CodecKind) -> Result<Decoder, CodecError> {
         let (opus, up) = match kind {
             CodecKind::Opus => (Some(opus::Decoder::new(RATE, opus::Channels::Mono)?), None),
-            _ => (None, Some(Rate::new(8000, RATE as usize, FRAME / 6)?)),
+            _ => (None, Some(Interpolator::default())),
         };
         Ok(Decoder { kind, opus, up, narrow: Vec::with_capacity(FRAME / 6), plc: g711::Concealer::default() })
     }
@@ -139,9 +115,13 @@ impl Decoder {
         match self.kind {
             CodecKind::Opus => self.opus_decode(payload, false, out),
             kind => {
-                let law = if kind == CodecKind::Pcma { g711::alaw_decode } else { g711::ulaw_decode };
                 self.narrow.clear();
-                self.narrow.extend(payload.iter().take(FRAME / 6).map(|b| law(*b)));
+                let payload = payload.iter().take(FRAME / 6);
+                if kind == CodecKind::Pcma {
+                    self.narrow.extend(payload.map(|b| g711::alaw_decode(*b)));
+                } else {
+                    self.narrow.extend(payload.map(|b| g711::ulaw_decode(*b)));
+                }
                 self.narrow.resize(FRAME / 6, 0);
                 self.plc.good(&self.narrow);
                 self.widen(out);

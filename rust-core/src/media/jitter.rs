@@ -69,6 +69,12 @@ const MAX_TARGET_MS: u32 = 400;
 const PAUSED_RUN: u32 = 3;
 /// Frames over target, held for this many ticks, before one is dropped.
 const DRIFT_TICKS: u32 = 25;
+/// Packets a lower target must be asked for before a measured target comes down a frame:
+/// 5 s, longer than the gap between an LTE link's spikes (a target that sags between them
+/// is raised again by each, and every raise is paid for with a stretch), shorter than the
+/// window. The cautious start comes down after 2 s.
+const LOWER_AFTER: u64 = 250;
+const LOWER_START_AFTER: u64 = 100;
 
 pub struct JitterBuffer {
     frame_ms: u32,
@@ -87,6 +93,8 @@ pub struct JitterBuffer {
     /// Packets learnt from, and when the target last moved down (in that count).
     learned: u64,
     lowered_at: u64,
+    /// Whether a measured spread has asked for the target (it is not the cautious start).
+    measured: bool,
     scratch: Vec<f64>,
     /// Ticks since the last stretch, and the delay the target has grown by since playout
     /// started that no stretch or underrun has bought yet.
@@ -114,6 +122,7 @@ impl JitterBuffer {
             latest_rel_ms: 0.0,
             learned: 0,
             lowered_at: 0,
+            measured: false,
             scratch: Vec::with_capacity(WINDOW + 1),
             since_grow: 0,
             grow_owed_ms: 0,
@@ -343,7 +352,7 @@ impl JitterBuffer {
         let target = (spread + 2).div_ceil(self.frame_ms) * self.frame_ms;
         // Until a second of packets tells us better, keep a cautious 40 ms.
         let floor = if self.recent.len() < 50 { 40 } else { MIN_TARGET_MS };
-        // Up at once, down slowly (a frame per 2 s): rare stalls come back, and a target that
+        // Up at once, down slowly (a frame per 5 s): rare stalls come back, and a target that
         // forgets them with the window is caught out by the next one.
         let target = target.clamp(floor, MAX_TARGET_MS);
         if target >= self.target_ms {
@@ -352,7 +361,8 @@ impl JitterBuffer {
             }
             self.target_ms = target;
             self.lowered_at = self.learned;
-        } else if self.learned - self.lowered_at >= 100 {
+            self.measured |= self.recent.len() >= 50;
+        } else if self.learned - self.lowered_at >= if self.measured { LOWER_AFTER } else { LOWER_START_AFTER } {
             self.target_ms = (self.target_ms - self.frame_ms).max(target);
             self.grow_owed_ms = self.grow_owed_ms.saturating_sub(self.frame_ms);
             self.lowered_at = self.learned;

@@ -77,8 +77,8 @@ fn the_target_grows_with_jitter_and_shrinks_after_it() {
         jb.push(ms(t0, u64::from(s) * 20 + jitter), s, vec![]);
     }
     assert!(jb.target_ms() >= 80, "{}", jb.target_ms());
-    // Out of the 10 s window after 500 packets, then down a frame per 2 s.
-    for s in 100..1400u16 {
+    // Out of the 10 s window after 500 packets, then down a frame per 5 s.
+    for s in 100..2000u16 {
         jb.push(ms(t0, u64::from(s) * 20 + 70), s, vec![]);
     }
     assert!(jb.target_ms() <= 40, "forgot the jitter, slowly, once it passed: {}", jb.target_ms());
@@ -92,11 +92,11 @@ fn replayed_traces_stay_near_the_oracle_with_little_late_concealment() {
         let score = replay(&trace(network, 60, 7));
         eprintln!("{network:?}: {score:?}");
         // Design §8: ≤ 1.25× the oracle at ≤ 1 % concealment. LTE spikes (a 250 ms step every
-        // 4 s) cost about 1.2 %: the frames at each step's onset, which no causal buffer saves.
-        // Bursty loss sits near 1 %: a burst's last frame is rebuilt from its successor's FEC,
-        // which the score counts as late (0.83 % on the bench's seed, 1.03 % on this one).
+        // 4 s) cost about 0.9 %: the first spike's frames, which no causal buffer saves, and
+        // the stretches that buy its delay. Bursty loss sits near 1 %: a burst's last frame is
+        // rebuilt from its successor's FEC, which the score counts as late (0.83 % on the
+        // bench's seed, 1.03 % on this one).
         let late_limit = match network {
-            Network::LteSpikes => 0.015,
             Network::BurstyLoss => 0.0125,
             _ => 0.01,
         };
@@ -198,4 +198,35 @@ fn a_spikes_draining_packets_are_late_not_a_restart() {
         let _ = jb.pop(ms(t0, sent + 10));
     }
     assert_eq!(jb.stats().restarts, 0, "{:?}", jb.stats());
+}
+
+/// Frames concealed while packets were waiting (stretches) between `from_ms` and the end of
+/// `arrivals`, replayed as `replay` does.
+fn stretches_after(arrivals: &[crate::media::traces::Arrival], from_ms: f64) -> u32 {
+    let t0 = Instant::now();
+    let at = |ms: f64| t0 + Duration::from_secs_f64(ms.max(0.0) / 1000.0);
+    let mut jb = JitterBuffer::new(20);
+    let (mut i, mut tick, mut stretches) = (0, arrivals[0].at_ms, 0);
+    while i < arrivals.len() {
+        while i < arrivals.len() && arrivals[i].at_ms <= tick {
+            jb.push(at(arrivals[i].at_ms), arrivals[i].seq, vec![0]);
+            i += 1;
+        }
+        let waiting = jb.buffered() > 0 && jb.packets.contains_key(&jb.next.unwrap_or(0));
+        if jb.pop(at(tick)) == Playout::Conceal && waiting && tick >= from_ms {
+            stretches += 1;
+        }
+        tick += 20.0;
+    }
+    stretches
+}
+
+#[test]
+fn a_target_raised_by_spikes_every_4_s_holds_between_them() {
+    // Between two spikes the window's percentile sags a frame (one spike's worst packets
+    // fewer in it); lowered then, the target is raised again by the next spike and every
+    // raise is bought with a stretch, a concealed frame per spike (12 here when it came down
+    // after 2 s). Held for 5 s, it comes down (and goes up) a few times in 48 s, not 12.
+    let stretches = stretches_after(&trace(Network::LteSpikes, 60, 11), 12_000.0);
+    assert!(stretches <= 4, "stretches in the last 48 s (12 spikes): {stretches}");
 }

@@ -8,6 +8,7 @@ pub mod jitter;
 pub mod latch;
 pub mod pipeline;
 pub mod quality;
+pub mod resample;
 pub mod rtcp_reports;
 pub mod rtp_stream;
 pub mod srtp;

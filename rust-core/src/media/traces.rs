@@ -2,7 +2,7 @@
 //! replay on a virtual clock that scores the buffer against a hindsight oracle: the smallest
 //! fixed delay that would have played 99 % of the packets that arrived.
 
-use super::jitter::{JitterBuffer, Playout};
+use super::jitter::{JitterBuffer, JitterStats, Playout};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::time::{Duration, Instant};
@@ -103,16 +103,45 @@ pub struct Score {
     pub concealed: f32,
 }
 
-/// Replays `arrivals` through a buffer whose player ticks every 20 ms from the first arrival.
+/// A playout policy a replay can score: ours, or a model of a peer's (the bench's NetEQ).
+pub trait Player {
+    fn push(&mut self, now: Instant, seq: u16, payload: Vec<u8>);
+    fn pop(&mut self, now: Instant) -> Playout;
+    /// `played`, `concealed`, `recovered` and `mean_buffer_ms` are scored.
+    fn stats(&self) -> JitterStats;
+    fn buffered(&self) -> usize;
+}
+
+impl Player for JitterBuffer {
+    fn push(&mut self, now: Instant, seq: u16, payload: Vec<u8>) {
+        JitterBuffer::push(self, now, seq, payload)
+    }
+    fn pop(&mut self, now: Instant) -> Playout {
+        JitterBuffer::pop(self, now)
+    }
+    fn stats(&self) -> JitterStats {
+        JitterBuffer::stats(self)
+    }
+    fn buffered(&self) -> usize {
+        JitterBuffer::buffered(self)
+    }
+}
+
+/// Replays `arrivals` through our buffer, its player ticking every 20 ms from the first
+/// arrival.
 pub fn replay(arrivals: &[Arrival]) -> Score {
+    replay_with(&mut JitterBuffer::new(20), arrivals)
+}
+
+/// Replays `arrivals` through `jb`, as `replay` does.
+pub fn replay_with(jb: &mut dyn Player, arrivals: &[Arrival]) -> Score {
     let t0 = Instant::now();
     let at = |ms: f64| t0 + Duration::from_secs_f64(ms.max(0.0) / 1000.0);
-    let mut jb = JitterBuffer::new(20);
     let mut i = 0;
     let first = arrivals.first().map(|a| a.at_ms).unwrap_or(0.0);
     let last = arrivals.last().map(|a| a.at_ms).unwrap_or(0.0) + 1000.0;
     let mut tick = first;
-    while tick < last && (i < arrivals.len() || jb.stats().played == 0 || jb_has_more(&jb)) {
+    while tick < last && (i < arrivals.len() || jb.stats().played == 0 || jb.buffered() > 0) {
         while i < arrivals.len() && arrivals[i].at_ms <= tick {
             jb.push(at(arrivals[i].at_ms), arrivals[i].seq, vec![0]);
             i += 1;
@@ -132,10 +161,6 @@ pub fn replay(arrivals: &[Arrival]) -> Score {
     let frames = (stats.played + stats.concealed + stats.recovered).max(1);
     let late = (stats.concealed + stats.recovered).saturating_sub(lost);
     Score { buffer_ms: stats.mean_buffer_ms, oracle_ms: oracle(arrivals), late_concealed: late as f32 / frames as f32, concealed: stats.concealed_ratio() }
-}
-
-fn jb_has_more(jb: &JitterBuffer) -> bool {
-    jb.buffered() > 0
 }
 
 /// The smallest fixed playout delay, counted from the least-delayed packet, that plays 99 % of
