@@ -86,14 +86,9 @@ impl PushFlow {
         let parsed = crate::push::payload::parse(envelope);
         // The call log's writer queues in memory: storage is always there to take the push.
         let hint = decide(envelope, &parsed, now_ms, &self.accounts, true, self.as_ref(), PushPolicy::default());
+        let mut started = false;
         match &hint.action {
-            HintAction::Ring => {
-                if self.start(&hint, pushed_at) {
-                    // Unbounded: the shell's thread never waits on it.
-                    let _ = self.fresh_flows.send(FreshFlow);
-                    self.book.record(&hint.call, Instant::now(), WakeStage::RegisterSent);
-                }
-            }
+            HintAction::Ring => started = self.start(&hint, pushed_at),
             // A cancel push for a call still waking: it ends now, with the gateway's reason.
             // (Any other push that ends, a garbled duplicate say, leaves the waking call be.)
             HintAction::End { reason, .. } => {
@@ -110,6 +105,13 @@ impl PushFlow {
         // shows as missed, and remembered, so the hint and every later event agree.
         let announced = PhoneEvent::from_hint(&hint);
         self.bus.on_event(announced.clone());
+        // The flow is refreshed only once the hint is announced: the call's INVITE can follow
+        // the REGISTER within a millisecond, and the shell must hear the push before its call.
+        if started {
+            // Unbounded: the shell's thread never waits on it.
+            let _ = self.fresh_flows.send(FreshFlow);
+            self.book.record(&hint.call, Instant::now(), WakeStage::RegisterSent);
+        }
         let woke = self.book.kept(&hint.call).is_some() || self.book.is_waiting(&hint.call);
         if let Parsed::Ok(_) = &parsed {
             let ended_here = match (&hint.action, woke) {
