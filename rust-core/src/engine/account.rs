@@ -11,7 +11,6 @@ use super::register_request::{build_register, reduce_response, RegisterParams};
 use super::sip_stack::{flow_id, transport_name, SipStack};
 use crate::signalling::registration::{RegisterResponse, RegistrationAction, RegistrationConfig, RegistrationEvent, RegistrationInput, RegistrationMachine};
 use crate::sip::digest::DigestCredentials;
-use rsipstack::sip::SipMessage;
 use rsipstack::transaction::key::{TransactionKey, TransactionRole};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::{SipAddr, SipConnection};
@@ -319,24 +318,10 @@ impl AccountTask {
     }
 }
 
-/// Sends and waits for the final response; rsipstack's timers retransmit and time out (Timer F).
+/// Sends and waits for the final response; a 408 (rsipstack's own Timer F) is no answer.
 async fn run_transaction(tx: &mut Transaction) -> Result<rsipstack::sip::Response, String> {
-    tx.send().await.map_err(|e| e.to_string())?;
-    // Bound beyond Timer F: rsipstack ends the transaction itself, this only guards a hang.
-    let wait = async {
-        while let Some(msg) = tx.receive().await {
-            if let SipMessage::Response(resp) = msg {
-                if u16::from(resp.status_code.clone()) >= 200 {
-                    return Some(resp);
-                }
-            }
-        }
-        None
-    };
-    match tokio::time::timeout(Duration::from_secs(64), wait).await {
-        Ok(Some(resp)) if u16::from(resp.status_code.clone()) == 408 => Err("request timed out (no answer)".into()),
-        Ok(Some(resp)) => Ok(resp),
-        Ok(None) => Err("transaction ended without a final response".into()),
-        Err(_) => Err("no final response within 64 s".into()),
+    match super::sip_stack::final_response(tx, Duration::from_secs(64)).await {
+        Ok(resp) if u16::from(resp.status_code.clone()) == 408 => Err("request timed out (no answer)".into()),
+        other => other,
     }
 }

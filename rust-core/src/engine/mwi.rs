@@ -8,10 +8,10 @@
 use super::calls::AccountRoute;
 use super::clock::sleep_until;
 use super::register_request::{reduce_binding_response, ResponseHeaders};
-use super::sip_stack::SipStack;
+use super::sip_stack::{final_response, SipStack};
 use crate::signalling::registration::{ChallengeHeader, RegistrationAction, RegistrationConfig, RegistrationEvent, RegistrationInput, RegistrationMachine};
 use crate::sip::digest::DigestCredentials;
-use rsipstack::sip::{Request, SipMessage};
+use rsipstack::sip::Request;
 use rsipstack::transaction::key::{TransactionKey, TransactionRole};
 use rsipstack::transaction::transaction::Transaction;
 use std::sync::{Arc, Mutex};
@@ -163,18 +163,7 @@ impl Subscriber {
         let mut tx = Transaction::new_client(key, request, self.stack.endpoint.inner.clone(), Some(flow));
         tx.destination = Some(destination);
         tokio::spawn(async move {
-            let result = async {
-                tx.send().await.map_err(|e| e.to_string())?;
-                while let Some(msg) = tx.receive().await {
-                    if let SipMessage::Response(resp) = msg {
-                        if u16::from(resp.status_code.clone()) >= 200 {
-                            return Ok(resp);
-                        }
-                    }
-                }
-                Err("no final response".to_string())
-            };
-            let result = tokio::time::timeout(Duration::from_secs(64), result).await.unwrap_or_else(|_| Err("no final response within 64 s".into()));
+            let result = final_response(&mut tx, Duration::from_secs(64)).await;
             outcome.send(result).await.ok();
         });
         Ok(())

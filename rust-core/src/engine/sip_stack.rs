@@ -237,3 +237,27 @@ pub fn route_ip(target: SocketAddr) -> IpAddr {
     let unspecified: SocketAddr = if target.is_ipv6() { "[::]:0".parse().unwrap_or(target) } else { SocketAddr::from(([0, 0, 0, 0], 0)) };
     std::net::UdpSocket::bind(unspecified).and_then(|s| s.connect(target).and_then(|_| s.local_addr())).map(|a| a.ip()).unwrap_or(unspecified.ip())
 }
+
+/// Sends a client transaction and waits for its final response. rsipstack's timers retransmit
+/// and end it (Timer F); `bound` only guards against a transaction that never ends.
+pub(crate) async fn final_response(
+    tx: &mut rsipstack::transaction::transaction::Transaction,
+    bound: Duration,
+) -> Result<rsipstack::sip::Response, String> {
+    tx.send().await.map_err(|e| e.to_string())?;
+    let wait = async {
+        while let Some(msg) = tx.receive().await {
+            if let rsipstack::sip::SipMessage::Response(resp) = msg {
+                if u16::from(resp.status_code.clone()) >= 200 {
+                    return Some(resp);
+                }
+            }
+        }
+        None
+    };
+    match tokio::time::timeout(bound, wait).await {
+        Ok(Some(resp)) => Ok(resp),
+        Ok(None) => Err("transaction ended without a final response".into()),
+        Err(_) => Err(format!("no final response within {bound:?}")),
+    }
+}

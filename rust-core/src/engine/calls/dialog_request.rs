@@ -15,7 +15,7 @@ use crate::signalling::request_auth::{AuthOutcome, RequestAuth};
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::{HeadersExt, ToTypedHeader};
 use rsipstack::sip::typed::{CSeq, Contact};
-use rsipstack::sip::{Header, Method, Request, Response, SipMessage};
+use rsipstack::sip::{Header, Method, Request, Response};
 use rsipstack::transaction::endpoint::EndpointInnerRef;
 use rsipstack::transaction::key::{TransactionKey, TransactionRole};
 use rsipstack::transaction::transaction::Transaction;
@@ -156,16 +156,5 @@ async fn transact(endpoint: &EndpointInnerRef, request: Request) -> Result<Respo
             tx.destination = rsipstack::transport::SipAddr::try_from(&first.uri).ok();
         }
     }
-    let exchange = async {
-        tx.send().await.map_err(|e| e.to_string())?;
-        while let Some(msg) = tx.receive().await {
-            if let SipMessage::Response(resp) = msg {
-                if u16::from(resp.status_code.clone()) >= 200 {
-                    return Ok(resp);
-                }
-            }
-        }
-        Err("no final response".to_string())
-    };
-    tokio::time::timeout(TRANSACTION_TIMEOUT, exchange).await.unwrap_or_else(|_| Err(format!("no final response within {TRANSACTION_TIMEOUT:?}")))
+    crate::engine::sip_stack::final_response(&mut tx, TRANSACTION_TIMEOUT).await
 }
