@@ -84,6 +84,12 @@ enum Command {
         #[serde(default)]
         param: Option<String>,
     },
+    /// The network changed (SIGUSR1 does the same without an address): the SIP socket and
+    /// live calls move to `local_ip` when given, else to the address the OS routes from.
+    NetworkChanged {
+        #[serde(default)]
+        local_ip: Option<String>,
+    },
     Quit,
 }
 
@@ -157,9 +163,13 @@ async fn run(session: &Session, line: &str) -> bool {
         }
         Command::Wake => {
             session.phone.set_suspended(false);
-            session.phone.network_changed().await;
-            Ok(())
+            session.phone.network_changed(None).await
         }
+        Command::NetworkChanged { local_ip: None } => session.phone.network_changed(None).await,
+        Command::NetworkChanged { local_ip: Some(ip) } => match ip.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) => session.phone.network_changed(Some(ip)).await,
+            Err(_) => Err(ringside_core::EngineError::InvalidInput(format!("local_ip {ip:?} is not an IP address"))),
+        },
         Command::Call { target, account: None } => session.phone.call(&target).map(|_| ()),
         Command::Call { target, account: Some(account) } => session.phone.call_from(&account, &target).map(|_| ()),
         Command::Answer { call } => session.phone.answer(&call).await,

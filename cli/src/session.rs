@@ -68,7 +68,11 @@ impl Session {
                 _ = self.sigint.recv() => return Next::Stop,
                 _ = self.sigterm.recv() => return Next::Stop,
                 // What a shell's NetworkMonitor reports; here a QA script's signal plays it.
-                _ = self.sigusr1.recv() => self.phone.network_changed().await,
+                _ = self.sigusr1.recv() => {
+                    if let Err(e) = self.phone.network_changed(None).await {
+                        tracing::warn!(error = %e, "network change");
+                    }
+                }
                 event = self.events.recv() => return match event { Some(e) => Next::Event(e), None => Next::Stop },
             }
         }

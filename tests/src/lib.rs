@@ -21,6 +21,7 @@ pub mod radicale;
 pub mod ringside;
 pub mod secrets_scan;
 pub mod sipp;
+pub mod sockets;
 pub mod tcp_relay;
 pub mod udp_balancer;
 pub mod woken_phone;

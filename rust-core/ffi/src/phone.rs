@@ -217,11 +217,27 @@ impl Phone {
         .await
     }
 
-    /// The device's network changed: new flows, re-REGISTER. Returns at once.
+    /// The device's network changed, its new local address unknown to the shell: the
+    /// address the OS routes from toward the PBX is taken. The SIP UDP socket moves there
+    /// (the old one closed), every account re-registers on a fresh flow (its old Contact
+    /// removed), and live calls are re-INVITEd with the new Contact and media address.
+    /// Returns at once.
     pub fn network_changed(&self) {
         if let (Some(p), Some(rt)) = (self.engine(), self.handle()) {
-            rt.spawn(async move { p.network_changed().await });
+            rt.spawn(async move {
+                if let Err(e) = p.network_changed(None).await {
+                    tracing::warn!(error = %e, "network change");
+                }
+            });
         }
+    }
+
+    /// As [`Self::network_changed`], with the device's new local address (`"10.1.2.3"`,
+    /// `"2001:db8::1"`) as the shell's network monitor reports it. An address that is no IP,
+    /// or that the phone cannot bind, is `InvalidInput`/`Network`, and nothing moves.
+    pub async fn network_changed_to(&self, local_ip: String) -> Result<(), PhoneError> {
+        let ip = local_ip.trim().parse::<std::net::IpAddr>().map_err(|_| PhoneError::InvalidInput { reason: format!("{local_ip:?} is not an IP address") })?;
+        self.run(move |p| async move { p.network_changed(Some(ip)).await }).await
     }
 
     /// Adds an account and registers it. The phone restarts its SIP side to do so, so it

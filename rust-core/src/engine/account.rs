@@ -45,6 +45,19 @@ pub struct AccountSetup {
     pub route: Arc<std::sync::Mutex<AccountRoute>>,
     /// RFC 8599 parameters for our Contact, when the shell registered for pushes.
     pub push: Option<crate::push::pn_params::PushConfig>,
+    /// Where the account says its registered Contact moved (its live calls follow).
+    pub moves: mpsc::UnboundedSender<ContactMoved>,
+}
+
+/// The registrar took a new Contact for `account` in place of the one it had (a network
+/// change, or a NAT that gave us a new public address): calls still carrying the old one
+/// must move (RFC 3261 §12.2: a re-INVITE is a target refresh).
+#[derive(Debug, Clone)]
+pub struct ContactMoved {
+    pub account: String,
+    pub contact: String,
+    /// The local address of the flow that registered it: where media go from now on.
+    pub local_ip: Option<std::net::IpAddr>,
 }
 
 /// The outcome of one REGISTER transaction.
@@ -214,8 +227,19 @@ impl AccountTask {
                 RegistrationAction::Event(event) => {
                     match &event {
                         RegistrationEvent::Registered { .. } => {
+                            let before = self.setup.route.lock().ok().and_then(|r| r.contact.clone());
                             self.bound_contact = self.last_params.as_ref().map(|p| p.contact_uri());
                             self.set_route(self.flow.as_ref().map(|(_, d)| d.clone()), self.bound_contact.clone());
+                            if let (Some(before), Some(now)) = (before, &self.bound_contact) {
+                                if before != *now {
+                                    let local_ip = self.flow.as_ref().and_then(|(f, _)| match &f.get_addr().addr.host {
+                                        rsipstack::sip::Host::IpAddr(ip) => Some(*ip),
+                                        _ => None,
+                                    });
+                                    tracing::info!(from = %before, to = %now, "registered Contact moved");
+                                    let _ = self.setup.moves.send(ContactMoved { account: self.key(), contact: now.clone(), local_ip });
+                                }
+                            }
                         }
                         RegistrationEvent::Unregistered => {
                             self.bound_contact = None;

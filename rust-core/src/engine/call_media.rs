@@ -92,6 +92,24 @@ impl CallMedia {
         Ok(answer)
     }
 
+    /// Our address moved to `ip`: a new RTP port there, which the next SDP of ours carries
+    /// (c=/m=) and the running session sends and receives on from now on. SRTP keys stay: the
+    /// stream goes on (same SSRC, the sequence continuing), so no keystream is used twice.
+    pub async fn rebind(&mut self, ip: IpAddr) -> std::io::Result<()> {
+        if ip == self.local.ip {
+            return Ok(());
+        }
+        let socket = UdpSocket::bind((ip, 0))?;
+        let port = socket.local_addr()?.port();
+        match &self.session {
+            Some(session) => session.command(MediaCommand::Rebind(socket)).await,
+            None => self.socket = Some(socket),
+        }
+        (self.local.ip, self.local.port) = (ip, port);
+        self.setup.ip = ip;
+        Ok(())
+    }
+
     pub fn has_rfc4733(&self) -> bool {
         self.negotiated.as_ref().is_some_and(|n| n.dtmf_payload_type.is_some()) && self.session.is_some()
     }

@@ -24,6 +24,9 @@ pub enum MediaCommand {
     Update(Negotiated),
     Mute(bool),
     Dtmf(char),
+    /// Our address moved: send and receive on this socket (RTCP on the next port up) from
+    /// now on; the old ones close. The stream (SSRC, sequence, SRTP contexts) goes on.
+    Rebind(std::net::UdpSocket),
     Stop(oneshot::Sender<MediaStats>),
 }
 
@@ -46,14 +49,7 @@ impl MediaSession {
         opus: OpusSettings,
         reports: mpsc::UnboundedSender<MediaReport>,
     ) -> Result<MediaSession, String> {
-        socket.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let socket = UdpSocket::from_std(socket).map_err(|e| e.to_string())?;
-        // RTCP on its own port (no rtcp-mux): the next one up, when we can have it.
-        let rtcp_socket =
-            socket.local_addr().ok().and_then(|a| std::net::UdpSocket::bind(SocketAddr::new(a.ip(), a.port().wrapping_add(1))).ok()).and_then(|s| {
-                s.set_nonblocking(true).ok()?;
-                UdpSocket::from_std(s).ok()
-            });
+        let (socket, rtcp_socket) = sockets(socket)?;
         let pipeline = MediaPipeline::new(Instant::now().into_std(), negotiated, opus, rtcp_socket.is_some())?;
         let (tx, rx) = mpsc::channel(16);
         let driver = Driver { socket, rtcp_socket, device, pipeline, reports };
@@ -71,6 +67,18 @@ impl MediaSession {
         self.commands.send(MediaCommand::Stop(tx)).await.ok()?;
         tokio::time::timeout(Duration::from_secs(1), rx).await.ok()?.ok()
     }
+}
+
+/// The RTP socket for tokio, and RTCP's on its own port (no rtcp-mux): the next one up, when
+/// we can have it.
+fn sockets(socket: std::net::UdpSocket) -> Result<(UdpSocket, Option<UdpSocket>), String> {
+    socket.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let socket = UdpSocket::from_std(socket).map_err(|e| e.to_string())?;
+    let rtcp_socket = socket.local_addr().ok().and_then(|a| std::net::UdpSocket::bind(SocketAddr::new(a.ip(), a.port().wrapping_add(1))).ok()).and_then(|s| {
+        s.set_nonblocking(true).ok()?;
+        UdpSocket::from_std(s).ok()
+    });
+    Ok((socket, rtcp_socket))
 }
 
 struct Driver {
@@ -114,6 +122,13 @@ impl Driver {
                     }
                     Some(MediaCommand::Mute(on)) => self.pipeline.mute(on),
                     Some(MediaCommand::Dtmf(d)) => self.pipeline.send_dtmf(d.encode_utf8(&mut [0; 4])),
+                    Some(MediaCommand::Rebind(socket)) => match sockets(socket) {
+                        Ok((socket, rtcp_socket)) => {
+                            tracing::info!(to = ?socket.local_addr().ok(), "media moved");
+                            (self.socket, self.rtcp_socket) = (socket, rtcp_socket);
+                        }
+                        Err(e) => tracing::warn!(error = %e, "media not moved; keeping the old socket"),
+                    },
                     Some(MediaCommand::Stop(reply)) => {
                         let stats = self.pipeline.stop(now());
                         self.flush().await;

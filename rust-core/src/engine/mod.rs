@@ -29,6 +29,7 @@ pub mod sip_stack;
 pub mod store_writer;
 mod tls_connector;
 mod tls_pins;
+mod udp_listener;
 mod voicemail_push;
 mod voicemail_sync;
 

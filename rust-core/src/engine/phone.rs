@@ -35,6 +35,9 @@ pub struct Phone {
     bus: Arc<super::event_bus::EventBus>,
     /// Account keys, in the order of `accounts`.
     account_keys: Vec<String>,
+    /// The first account's server address: the OS route toward it says our local address
+    /// when the shell reports a network change without one.
+    route_probe: Option<SocketAddr>,
 }
 
 impl Phone {
@@ -56,6 +59,8 @@ impl Phone {
         let dns = config.sip.dns_server_addrs().map_err(|reason| EngineError::Config { field: "sip.dns_servers", reason })?;
         let locator = Arc::new(Locator::new(&dns));
         let mut setups = Vec::new();
+        // Each account says here when the registrar took a new Contact for it: its calls move.
+        let (moves_tx, mut moves) = mpsc::unbounded_channel::<super::account::ContactMoved>();
         for (i, account) in config.accounts.iter().enumerate() {
             validate(account)?;
             let password = secrets.password(&account.key()).ok_or_else(|| EngineError::MissingPassword { account: account.key() })?;
@@ -80,6 +85,7 @@ impl Phone {
                 registration,
                 route: Arc::default(),
                 push: config.push.clone(),
+                moves: moves_tx.clone(),
             });
         }
         // Every event is first named from the contacts (when SIP gave no name), then goes out
@@ -90,10 +96,11 @@ impl Phone {
         let state = Arc::new(super::phone_state::PhoneState::new(&account_keys));
         let (bus, mut wake_outcomes) = super::event_bus::EventBus::new(state, Some(call_log.clone()), listener);
         let listener: Arc<dyn PhoneListener> = Arc::new(super::library::CallerIdTap { inner: bus.clone(), library: library.clone() });
-        let bind_ip = match setups.first() {
-            Some(first) => bind_ip_for(&locator, &first.target).await,
-            None => IpAddr::from([0, 0, 0, 0]),
+        let route_probe = match setups.first() {
+            Some(first) => probe_for(&locator, &first.target).await,
+            None => None,
         };
+        let bind_ip = route_probe.map(route_ip).unwrap_or(IpAddr::from([0, 0, 0, 0]));
         let stack = SipStack::start(&config.sip, bind_ip, locator).await?;
         let call_accounts = setups
             .iter()
@@ -124,6 +131,12 @@ impl Phone {
         tokio::spawn(async move {
             while let Some((account, input)) = wake_outcomes.recv().await {
                 flow.registration(&account, input);
+            }
+        });
+        let hub = calls.clone();
+        tokio::spawn(async move {
+            while let Some(moved) = moves.recv().await {
+                hub.move_calls(&moved.account, &moved.contact, moved.local_ip).await;
             }
         });
         let mwi_stop = tokio_util::sync::CancellationToken::new();
@@ -176,6 +189,7 @@ impl Phone {
             bus,
             account_keys,
             library,
+            route_probe,
         })
     }
 
@@ -337,11 +351,26 @@ impl Phone {
         }
     }
 
-    /// The shell reports a network change: every account re-registers on a fresh flow.
-    pub async fn network_changed(&self) {
+    /// The shell reports a network change, with the device's new local address when it knows
+    /// it (else the OS route toward the first account's server says it). The SIP UDP socket
+    /// moves to that address (the old one is closed); every account re-registers on a fresh
+    /// flow, removing its old Contact; and once the registrar has the new Contact, every live
+    /// call of the account is re-INVITEd with it, its media moved to the new address.
+    /// An address we cannot bind is an error, and nothing changes.
+    pub async fn network_changed(&self, local_ip: Option<IpAddr>) -> Result<(), EngineError> {
+        let current = self.stack.udp_local().map(|a| a.ip());
+        let wanted = local_ip.or_else(|| self.route_probe.map(route_ip)).filter(|ip| !ip.is_unspecified());
+        // A listener on every address (no account at start) never needs to move.
+        if let (Some(ip), Some(current)) = (wanted, current) {
+            if ip != current && !current.is_unspecified() {
+                self.stack.rebind_udp(ip).await?;
+                self.calls.set_media_ip(ip);
+            }
+        }
         for account in &self.accounts {
             let _ = account.send(AccountCommand::NetworkChanged).await;
         }
+        Ok(())
     }
 
     /// Unregisters every account (bounded by `timeout`) and stops the stack.
@@ -402,16 +431,14 @@ async fn located_target(locator: &Locator, domain: &str) -> SipAddr {
     SipAddr { r#type: Some(transport), addr: rsipstack::sip::HostWithPort { host, port: Some(port.into()) } }
 }
 
-async fn bind_ip_for(locator: &Locator, target: &SipAddr) -> IpAddr {
+/// The address of `target`, whose route tells our local address.
+async fn probe_for(locator: &Locator, target: &SipAddr) -> Option<SocketAddr> {
     let port = target.addr.port.as_ref().map(|p| p.value()).unwrap_or(5060);
     let ip = match &target.addr.host {
         Host::IpAddr(ip) => Some(*ip),
         Host::Domain(d) => locator.address(&d.to_string(), port).await.map(|a| a.ip()),
     };
-    match ip {
-        Some(ip) => route_ip(SocketAddr::new(ip, port)),
-        None => IpAddr::from([0, 0, 0, 0]),
-    }
+    ip.map(|ip| SocketAddr::new(ip, port))
 }
 
 #[cfg(test)]

@@ -6,15 +6,19 @@
 //! interval; rsipstack closes a stream that receives no byte for its idle timeout, which we set
 //! to interval + pong timeout. A missing pong therefore closes the flow, and the close reaches
 //! the account tasks through [`SipStack::flow_closed`].
+//!
+//! Network change: [`SipStack::rebind_udp`] moves the UDP listener to the new local address
+//! (the new socket served first, the old one taken out of the transport layer and closed).
 
 use super::cancel_reasons::{CancelReasonInspector, CancelReasons};
 use super::config::SipConfig;
 use super::dns::Locator;
 use super::error::EngineError;
+use super::udp_listener::UdpListener;
 use rsipstack::sip::Transport;
 use rsipstack::transaction::endpoint::{EndpointOption, TransportEventInspector};
 use rsipstack::transport::transport_layer::DomainResolver;
-use rsipstack::transport::{udp::UdpConnection, SipAddr, SipConnection, TransportEvent, TransportLayer};
+use rsipstack::transport::{SipAddr, SipConnection, TransportEvent, TransportLayer};
 use rsipstack::{transaction::Endpoint, EndpointBuilder};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -33,6 +37,8 @@ pub struct SipStack {
     /// Hosts we send to (registrars, proxies, voicemail servers): the only ones whose
     /// out-of-dialog requests we take (see `sip::source_filter`).
     peers: Arc<std::sync::Mutex<Vec<IpAddr>>>,
+    /// The UDP listener requests go out from (moved by [`Self::rebind_udp`]).
+    udp: std::sync::Mutex<UdpListener>,
 }
 
 /// Account domains and the flow address each account reached its registrar by.
@@ -95,10 +101,10 @@ impl SipStack {
         let cancel = CancellationToken::new();
         let pinned = Pins::default();
         let transport_layer = TransportLayer::new_with_domain_resolver(cancel.clone(), Box::new(LocatorResolver(locator, pinned.clone())));
-        let udp = UdpConnection::create_connection(SocketAddr::new(bind_ip, config.local_port), None, Some(cancel.child_token()))
+        let udp = UdpListener::bind(SocketAddr::new(bind_ip, config.local_port), cancel.child_token())
             .await
             .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
-        transport_layer.add_transport(SipConnection::Udp(udp));
+        transport_layer.add_transport(SipConnection::Udp(udp.connection.clone()));
         // Every TLS flow is dialled by our connector; rsipstack hands it this PEM per flow.
         super::tls_connector::install();
         transport_layer
@@ -128,7 +134,46 @@ impl SipStack {
                 tracing::error!(error = %e, "SIP endpoint stopped");
             }
         });
-        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, config: config.clone(), cancel_reasons, pinned, peers: Default::default() }))
+        Ok(Arc::new(SipStack {
+            endpoint,
+            cancel,
+            closed_tx,
+            config: config.clone(),
+            cancel_reasons,
+            pinned,
+            peers: Default::default(),
+            udp: std::sync::Mutex::new(udp),
+        }))
+    }
+
+    /// The address the UDP listener is bound to.
+    pub fn udp_local(&self) -> Option<SocketAddr> {
+        self.udp.lock().ok().map(|u| u.local())
+    }
+
+    /// Moves the UDP listener to `ip` (the configured port, or any free one): the new socket
+    /// is served before the old one goes, so no request finds no listener; then the old one
+    /// leaves the transport layer and is closed (its port freed, its stale handles dead).
+    /// A UDP flow looked up from now on is the new socket.
+    pub async fn rebind_udp(&self, ip: IpAddr) -> Result<SocketAddr, EngineError> {
+        let local = SocketAddr::new(ip, self.config.local_port);
+        let new = UdpListener::bind(local, self.cancel.child_token()).await.map_err(|e| EngineError::Transport(format!("binding UDP {local}: {e}")))?;
+        let bound = new.local();
+        let layer = &self.endpoint.inner.transport_layer;
+        let connection = SipConnection::Udp(new.connection.clone());
+        layer.add_transport(connection.clone());
+        // The endpoint serves only the listeners it started with; this one is served now.
+        layer.inner.serve_connection(connection);
+        let old = match self.udp.lock() {
+            Ok(mut slot) => Some(std::mem::replace(&mut *slot, new)),
+            Err(_) => None,
+        };
+        if let Some(old) = old {
+            layer.del_transport(old.connection.get_addr());
+            old.close();
+            tracing::info!(from = %old.local(), to = %bound, "UDP listener moved");
+        }
+        Ok(bound)
     }
 
     /// From now on `domain` resolves to `flow`: the address an account reaches its registrar
@@ -240,10 +285,7 @@ pub fn route_ip(target: SocketAddr) -> IpAddr {
 
 /// Sends a client transaction and waits for its final response. rsipstack's timers retransmit
 /// and end it (Timer F); `bound` only guards against a transaction that never ends.
-pub(crate) async fn final_response(
-    tx: &mut rsipstack::transaction::transaction::Transaction,
-    bound: Duration,
-) -> Result<rsipstack::sip::Response, String> {
+pub(crate) async fn final_response(tx: &mut rsipstack::transaction::transaction::Transaction, bound: Duration) -> Result<rsipstack::sip::Response, String> {
     tx.send().await.map_err(|e| e.to_string())?;
     let wait = async {
         while let Some(msg) = tx.receive().await {

@@ -119,6 +119,14 @@ pub enum CallInput {
         everywhere: bool,
     },
     Hangup,
+    /// Our address moved (a network change): the engine has moved the media to `ip` and our
+    /// Contact to `contact`; the far end must hear of both by a re-INVITE (RFC 3261 §12.2:
+    /// a target refresh; RFC 3264 §8: a new offer with the new c=/m=), one at a time, and for
+    /// a call not yet up, as soon as it is.
+    AddressMoved {
+        contact: String,
+        ip: std::net::IpAddr,
+    },
     /// The phone is going away (the app quits, the account logs out). A ringing call is
     /// answered 480 (RFC 3261 §21.4.18: temporarily unavailable), which a PBX does not take
     /// for busy, so its forward-on-busy stays for a user who really is; any other call ends
@@ -147,7 +155,9 @@ pub enum CallAction {
     SendReoffer {
         direction: MediaDirection,
     },
-    /// Send a session refresh (RFC 4028): a re-INVITE offering the media as they are.
+    /// Send a session refresh (RFC 4028): a re-INVITE offering the media as they are (which,
+    /// after `AddressMoved`, are at the new address: the same request is the target refresh;
+    /// its answer comes back as `SessionRefreshAnswered`).
     SendSessionRefresh {
         direction: MediaDirection,
     },
@@ -268,6 +278,10 @@ pub struct CallMachine {
     referred_to: Option<String>,
     session_timer: Option<SessionTimer>,
     muted: bool,
+    /// Our address moved and the far end has not been told yet.
+    move_owed: bool,
+    /// A session or target refresh of ours is in flight.
+    refresh_pending: bool,
 }
 
 impl CallMachine {
@@ -295,6 +309,8 @@ impl CallMachine {
             referred_to: None,
             session_timer: None,
             muted: false,
+            move_owed: false,
+            refresh_pending: false,
         }
     }
 
@@ -334,7 +350,9 @@ impl CallMachine {
     pub fn handle_timeout(&mut self, now: Instant) {
         if let State::Active { hold, .. } = self.state {
             match self.session_timer.as_mut().and_then(|t| t.handle_timeout(now)) {
-                Some(TimerAction::Refresh) => self.actions.push_back(CallAction::SendSessionRefresh { direction: hold.offer() }),
+                // One re-INVITE at a time (RFC 3261 §14.1): a refresh in flight serves.
+                Some(TimerAction::Refresh) if self.refresh_pending || hold.reoffer_pending => {}
+                Some(TimerAction::Refresh) => self.send_refresh(hold),
                 Some(TimerAction::Expire) => {
                     // RFC 4028 §10: nobody refreshed; the far end is gone.
                     self.actions.push_back(CallAction::SendBye);
@@ -430,22 +448,33 @@ impl CallMachine {
                 self.refreshed(now);
                 self.actions.push_back(CallAction::AnswerReoffer { direction: hold.offer() });
             }
-            (State::Active { .. }, SessionRefreshAnswered { code }) => match code {
-                200..=299 => self.refreshed(now),
-                // RFC 4028 §10 and RFC 5057: the dialog is gone.
-                408 | 481 => self.end(now, EndReason::Failed, Some(code)),
-                _ => {
-                    if let Some(t) = self.session_timer.as_mut() {
-                        t.refresh_failed(now);
+            (State::Active { hold, .. }, SessionRefreshAnswered { code }) => {
+                self.refresh_pending = false;
+                match code {
+                    200..=299 => self.refreshed(now),
+                    // RFC 4028 §10 and RFC 5057: the dialog is gone.
+                    408 | 481 => return self.end(now, EndReason::Failed, Some(code)),
+                    _ => {
+                        if let Some(t) = self.session_timer.as_mut() {
+                            t.refresh_failed(now);
+                        }
                     }
                 }
-            },
+                self.send_owed_move(hold);
+            }
+            (State::Active { hold, .. }, AddressMoved { .. }) => {
+                self.move_owed = true;
+                self.send_owed_move(hold);
+            }
+            // Not up yet: told once it is (`activate`).
+            (State::Ringing | State::Accepting | State::Dialing | State::Alerting, AddressMoved { .. }) => self.move_owed = true,
             (State::Active { since, mut hold }, input @ (RemoteOffer { .. } | Hold | Resume | ReofferAnswered { .. })) => {
                 if matches!(input, RemoteOffer { .. }) || matches!(input, ReofferAnswered { code } if (200..300).contains(&code)) {
                     self.refreshed(now);
                 }
                 self.mid_call(&mut hold, input);
                 self.state = State::Active { since, hold };
+                self.send_owed_move(hold);
             }
             (State::Active { .. }, TransferBlind { target }) if self.transfer.is_none() => {
                 self.transfer = Some(Transfer { target: target.clone() });
@@ -544,6 +573,20 @@ impl CallMachine {
         }
     }
 
+    fn send_refresh(&mut self, hold: Hold) {
+        self.refresh_pending = true;
+        self.actions.push_back(CallAction::SendSessionRefresh { direction: hold.offer() });
+    }
+
+    /// Tells the far end of our new address, unless a re-INVITE of ours is in flight (its
+    /// answer comes back here).
+    fn send_owed_move(&mut self, hold: Hold) {
+        if self.move_owed && !self.refresh_pending && !hold.reoffer_pending {
+            self.move_owed = false;
+            self.send_refresh(hold);
+        }
+    }
+
     /// Any completed offer/answer in either direction refreshes the session (RFC 4028 §10).
     fn refreshed(&mut self, now: Instant) {
         if let Some(t) = self.session_timer.as_mut() {
@@ -555,6 +598,7 @@ impl CallMachine {
         self.refreshed(now);
         self.state = State::Active { since: now, hold: Hold::default() };
         self.actions.push_back(CallAction::Event(CallEvent::Answered));
+        self.send_owed_move(Hold::default());
     }
 
     fn end(&mut self, now: Instant, reason: EndReason, sip_code: Option<u16>) {

@@ -442,3 +442,55 @@ fn rfc3261_9_1_an_outgoing_call_awaits_its_answer_until_we_cancel_it() {
     assert!(!m.awaits_answer(), "a challenge to a cancelled INVITE is final");
     assert!(!CallMachine::incoming(t).awaits_answer());
 }
+
+fn moved() -> CallInput {
+    CallInput::AddressMoved { contact: "sip:1001@127.0.0.2:5070;transport=udp".into(), ip: std::net::IpAddr::from([127, 0, 0, 2]) }
+}
+
+#[test]
+fn rfc3261_12_2_a_moved_address_is_one_target_refresh_reinvite_offering_the_media_as_they_are() {
+    let (mut m, t) = active();
+    m.handle(t, moved());
+    m.handle(t, moved());
+    assert_eq!(drain(&mut m), vec![CallAction::SendSessionRefresh { direction: MediaDirection::SendRecv }], "one re-INVITE for two moves in flight");
+    m.handle(t, CallInput::SessionRefreshAnswered { code: 200 });
+    assert_eq!(drain(&mut m), vec![CallAction::SendSessionRefresh { direction: MediaDirection::SendRecv }], "the second move goes after the first");
+    m.handle(t, CallInput::SessionRefreshAnswered { code: 200 });
+    assert!(drain(&mut m).is_empty(), "told: nothing more owed");
+}
+
+#[test]
+fn rfc3261_14_1_a_move_during_our_hold_reinvite_waits_for_its_answer_and_keeps_the_hold() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::Hold);
+    drain(&mut m);
+    m.handle(t, moved());
+    assert!(drain(&mut m).is_empty(), "no second INVITE transaction while ours is pending");
+    m.handle(t, CallInput::ReofferAnswered { code: 200 });
+    assert_eq!(
+        drain(&mut m),
+        vec![CallAction::Event(CallEvent::Held { by_remote: false }), CallAction::SendSessionRefresh { direction: MediaDirection::SendOnly }]
+    );
+}
+
+#[test]
+fn a_move_before_the_call_is_up_is_told_once_it_is() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, moved());
+    assert!(drain(&mut m).is_empty(), "no dialog to refresh yet");
+    m.handle(t, CallInput::Answered);
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Answered), CallAction::SendSessionRefresh { direction: MediaDirection::SendRecv }]);
+}
+
+#[test]
+fn a_session_timer_refresh_while_a_move_is_in_flight_is_not_a_second_reinvite() {
+    let (mut m, t) = active();
+    m.handle(t, CallInput::SessionTimerAgreed { interval: Duration::from_secs(120), we_refresh: true });
+    m.handle(t, moved());
+    drain(&mut m);
+    m.handle_timeout(t + Duration::from_secs(60));
+    assert!(drain(&mut m).is_empty(), "the move's re-INVITE refreshes the session too");
+    m.handle(t + Duration::from_secs(61), CallInput::SessionRefreshAnswered { code: 200 });
+    assert!(m.is_active());
+}

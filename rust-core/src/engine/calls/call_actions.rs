@@ -49,6 +49,10 @@ impl CallHub {
                 if body.is_some() {
                     headers.push(Header::ContentType("application/sdp".into()));
                 }
+                if let Some(contact) = &io.moved_contact {
+                    // RFC 3261 §12.2.2: the 2xx to a re-INVITE refreshes the far end's target.
+                    headers.push(rsipstack::sip::typed::Contact::from(contact.clone()).into());
+                }
                 handle.respond(rsipstack::sip::StatusCode::OK, Some(headers), body.map(String::into_bytes)).await.ok();
                 Ok(())
             }
@@ -190,7 +194,9 @@ impl CallHub {
         if io.requests.is_none() {
             io.requests = Some(DialogRequests::new(self.dialogs.endpoint.clone(), io.dialog.clone(), RequestAuth::new(self.creds(io.account))));
         }
-        io.requests.clone().expect("set above")
+        let requests = io.requests.clone().expect("set above");
+        requests.set_contact(io.moved_contact.clone());
+        requests
     }
 
     /// Our BYE, on our own transaction so that a challenge to it is answered by our digest.

@@ -49,6 +49,9 @@ pub(super) struct CallIo {
     pub(super) requests: Option<DialogRequests>,
     /// Who calls (incoming calls), announced when the machine reports the call.
     pub(super) caller: Option<IncomingCaller>,
+    /// Our Contact since our address moved; the dialog's own (rsipstack's, fixed at its
+    /// creation) until then.
+    pub(super) moved_contact: Option<rsipstack::sip::Uri>,
 }
 
 /// An incoming call's caller and account, as the shell's `Incoming` event names them.
@@ -95,6 +98,7 @@ impl CallIo {
             invite_auth: None,
             requests: None,
             caller: None,
+            moved_contact: None,
         }
     }
 }
@@ -124,7 +128,12 @@ impl CallHub {
             let now = || Instant::now().into_std();
             let deadline = machine.poll_timeout().map(Instant::from_std);
             tokio::select! {
-                Some(input) = commands.recv() => machine.handle(now(), input),
+                Some(input) = commands.recv() => {
+                    if let CallInput::AddressMoved { contact, ip } = &input {
+                        self.take_address(&mut io, contact, *ip).await;
+                    }
+                    machine.handle(now(), input)
+                }
                 Some(input) = own_rx.recv() => machine.handle(now(), input),
                 Some(answer) = answer_rx.recv() => {
                     if let Err(e) = io.media.answered(&answer).await {
@@ -201,6 +210,18 @@ impl CallHub {
         }
         self.calls.forget(&io.uuid);
         self.dialogs.remove_dialog(&io.dialog.id());
+    }
+
+    /// Our address moved: media to a new port at `ip`, our requests and answers in the dialog
+    /// carry `contact`. The machine decides when the far end hears of it.
+    async fn take_address(&self, io: &mut CallIo, contact: &str, ip: std::net::IpAddr) {
+        if let Err(e) = io.media.rebind(ip).await {
+            tracing::warn!(error = %e, %ip, "media not moved");
+        }
+        match Uri::try_from(contact) {
+            Ok(uri) => io.moved_contact = Some(uri),
+            Err(e) => tracing::warn!(error = %e, %contact, "moved Contact unreadable; the dialog keeps its own"),
+        }
     }
 
     /// What a dialog state change means to the call. In-dialog requests that need no decision

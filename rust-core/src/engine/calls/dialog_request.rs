@@ -40,11 +40,18 @@ struct Shared {
     /// The last CSeq we sent. Every request we originate in the dialog goes out here, so
     /// rsipstack's dialog, which does not see them, never sends a lower one after ours.
     cseq: u32,
+    /// Our Contact after a move (rsipstack's dialog keeps the one it was made with).
+    contact: Option<rsipstack::sip::Uri>,
 }
 
 impl DialogRequests {
     pub(super) fn new(endpoint: EndpointInnerRef, dialog: InviteDialog, auth: RequestAuth) -> Self {
-        DialogRequests { endpoint, dialog, shared: Arc::new(Mutex::new(Shared { auth, cseq: 0 })) }
+        DialogRequests { endpoint, dialog, shared: Arc::new(Mutex::new(Shared { auth, cseq: 0, contact: None })) }
+    }
+
+    /// Our requests carry `contact` from now on (`None`: the dialog's own).
+    pub(super) fn set_contact(&self, contact: Option<rsipstack::sip::Uri>) {
+        self.lock().contact = contact;
     }
 
     /// Sends `method` in the dialog and answers its challenges: the final response, or why
@@ -55,12 +62,16 @@ impl DialogRequests {
         let name = method.to_string();
         let mut credentials = self.lock().auth.authorize(&name, &uri);
         loop {
-            let seq = {
+            let (seq, contact) = {
                 let mut shared = self.lock();
                 // RFC 3261 §12.2.1.1: one higher than any CSeq of ours in the dialog.
                 shared.cseq = shared.cseq.max(self.dialog.snapshot().local_cseq) + 1;
-                shared.cseq
+                (shared.cseq, shared.contact.clone())
             };
+            let mut snapshot = snapshot.clone();
+            if contact.is_some() {
+                snapshot.local_contact = contact;
+            }
             let request = build(&self.endpoint, &snapshot, method.clone(), seq, &headers, &credentials, &body)?;
             let resp = transact(&self.endpoint, request).await?;
             let code = u16::from(resp.status_code.clone());

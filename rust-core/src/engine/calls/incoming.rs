@@ -39,7 +39,7 @@ impl CallHub {
         let limits = Limits { min_se: self.min_se, busy_when_answered: self.waiting == CallWaiting::Busy };
         let Gathered { uuid, woken, replaced, mut facts } = gather(&self.calls, self.push.book(), &account.key, req, limits, now);
         let (reports_tx, reports) = mpsc::unbounded_channel();
-        let (media, readiness) = prepare_media(&uuid, self.media.clone(), reports_tx, &req.body);
+        let (media, readiness) = prepare_media(&uuid, self.media_setup(), reports_tx, &req.body);
         facts.media = readiness;
         let mut decision = decide(&facts);
         if let (InviteDecision::Take { .. }, Some(w)) = (&decision, &woken) {

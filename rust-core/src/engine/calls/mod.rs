@@ -63,7 +63,8 @@ pub struct CallHub {
     /// asks what became of a call a push names, and says what became of one it ended).
     calls: Arc<CallRegistry>,
     cancel_reasons: CancelReasons,
-    media: MediaSetup,
+    /// What new calls' media are made with; its address moves with the network.
+    media: Mutex<MediaSetup>,
     waiting: CallWaiting,
     /// Our Min-SE (RFC 4028), in seconds.
     min_se: u32,
@@ -93,7 +94,7 @@ impl CallHub {
             accounts,
             calls,
             cancel_reasons: stack.cancel_reasons.clone(),
-            media,
+            media: Mutex::new(media),
             waiting,
             min_se,
             push,
@@ -188,6 +189,33 @@ impl CallHub {
             }
         }
         self.command(call, CallInput::Answer).await
+    }
+
+    /// What a new call's media are made with now.
+    fn media_setup(&self) -> MediaSetup {
+        self.media.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// New calls' media bind `ip` from now on (the network changed).
+    pub fn set_media_ip(&self, ip: std::net::IpAddr) {
+        self.media.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).ip = ip;
+    }
+
+    /// `account`'s registered Contact moved to `contact` (media to `local_ip`): each of its
+    /// live calls takes them and re-INVITEs when its machine says (`CallInput::AddressMoved`).
+    pub async fn move_calls(&self, account: &str, contact: &str, local_ip: Option<std::net::IpAddr>) {
+        let ip = local_ip.unwrap_or_else(|| self.media_setup().ip);
+        if local_ip.is_some() {
+            self.set_media_ip(ip);
+        }
+        let Some(index) = self.accounts.iter().position(|a| a.key == account) else { return };
+        for uuid in self.calls.live() {
+            if let Some((sender, of)) = self.calls.commands(&uuid) {
+                if of == index {
+                    sender.send(CallInput::AddressMoved { contact: contact.to_string(), ip }).await.ok();
+                }
+            }
+        }
     }
 
     pub fn set_suspended(&self, on: bool) {

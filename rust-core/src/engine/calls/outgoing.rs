@@ -33,7 +33,7 @@ impl CallHub {
         let call_id = format!("{}@ringside", uuid::Uuid::new_v4());
         let uuid = call_uuid(&account.key, &call_id);
         let (reports_tx, reports) = mpsc::unbounded_channel();
-        let mut media = CallMedia::bind(&uuid, self.media.clone(), reports_tx).map_err(|e| EngineError::Transport(format!("RTP port: {e}")))?;
+        let mut media = CallMedia::bind(&uuid, self.media_setup(), reports_tx).map_err(|e| EngineError::Transport(format!("RTP port: {e}")))?;
         let offer = media.offer(crate::signalling::call::MediaDirection::SendRecv);
         let caller = Uri::try_from(format!("sip:{}@{}", account.username, account.domain).as_str())
             .map_err(|e| EngineError::Config { field: "account", reason: e.to_string() })?;
