@@ -128,6 +128,11 @@ impl UdpNat {
         self.mappings.lock().unwrap().get(&phone).copied()
     }
 
+    /// The phones' addresses (inside the NAT) that hold an open mapping.
+    pub fn phones(&self) -> Vec<SocketAddr> {
+        self.mappings.lock().unwrap().keys().copied().collect()
+    }
+
     pub fn public_ports(&self) -> Vec<u16> {
         self.mappings.lock().unwrap().values().copied().collect()
     }

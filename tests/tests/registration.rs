@@ -302,6 +302,48 @@ fn rfc5626_udp_keepalives_hold_the_nat_mapping_open_between_refreshes() {
 }
 
 #[test]
+fn behind_a_nat_a_network_change_registers_the_new_mapping_removes_the_old_and_keeps_it_open() {
+    let pbx = Pbx::start(PbxOptions::default());
+    // A carrier's NAT that closes a mapping 3 s after the phone last sent through it.
+    let nat = ringside_testbed::nat::UdpNat::start_idle(format!("127.0.0.1:{}", pbx.udp_port).parse().unwrap(), Some(3 * SEC));
+    let proxy = format!("sip:127.0.0.1:{}", nat.inside_port);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &proxy, "keepalive_secs = 1"), "pw1001", &["drive"]);
+    let first = phone.expect_event("registered", 5 * SEC)["contact"].as_str().unwrap().to_string();
+    let old_ports = nat.public_ports();
+    assert_eq!(old_ports.len(), 1, "{first}");
+    phone.send(r#"{"cmd":"network_changed","local_ip":"127.0.0.2"}"#);
+    // The phone now sends from 127.0.0.2: a new mapping, whose public port the registrar
+    // must end up holding alone (the old public Contact, then the unreachable local one, removed).
+    let deadline = Instant::now() + 10 * SEC;
+    let moved = loop {
+        let inside: Vec<_> = nat.phones().into_iter().filter(|p| p.ip() == std::net::IpAddr::from([127, 0, 0, 2])).collect();
+        let wanted = inside.first().and_then(|p| nat.mapping_of(*p)).map(|port| format!("sip:1001@127.0.0.1:{port}"));
+        if let Some(w) = wanted.filter(|w| pbx.contacts("1001") == vec![w.clone()]) {
+            break w;
+        }
+        assert!(Instant::now() < deadline, "location: {:?}; NAT phones {:?}; events {:?}", pbx.contacts("1001"), nat.phones(), phone.events);
+        std::thread::sleep(Duration::from_millis(50));
+        phone.wait_event("registered", Duration::from_millis(50));
+    };
+    assert_ne!(moved, first);
+    // Past the NAT's idle limit twice: the old mapping (nothing sends on it) closes, the new
+    // one stays open by keep-alives alone.
+    let keepalives = nat.keepalives();
+    let deadline = Instant::now() + 20 * SEC;
+    while (nat.keepalives() < keepalives + 7 || nat.phones().iter().any(|p| p.ip() == std::net::IpAddr::from([127, 0, 0, 1]))) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(nat.keepalives() >= keepalives + 7, "keep-alives after the move: {}", nat.keepalives() - keepalives);
+    let phones = nat.phones();
+    assert_eq!(phones.len(), 1, "the old mapping closed, the new one open: {phones:?}");
+    assert_eq!(pbx.contacts("1001"), vec![moved.clone()]);
+    let answer = options_through_pbx(&pbx, "1001").expect("answered");
+    assert!(answer.starts_with("SIP/2.0 200"), "the PBX reaches the phone through the new mapping: {answer}");
+    phone.send(r#"{"cmd":"quit"}"#);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+}
+
+#[test]
 fn without_resolv_conf_a_named_proxy_still_resolves_through_the_platform() {
     // Android has no /etc/resolv.conf. Run ringside in a private mount namespace whose /etc
     // holds only `hosts`; the proxy is given by name.
