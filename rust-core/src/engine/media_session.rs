@@ -292,4 +292,40 @@ mod tests {
         assert!((a_hears - 1300.0).abs() <= 10.0 && (b_hears - 700.0).abs() <= 10.0, "{a_hears} {b_hears}");
         assert!(!stats.srtp && stats.codec == "PCMA");
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_session_moved_to_a_new_socket_keeps_its_srtp_stream_both_ways_and_frees_the_old_port() {
+        let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let (sa, sb) = (std::net::UdpSocket::bind((lo, 0)).unwrap(), std::net::UdpSocket::bind((lo, 0)).unwrap());
+        let old_a = sa.local_addr().unwrap();
+        let mut a = LocalMedia::new(lo, old_a.port(), MediaPolicy::default());
+        let mut b = LocalMedia::new(lo, sb.local_addr().unwrap().port(), MediaPolicy::default());
+        let (answer, mut at_b) = b.answer(&a.offer(MediaDirection::SendRecv), false).unwrap();
+        let at_a = a.answer_received(&answer).unwrap();
+        let (dev_a, heard_a) = device(700.0);
+        let (dev_b, heard_b) = device(1300.0);
+        let (ra, _rxa) = mpsc::unbounded_channel();
+        let (rb, _rxb) = mpsc::unbounded_channel();
+        let ma = MediaSession::start(sa, at_a, dev_a, OpusSettings::default(), ra).unwrap();
+        let mb = MediaSession::start(sb, at_b.clone(), dev_b, OpusSettings::default(), rb).unwrap();
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        // A's address moves; B hears of it as a re-INVITE's offer would tell it (same keys).
+        let moved = std::net::UdpSocket::bind((IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), 0)).unwrap();
+        let new_a = moved.local_addr().unwrap();
+        ma.command(MediaCommand::Rebind(moved)).await;
+        (at_b.remote_rtp, at_b.remote_rtcp) = (new_a, SocketAddr::new(new_a.ip(), new_a.port() + 1));
+        mb.command(MediaCommand::Update(at_b)).await;
+        let (at_move_a, at_move_b) = (heard_a.lock().unwrap().len(), heard_b.lock().unwrap().len());
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let stats_a = ma.stop().await.unwrap();
+        let stats_b = mb.stop().await.unwrap();
+        assert!(std::net::UdpSocket::bind(old_a).is_ok(), "the old RTP port is closed");
+        let tail = |v: &Arc<Mutex<Vec<i16>>>, from: usize| v.lock().unwrap()[from..].to_vec();
+        let (a_after, b_after) = (tail(&heard_a, at_move_a), tail(&heard_b, at_move_b));
+        // The last half second after the move, past any jitter-buffer resync.
+        let last = |v: &[i16]| v[v.len().saturating_sub(24000)..].to_vec();
+        assert_eq!(tone::dominant(&last(&a_after), 48000).0, 1300.0, "A hears B on its new socket; {stats_a:?}");
+        assert_eq!(tone::dominant(&last(&b_after), 48000).0, 700.0, "B hears A from its new socket; {stats_b:?}");
+        assert!(stats_a.srtp && stats_b.srtp, "SRTP all along");
+    }
 }

@@ -303,3 +303,41 @@ pub(crate) async fn final_response(tx: &mut rsipstack::transaction::transaction:
         Err(_) => Err(format!("no final response within {bound:?}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn recv_text(socket: &tokio::net::UdpSocket) -> (String, SocketAddr) {
+        let mut buf = [0u8; 2048];
+        let (n, from) = tokio::time::timeout(Duration::from_secs(5), socket.recv_from(&mut buf)).await.expect("a datagram").unwrap();
+        (String::from_utf8_lossy(&buf[..n]).to_string(), from)
+    }
+
+    #[tokio::test]
+    async fn rebinding_udp_sends_from_the_new_address_answers_there_and_frees_the_old_port() {
+        let stack = SipStack::start(&SipConfig::default(), IpAddr::from([127, 0, 0, 1]), Arc::new(Locator::new(&[]))).await.unwrap();
+        let old = stack.udp_local().unwrap();
+        let peer = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let target = SipAddr { r#type: Some(Transport::Udp), addr: peer.local_addr().unwrap().into() };
+
+        let new = stack.rebind_udp(IpAddr::from([127, 0, 0, 2])).await.unwrap();
+        assert_eq!(new.ip(), IpAddr::from([127, 0, 0, 2]));
+        std::net::UdpSocket::bind(old).expect("the old port is free: the socket is closed, not just forgotten");
+
+        // A UDP flow looked up now is the new socket: what it sends comes from the new address.
+        let (flow, destination) = stack.flow_to(&target).await.unwrap();
+        assert_eq!(flow.get_addr().addr.to_string(), new.to_string());
+        stack.ping(&flow, &destination).await.unwrap();
+        let (_, from) = recv_text(&peer).await;
+        assert_eq!(from, new);
+        // And the new socket is served: rsipstack answers a CRLF keep-alive ping on it.
+        peer.send_to(b"\r\n\r\n", new).await.unwrap();
+        let (pong, _) = recv_text(&peer).await;
+        assert_eq!(pong, "\r\n");
+        // Via (for every request we build without a flow) names the new address too.
+        let via = stack.endpoint.inner.get_via(None, None).unwrap();
+        assert!(via.to_string().contains(&new.to_string()), "{via}");
+        stack.shutdown();
+    }
+}
