@@ -24,4 +24,5 @@ pub mod sipp;
 pub mod sockets;
 pub mod tcp_relay;
 pub mod udp_balancer;
+pub mod wav;
 pub mod woken_phone;

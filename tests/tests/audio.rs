@@ -7,6 +7,7 @@ use ringside_testbed::baresip::{DeskMedia, DeskPhone};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use ringside_testbed::linphone::{Linphone, LinphoneMedia};
 use ringside_testbed::ringside::{config, Ringside};
+use ringside_testbed::wav::read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -18,19 +19,7 @@ fn write_tone(path: &Path, freq: f32, seconds: usize) {
 
 /// A tone after [`LEAD`] of silence: its onset in the far end's recording dates the audio.
 fn write_tone_at(path: &Path, freq: f32, seconds: usize, rate: u32) {
-    let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    let lead = vec![0i16; (LEAD * rate as f64) as usize];
-    for s in lead.into_iter().chain(tone::sine(freq, rate, rate as usize * seconds, 12000)) {
-        w.write_sample(s).unwrap();
-    }
-    w.finalize().unwrap();
-}
-
-fn read(path: &Path) -> (Vec<i16>, u32) {
-    let r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let rate = r.spec().sample_rate;
-    (r.into_samples::<i16>().filter_map(Result::ok).collect(), rate)
+    ringside_testbed::wav::write_tone(path, freq, seconds, rate, LEAD);
 }
 
 /// The recording's middle second carries a `hz` tone (within 10 Hz, above 2 % of full scale).

@@ -9,26 +9,11 @@ use ringside_testbed::baresip::{DeskMedia, DeskPhone};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use ringside_testbed::ringside::{config, Ringside};
 use ringside_testbed::sockets::udp_bound_by;
+use ringside_testbed::wav::{read, write_tone};
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 const SEC: Duration = Duration::from_secs(1);
-
-fn write_tone(path: &Path, freq: f32, seconds: usize) {
-    let spec = hound::WavSpec { channels: 1, sample_rate: 48000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for s in tone::sine(freq, 48000, 48000 * seconds, 12000) {
-        w.write_sample(s).unwrap();
-    }
-    w.finalize().unwrap();
-}
-
-fn read(path: &Path) -> (Vec<i16>, u32) {
-    let r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let rate = r.spec().sample_rate;
-    (r.into_samples::<i16>().filter_map(Result::ok).collect(), rate)
-}
 
 /// The UDP port of a `sip:user@host:port;…` contact.
 fn contact_addr(contact: &str) -> SocketAddr {
@@ -63,7 +48,7 @@ fn a_network_change_moves_the_socket_the_binding_and_the_live_call_to_the_new_ad
     assert!(third.wait_registered(5 * SEC), "{}", third.log());
     let dir = tempfile::tempdir().unwrap();
     let (play, record) = (dir.path().join("says.wav"), dir.path().join("heard.wav"));
-    write_tone(&play, 1000.0, 30);
+    write_tone(&play, 1000.0, 30, 48000, 0.0);
     let args = ["drive", "--play", play.to_str().unwrap(), "--record", record.to_str().unwrap()];
     let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &args);
     let old_contact = phone.expect_event("registered", 5 * SEC)["contact"].as_str().unwrap().to_string();
