@@ -113,3 +113,42 @@ fn a_network_change_moves_the_socket_the_binding_and_the_live_call_to_the_new_ad
     let (f, level) = tone::dominant(&desk_heard[desk_heard.len() - 2 * dr..desk_heard.len() - dr / 4], desk_rate);
     assert!((f - 1000.0).abs() <= 10.0 && level > 0.02, "after the move the desk hears {f} Hz at {level}\n{}", desk.log());
 }
+
+#[test]
+fn an_answered_incoming_call_moves_too_and_the_far_ends_bye_finds_the_new_address() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let desk = DeskPhone::start_media("1002", "pw1002", "pbx.test", pbx.udp_port, DeskMedia { mediaenc: Some("srtp"), ..DeskMedia::default() });
+    assert!(desk.wait_registered(5 * SEC), "{}", desk.log());
+    let dir = tempfile::tempdir().unwrap();
+    let (play, record) = (dir.path().join("says.wav"), dir.path().join("heard.wav"));
+    write_tone(&play, 1000.0, 30, 48000, 0.0);
+    let args = ["drive", "--play", play.to_str().unwrap(), "--record", record.to_str().unwrap()];
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &args);
+    let old = contact_addr(phone.expect_event("registered", 5 * SEC)["contact"].as_str().unwrap());
+    desk.command("dial 1001").unwrap();
+    let call = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{call}"}}"#));
+    phone.expect_event("answered", 5 * SEC);
+    std::thread::sleep(Duration::from_millis(1500));
+
+    phone.send(r#"{"cmd":"network_changed","local_ip":"127.0.0.2"}"#);
+    let new_contact = phone.expect_event("registered", 5 * SEC)["contact"].as_str().unwrap().to_string();
+    assert_eq!(contact_addr(&new_contact).ip(), IpAddr::from([127, 0, 0, 2]), "{new_contact}");
+    let left = wait_unbound(phone.pid(), old.ip(), 5 * SEC);
+    assert!(left.is_empty(), "sockets still on {}: {left:?}\n{}", old.ip(), phone.stderr_tail());
+    std::thread::sleep(Duration::from_millis(3000));
+
+    // The desk hangs up: its BYE goes to the Contact our re-INVITE gave it (the old one is
+    // closed), so the call ends as the far end's hang-up, not by a timeout.
+    let before_bye = phone.events.len();
+    desk.command("hangup").unwrap();
+    let ended = phone.expect_event_since("call_ended", before_bye, 5 * SEC);
+    assert_eq!(ended["reason"], "remote_hangup", "{ended}");
+    phone.send(r#"{"cmd":"quit"}"#);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    let (heard, rate) = read(&record);
+    let r = rate as usize;
+    assert!(heard.len() > 4 * r, "{} samples", heard.len());
+    let (f, level) = tone::dominant(&heard[heard.len() - 2 * r..heard.len() - r / 4], rate);
+    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "after the move ringside hears {f} Hz at {level}\n{}", phone.stderr_tail());
+}
