@@ -114,6 +114,7 @@ mod schema_tests {
             PhoneEvent::Calling { call: UUID.into(), target: "1002".into(), account: "1001@d".into(), call_id: "c@h".into() },
             PhoneEvent::Incoming { call: UUID.into(), call_id: "c@h".into(), from: "sip:a@b".into(), display_name: None, account: "1001@d".into() },
             PhoneEvent::Ringing { call: UUID.into() },
+            PhoneEvent::EarlyMedia { call: UUID.into() },
             PhoneEvent::Answered { call: UUID.into() },
             PhoneEvent::Held { call: UUID.into(), by_remote: true },
             PhoneEvent::Resumed { call: UUID.into(), by_remote: false },

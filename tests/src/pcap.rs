@@ -109,3 +109,54 @@ pub fn capture_udp(path: &std::path::Path, port: u16) -> crate::process::Owned {
     std::thread::sleep(Duration::from_millis(100));
     owned
 }
+
+/// Writes a classic pcap (Ethernet link type, microsecond times) of one RTP stream of payload
+/// type `pt`: one packet of each of `frames` (already encoded, `samples` each) every 20 ms,
+/// from 127.0.0.1:`port`. What sipp's `play_pcap_audio` replays toward the far end, as a
+/// callee's ringback or announcement.
+pub fn write_rtp(path: &std::path::Path, port: u16, pt: u8, samples: usize, frames: &[Vec<u8>]) -> std::io::Result<()> {
+    let mut out = Vec::with_capacity(24 + frames.len() * 230);
+    // File header: magic, version 2.4, no time zone, no accuracy, snap length, Ethernet.
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    for word in [0u32, 0, 65535, 1] {
+        out.extend_from_slice(&word.to_le_bytes());
+    }
+    let ssrc = 0x5eed_0183u32;
+    for (n, frame) in frames.iter().enumerate() {
+        let mut rtp = Vec::with_capacity(12 + frame.len());
+        rtp.extend_from_slice(&[0x80, if n == 0 { 0x80 | pt } else { pt }]); // V=2; marker on the first
+        rtp.extend_from_slice(&(n as u16).to_be_bytes());
+        rtp.extend_from_slice(&((n * samples) as u32).to_be_bytes());
+        rtp.extend_from_slice(&ssrc.to_be_bytes());
+        rtp.extend_from_slice(frame);
+        let udp_len = 8 + rtp.len();
+        let ip_len = 20 + udp_len;
+        let mut packet = Vec::with_capacity(14 + ip_len);
+        packet.extend_from_slice(&[0; 12]); // MAC addresses (loopback has none)
+        packet.extend_from_slice(&0x0800u16.to_be_bytes());
+        let mut ip = [0u8; 20];
+        ip[0] = 0x45;
+        ip[2..4].copy_from_slice(&(ip_len as u16).to_be_bytes());
+        ip[8] = 64;
+        ip[9] = 17;
+        ip[12..16].copy_from_slice(&[127, 0, 0, 1]);
+        ip[16..20].copy_from_slice(&[127, 0, 0, 1]);
+        let sum = ip.chunks(2).map(|w| u32::from(u16::from_be_bytes([w[0], w[1]]))).sum::<u32>();
+        let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        packet.extend_from_slice(&ip);
+        packet.extend_from_slice(&port.to_be_bytes());
+        packet.extend_from_slice(&port.to_be_bytes());
+        packet.extend_from_slice(&(udp_len as u16).to_be_bytes());
+        packet.extend_from_slice(&0u16.to_be_bytes()); // no UDP checksum
+        packet.extend_from_slice(&rtp);
+        let at = Duration::from_millis(20 * n as u64);
+        for word in [at.as_secs() as u32, at.subsec_micros(), packet.len() as u32, packet.len() as u32] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out.extend_from_slice(&packet);
+    }
+    std::fs::write(path, out)
+}

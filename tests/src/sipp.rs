@@ -23,8 +23,16 @@ impl Sipp {
 
     /// As [`Self::uas`], with more sipp arguments (`-rtp_echo -mp PORT`…).
     pub fn uas_args(name: &str, port: u16, calls: u32, extra: &[&str]) -> Sipp {
+        Self::uas_in(name, port, calls, extra, None)
+    }
+
+    /// As [`Self::uas_args`], run in `cwd`: where a scenario's `play_pcap_audio` file is.
+    pub fn uas_in(name: &str, port: u16, calls: u32, extra: &[&str], cwd: Option<&std::path::Path>) -> Sipp {
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new("sipp");
+        if let Some(cwd) = cwd {
+            cmd.current_dir(cwd);
+        }
         cmd.arg("-sf").arg(scenario(name)).args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", &calls.to_string()]).args(extra);
         cmd.args(["-trace_err", "-error_file"]).arg(dir.path().join("errors.log"));
         cmd.stdout(Stdio::null()).stderr(Stdio::null());

@@ -261,3 +261,99 @@ fn a_pbx_restart_mid_call_keeps_the_direct_media_and_the_call_ends_cleanly_after
     let (f, level) = tone::dominant(&heard[heard.len() - 2 * r..heard.len() - r / 2], rate);
     assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "after the restart: {f} Hz at {level}; {stats}");
 }
+
+/// A sipp callee as 1009 behind the PBX running `scenario`, which replays `tone_seconds` of a
+/// 440 Hz PCMU tone as its early media; ringside (drive, recording what it hears) calls it.
+struct EarlyMediaCall {
+    _pbx: Pbx,
+    callee: ringside_testbed::sipp::Sipp,
+    _dir: tempfile::TempDir,
+    record: std::path::PathBuf,
+    phone: Ringside,
+    call: String,
+    /// The `early_media` event.
+    early: serde_json::Value,
+}
+
+fn call_early_media(scenario: &str, tone_seconds: u32) -> EarlyMediaCall {
+    use ringside_core::testing::g711::ulaw_encode;
+    use ringside_testbed::ports::{free_port, free_port_block};
+    let uas_port = free_port();
+    let media_port = free_port_block(4);
+    let pbx = Pbx::start(PbxOptions { static_routes: vec![("1009".into(), format!("sip:1009@127.0.0.1:{uas_port}"))], ..Default::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let pcmu: Vec<Vec<u8>> = tone::sine(440.0, 8000, 8000 * tone_seconds as usize, 12000).chunks(160).map(|f| f.iter().map(|s| ulaw_encode(*s)).collect()).collect();
+    ringside_testbed::pcap::write_rtp(&dir.path().join("early-tone.pcap"), media_port, 0, 160, &pcmu).unwrap();
+    let callee = ringside_testbed::sipp::Sipp::uas_in(scenario, uas_port, 1, &["-mp", &media_port.to_string()], Some(dir.path()));
+    let record = dir.path().join("heard.wav");
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &["drive", "--record", record.to_str().unwrap()]);
+    phone.expect_event("registered", 5 * SEC);
+    phone.send(r#"{"cmd":"call","target":"1009"}"#);
+    let call = phone.expect_event("calling", 2 * SEC)["call"].as_str().unwrap().to_string();
+    let Some(early) = phone.wait_event("early_media", 5 * SEC) else {
+        panic!("no early media: {:?}\ncallee: {}\nringside:\n{}", phone.events, callee.errors(), phone.stderr_tail());
+    };
+    assert_eq!(early["call"], call.as_str());
+    EarlyMediaCall { _pbx: pbx, callee, _dir: dir, record, phone, call, early }
+}
+
+fn ms_between(from: &serde_json::Value, to: &serde_json::Value) -> f64 {
+    (to["t"].as_i64().unwrap() - from["t"].as_i64().unwrap()) as f64
+}
+
+/// The `from_s`..`to_s` stretch of a recording (seconds since the media started).
+fn stretch(pcm: &[i16], rate: u32, from_s: f64, to_s: f64) -> &[i16] {
+    let at = |s: f64| ((s * f64::from(rate)) as usize).min(pcm.len());
+    &pcm[at(from_s)..at(to_s)]
+}
+
+#[test]
+fn rfc3960_a_183s_announcement_is_heard_before_the_answer_and_the_200_keeps_its_stream() {
+    let EarlyMediaCall { _pbx, mut callee, _dir, record, mut phone, call, early } = call_early_media("uas-early-media", 2);
+    let answered = phone.expect_event("answered", 10 * SEC);
+    let order: Vec<_> = phone.events.iter().filter_map(|e| e["event"].as_str()).filter(|e| ["ringing", "early_media", "answered"].contains(e)).collect();
+    assert_eq!(order, ["ringing", "early_media", "answered"], "{:?}", phone.events);
+    let before_answer = ms_between(&early, &answered) / 1000.0;
+    assert!(before_answer >= 2.0, "sipp answers 2.5 s after its 183: {before_answer} s");
+    // After the answer: a moment of the call (the tone is over), then our BYE.
+    std::thread::sleep(Duration::from_millis(1200));
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    let stats = phone.expect_event("media_stats", 5 * SEC);
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    phone.send(r#"{"cmd":"quit"}"#);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    assert!(callee.passed(5 * SEC), "183, 200, ACK, BYE: {}", callee.errors());
+    // One session from the 183 on: the 200's same SDP did not restart it, so its count holds
+    // the early packets (2 s: 100 of them).
+    assert!(stats["packets_received"].as_u64().unwrap() >= 80, "{stats}");
+    assert_eq!(phone.stderr().matches("early media from the provisional's SDP").count(), 1, "{}", phone.stderr_tail());
+    // The recording starts with the media (at the 183): the tone is in its first seconds,
+    // before the answer, and over by the time the call is answered.
+    let (heard, rate) = read(&record);
+    let (f, level) = tone::dominant(stretch(&heard, rate, 0.3, 1.7), rate);
+    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "before the answer: {f} Hz at {level} ({} samples)", heard.len());
+    let (_, after) = tone::dominant(stretch(&heard, rate, before_answer + 0.3, before_answer + 1.0), rate);
+    assert!(after < 0.01, "nothing after the answer (the tone was early): level {after}");
+}
+
+#[test]
+fn rfc3960_an_announcement_then_486_stops_the_media_and_ends_busy() {
+    // The tone (5 s) outlasts the 183 by far: sipp still sends it after its 486.
+    let EarlyMediaCall { _pbx, mut callee, _dir, record, mut phone, call: _, early } = call_early_media("uas-early-media-486", 5);
+    let stats = phone.expect_event("media_stats", 10 * SEC);
+    let ended = phone.expect_event("call_ended", 5 * SEC);
+    assert_eq!((ended["reason"].as_str(), ended["sip_code"].as_u64()), (Some("busy"), Some(486)), "{ended}");
+    assert!(!phone.events.iter().any(|e| e["event"] == "answered"), "{:?}", phone.events);
+    phone.send(r#"{"cmd":"quit"}"#);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    assert!(callee.passed(5 * SEC), "183, 486, ACK: {}", callee.errors());
+    let early_for = ms_between(&early, &ended) / 1000.0;
+    // The media stopped with the 486: about 1.5 s of packets (75), not the tone's 250.
+    let received = stats["packets_received"].as_u64().unwrap();
+    assert!((40..=175).contains(&received), "{received} packets: {stats}");
+    let (heard, rate) = read(&record);
+    let (f, level) = tone::dominant(stretch(&heard, rate, 0.3, 1.2), rate);
+    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "the announcement: {f} Hz at {level}");
+    let recorded = heard.len() as f64 / f64::from(rate);
+    assert!(recorded <= early_for + 0.5, "no audio after the 486: {recorded} s recorded, early media lasted {early_for} s");
+}

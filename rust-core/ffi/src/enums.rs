@@ -286,7 +286,7 @@ impl From<state::CallState> for CallState {
         match s {
             state::CallState::Incoming => CallState::Incoming,
             state::CallState::Dialing => CallState::Dialing,
-            state::CallState::RemoteRinging => CallState::RemoteRinging { early_media: false },
+            state::CallState::RemoteRinging { early_media } => CallState::RemoteRinging { early_media },
             state::CallState::Active => CallState::Active,
             state::CallState::Held { by_remote } => CallState::Held { by_remote },
             state::CallState::Ended { reason, sip_code } => CallState::Ended { reason: reason.into(), sip_code },

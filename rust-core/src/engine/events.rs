@@ -48,6 +48,10 @@ pub enum PhoneEvent {
     Ringing {
         call: String,
     },
+    /// The far end's early media (ringback, announcement) plays before the answer.
+    EarlyMedia {
+        call: String,
+    },
     Answered {
         call: String,
     },

@@ -34,7 +34,10 @@ pub enum CallState {
     Incoming,
     /// Outgoing, no answer from the far end yet.
     Dialing,
-    RemoteRinging,
+    /// The far end rings (`early_media`: its ringback or announcement plays).
+    RemoteRinging {
+        early_media: bool,
+    },
     Active,
     Held {
         by_remote: bool,
@@ -163,7 +166,8 @@ pub fn fold_calls(calls: &mut Vec<CallInfo>, event: &PhoneEvent, now_ms: i64) ->
                 changed = true;
             }
         }
-        PhoneEvent::Ringing { call } => changed |= set(calls, call, |c| c.state = CallState::RemoteRinging),
+        PhoneEvent::Ringing { call } => changed |= set(calls, call, |c| c.state = CallState::RemoteRinging { early_media: false }),
+        PhoneEvent::EarlyMedia { call } => changed |= set(calls, call, |c| c.state = CallState::RemoteRinging { early_media: true }),
         PhoneEvent::Answered { call } => {
             changed |= set(calls, call, |c| {
                 c.state = CallState::Active;
@@ -237,7 +241,7 @@ mod tests {
         fold_calls(&mut calls, &PhoneEvent::Calling { call: "u2".into(), target: "1002".into(), account: "1001@pbx".into(), call_id: "c2@h".into() }, 0);
         assert_eq!((calls[0].state.clone(), calls[0].direction), (CallState::Dialing, CallDirection::Outgoing));
         fold_calls(&mut calls, &PhoneEvent::Ringing { call: "u2".into() }, 10);
-        assert_eq!(calls[0].state, CallState::RemoteRinging);
+        assert_eq!(calls[0].state, CallState::RemoteRinging { early_media: false });
         assert!(!fold_calls(&mut calls, &PhoneEvent::Answered { call: "other".into() }, 20), "an unknown call changes nothing");
     }
 

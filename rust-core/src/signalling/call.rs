@@ -29,6 +29,9 @@ pub enum CallInput {
     Provisional {
         code: u16,
     },
+    /// Outgoing: a provisional answer with SDP (a 183) whose media now plays: the far end's
+    /// ringback or announcement (RFC 3960 §3).
+    EarlyMedia,
     /// Outgoing: 2xx.
     Answered,
     /// Outgoing: a final error response.
@@ -186,6 +189,8 @@ pub enum CallAction {
 pub enum CallEvent {
     Incoming,
     Ringing,
+    /// The far end's early media plays (a PBX queue, an IVR, a ringback of its own).
+    EarlyMedia,
     Answered,
     /// The call went on hold, by us (`by_remote` false) or by the far end.
     Held {
@@ -271,6 +276,7 @@ pub struct CallMachine {
     started: Instant,
     actions: VecDeque<CallAction>,
     ringing_reported: bool,
+    early_media_reported: bool,
     /// Why a call we are cancelling ended, when not the user's hang-up (ring timeout).
     end_after_cancel: Option<EndReason>,
     transfer: Option<Transfer>,
@@ -304,6 +310,7 @@ impl CallMachine {
             started: now,
             actions: VecDeque::new(),
             ringing_reported: false,
+            early_media_reported: false,
             end_after_cancel: None,
             transfer: None,
             referred_to: None,
@@ -411,6 +418,13 @@ impl CallMachine {
                 if (180..=183).contains(&code) && !self.ringing_reported {
                     self.ringing_reported = true;
                     self.actions.push_back(CallAction::Event(CallEvent::Ringing));
+                }
+            }
+            (State::Dialing | State::Alerting, EarlyMedia) => {
+                self.handle(now, Provisional { code: 183 });
+                if !self.early_media_reported {
+                    self.early_media_reported = true;
+                    self.actions.push_back(CallAction::Event(CallEvent::EarlyMedia));
                 }
             }
             (State::Dialing | State::Alerting, Answered) => self.activate(now),

@@ -113,6 +113,62 @@ fn outgoing_rings_once_answers_and_hangs_up() {
 }
 
 #[test]
+fn rfc3960_3_early_media_rings_then_is_reported_once() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::EarlyMedia);
+    m.handle(t, CallInput::EarlyMedia);
+    m.handle(t, CallInput::Provisional { code: 180 });
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Ringing), CallAction::Event(CallEvent::EarlyMedia)], "a fork's second stream is no new event");
+    m.handle(t + Duration::from_secs(2), CallInput::Answered);
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Answered)]);
+    assert!(m.is_active(), "the talk time starts at the 2xx, not at the early media");
+}
+
+#[test]
+fn a_180_then_early_media_reports_both_in_order() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::Provisional { code: 180 });
+    m.handle(t, CallInput::EarlyMedia);
+    assert_eq!(drain(&mut m), vec![CallAction::Event(CallEvent::Ringing), CallAction::Event(CallEvent::EarlyMedia)]);
+}
+
+#[test]
+fn early_media_then_486_ends_busy() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::EarlyMedia);
+    drain(&mut m);
+    m.handle(t, CallInput::Rejected { code: 486 });
+    assert_eq!(drain(&mut m), vec![ended(EndReason::Busy, Some(486), None)], "the end stops the media (call_actions)");
+}
+
+#[test]
+fn hanging_up_during_early_media_cancels_and_ends_on_487() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::EarlyMedia);
+    drain(&mut m);
+    m.handle(t, CallInput::Hangup);
+    assert_eq!(drain(&mut m), vec![CallAction::SendCancel]);
+    m.handle(t, CallInput::EarlyMedia);
+    assert_eq!(drain(&mut m), vec![], "a fork's stream while cancelling is no news");
+    m.handle(t, CallInput::Rejected { code: 487 });
+    assert_eq!(drain(&mut m), vec![ended(EndReason::LocalHangup, Some(487), None)]);
+}
+
+#[test]
+fn early_media_after_the_answer_is_stale() {
+    let t = Instant::now();
+    let mut m = CallMachine::outgoing(t);
+    m.handle(t, CallInput::Answered);
+    drain(&mut m);
+    m.handle(t, CallInput::EarlyMedia);
+    assert_eq!(drain(&mut m), vec![]);
+}
+
+#[test]
 fn outgoing_final_errors_say_what_the_user_understands() {
     for (code, reason) in [
         (486, EndReason::Busy),

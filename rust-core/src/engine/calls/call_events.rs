@@ -67,6 +67,7 @@ impl CallHub {
         let event = match event {
             CallEvent::Incoming => return, // announced with its caller (`announce_incoming`)
             CallEvent::Ringing => PhoneEvent::Ringing { call },
+            CallEvent::EarlyMedia => PhoneEvent::EarlyMedia { call },
             CallEvent::Answered => PhoneEvent::Answered { call },
             CallEvent::Held { by_remote } => PhoneEvent::Held { call, by_remote },
             CallEvent::Resumed { by_remote } => PhoneEvent::Resumed { call, by_remote },

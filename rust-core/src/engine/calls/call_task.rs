@@ -11,6 +11,7 @@ use crate::engine::clock::sleep_until;
 use crate::engine::events::PhoneEvent;
 use crate::engine::media_session::MediaReport;
 use crate::signalling::call::{CallInput, CallMachine};
+use crate::signalling::early_media::EarlyMedia;
 use crate::signalling::session_timer;
 use crate::sip::headers::header;
 use crate::sip::sdp::offered_direction;
@@ -47,6 +48,8 @@ pub(super) struct CallIo {
     pub(super) invite_auth: Option<InviteAuth>,
     /// Our own in-dialog requests and the challenges they met (`dialog_request`).
     pub(super) requests: Option<DialogRequests>,
+    /// Which SDP answer the media follows before the 2xx (an outgoing call's 183s).
+    pub(super) early: EarlyMedia,
     /// Who calls (incoming calls), announced when the machine reports the call.
     pub(super) caller: Option<IncomingCaller>,
     /// Our Contact since our address moved; the dialog's own (rsipstack's, fixed at its
@@ -97,6 +100,7 @@ impl CallIo {
             reinvite: None,
             invite_auth: None,
             requests: None,
+            early: EarlyMedia::new(),
             caller: None,
             moved_contact: None,
         }
@@ -178,7 +182,14 @@ impl CallHub {
                             let code = u16::from(resp.status_code.clone());
                             if (200..300).contains(&code) {
                                 machine.handle(now(), CallInput::Answered);
-                                if let Err(e) = io.media.answered(&String::from_utf8_lossy(&resp.body)).await {
+                                // The early media's SDP again keeps the stream as it plays; another
+                                // (a different fork answered, or a new answer) is applied.
+                                let tag = io.dialog.id().remote_tag;
+                                let answer = io.early.answered(&tag, &String::from_utf8_lossy(&resp.body));
+                                if let Some(Err(e)) = match answer {
+                                    Some(sdp) => Some(io.media.answered(&sdp).await),
+                                    None => None,
+                                } {
                                     // An answer we cannot use: a call without audio is no call.
                                     tracing::warn!(error = %e, "the callee's answer is not usable");
                                     self.listener.on_event(PhoneEvent::Error { message: format!("call {}: {e}", io.uuid) });
@@ -269,7 +280,29 @@ impl CallHub {
                     }
                 }
             }
-            DialogState::Early(_, resp) => Some(CallInput::Provisional { code: u16::from(resp.status_code.clone()) }),
+            DialogState::Early(id, resp) => {
+                let code = u16::from(resp.status_code.clone());
+                // Our own 180 to an incoming call comes back as Early too: nothing to play.
+                if io.dialog.role() != rsipstack::transaction::key::TransactionRole::Client {
+                    return Some(CallInput::Provisional { code });
+                }
+                let Some(sdp) = io.early.provisional(&id.remote_tag, &String::from_utf8_lossy(&resp.body)) else {
+                    return Some(CallInput::Provisional { code });
+                };
+                // RFC 3960 §3: the provisional's SDP answers our offer for now; its media (the
+                // far end's ringback, a queue's announcement) plays until the 2xx.
+                match io.media.answered(&sdp).await {
+                    Ok(()) => {
+                        tracing::info!(code, tag = %id.remote_tag, "early media from the provisional's SDP");
+                        io.early.playing(&sdp);
+                        Some(CallInput::EarlyMedia)
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the provisional's SDP is not usable; no early media");
+                        Some(CallInput::Provisional { code })
+                    }
+                }
+            }
             DialogState::Confirmed(..) => {
                 // An INVITE without an offer got ours in the 200; its ACK brings the answer.
                 if let Some(ack) = io.dialog.last_remote_ack().filter(|a| !a.body.is_empty()) {
