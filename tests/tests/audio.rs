@@ -102,6 +102,42 @@ fn after_we_hold_and_resume_a_baresip_call_its_tone_is_heard_again() {
     assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "after resume: {f} Hz at {level}; {stats}");
 }
 
+/// The Android app's flow: a baresip desk offering all its codecs CALLS ringside through the
+/// PBX, ringside answers, holds and resumes; the caller's tone must come back after the resume.
+#[test]
+fn after_we_hold_and_resume_an_incoming_baresip_call_its_tone_is_heard_again() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let caller = DeskPhone::start_media("1002", "pw1002", "pbx.test", pbx.udp_port, DeskMedia { codec: None, ..DeskMedia::default() });
+    assert!(caller.wait_registered(5 * SEC), "{}", caller.log());
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("heard.wav");
+    let args = ["drive", "--record", record.to_str().unwrap()];
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &args);
+    phone.expect_event("registered", 5 * SEC);
+    caller.command("dial 1001").unwrap();
+    let call = phone.expect_event("incoming", 5 * SEC)["call"].as_str().unwrap().to_string();
+    phone.send(&format!(r#"{{"cmd":"answer","call":"{call}"}}"#));
+    phone.expect_event("answered", 5 * SEC);
+    std::thread::sleep(Duration::from_millis(1500));
+    phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
+    phone.expect_event("held", 5 * SEC);
+    std::thread::sleep(Duration::from_millis(1500));
+    phone.send(&format!(r#"{{"cmd":"resume","call":"{call}"}}"#));
+    phone.expect_event("resumed", 5 * SEC);
+    std::thread::sleep(Duration::from_millis(2500));
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    let stats = phone.expect_event("media_stats", 5 * SEC);
+    phone.expect_event("call_ended", 5 * SEC);
+    phone.send(r#"{"cmd":"quit"}"#);
+    assert_eq!(phone.wait_exit(5 * SEC), Some(0));
+    let (heard, rate) = read(&record);
+    let r = rate as usize;
+    assert!(heard.len() > 4 * r, "{} samples", heard.len());
+    let tail = &heard[heard.len() - 2 * r..heard.len() - r / 2];
+    let (f, level) = tone::dominant(tail, rate);
+    assert!((f - 440.0).abs() <= 10.0 && level > 0.02, "after resume: {f} Hz at {level}; {stats}\n{}", caller.log());
+}
+
 /// baresip (with `desk` media) calls ringside (with `media_config`); both talk for 3 s.
 fn two_way(desk: DeskMedia, media_config: &str) -> serde_json::Value {
     let pbx = Pbx::start(PbxOptions::default());

@@ -155,6 +155,9 @@ pub struct LocalMedia {
     version: u64,
     /// Our keys by crypto tag: what we offered (one per suite) or answered (one).
     keys: Vec<(u32, SrtpKey)>,
+    /// The format the last offer/answer settled on (its payload number on the wire): a
+    /// re-offer lists it first, so hold, resume or a refresh never switches codec.
+    agreed: Option<(u8, CodecKind)>,
 }
 
 /// One remote `a=crypto` line.
@@ -167,7 +170,7 @@ struct RemoteCrypto {
 impl LocalMedia {
     pub fn new(ip: IpAddr, port: u16, policy: MediaPolicy) -> Self {
         let session_id = u64::from(rand::random::<u32>());
-        LocalMedia { ip, port, policy, session_id, version: session_id, keys: Vec::new() }
+        LocalMedia { ip, port, policy, session_id, version: session_id, keys: Vec::new(), agreed: None }
     }
 
     /// A new offer (initial, or a re-offer for hold/resume/refresh, which keeps our keys).
@@ -175,9 +178,17 @@ impl LocalMedia {
         if self.policy.srtp != SrtpPolicy::Off && self.keys.is_empty() {
             self.keys = CryptoSuite::ALL.iter().enumerate().map(|(i, s)| (i as u32 + 1, SrtpKey::random(*s))).collect();
         }
-        let payloads: Vec<(u8, CodecKind)> = self.policy.codecs.iter().map(|c| (c.payload_type(), *c)).collect();
+        // A re-offer keeps the agreed format first, under its number (RFC 3264 §8.3.2: the
+        // mapping stays): an answerer takes the offer's first it has, so a re-offer in our
+        // own order would switch a PCMU call to Opus on hold, and a peer that switches badly
+        // mid-call (baresip 1.0 feeds the Opus encoder its old 8 kHz frames) goes silent.
+        let first = self.agreed.filter(|(_, c)| self.policy.codecs.contains(c));
+        let rest = self.policy.codecs.iter().map(|c| (c.payload_type(), *c)).filter(|(pt, c)| first.is_none_or(|(p, k)| p != *pt && k != *c));
+        let payloads: Vec<(u8, CodecKind)> = first.into_iter().chain(rest).collect();
+        let mut dtmf = self.dtmf_for(&payloads);
+        dtmf.retain(|(pt, _)| payloads.iter().all(|(p, _)| p != pt));
         let crypto: Vec<(u32, SrtpKey)> = if self.policy.srtp == SrtpPolicy::Off { Vec::new() } else { self.keys.clone() };
-        self.render(&payloads, self.dtmf_for(&payloads), &crypto, direction, true)
+        self.render(&payloads, dtmf, &crypto, direction, true)
     }
 
     /// Reads the answer to our offer.
@@ -195,6 +206,7 @@ impl LocalMedia {
             _ if remote.secure_profile => return Err(SdpError::SrtpRefused),
             _ => None,
         };
+        self.agreed = Some((pt, codec));
         let mut negotiated = remote.negotiated(pt, codec, remote.direction.answer(), srtp);
         negotiated.receive = remote.codecs.iter().copied().filter(|(_, c)| self.policy.codecs.contains(c)).collect();
         Ok(negotiated)
@@ -235,6 +247,7 @@ impl LocalMedia {
         // RFC 4733 §2.1: events share the audio's timestamp space, so its clock rate.
         let dtmf = remote.dtmf.iter().find(|(_, rate)| *rate == codec.clock_rate()).map(|(pt, rate)| (*pt, *rate));
         let sdp = self.render_answer(&[(pt, codec)], dtmf, &crypto, direction, remote.rtcp_mux, remote.secure_profile);
+        self.agreed = Some((pt, codec));
         let srtp = chosen.map(|rc| (crypto[0].1.clone(), rc.key));
         let mut negotiated = remote.negotiated(pt, codec, direction, srtp);
         negotiated.dtmf_payload_type = dtmf.map(|(pt, _)| pt);

@@ -133,3 +133,34 @@ fn every_format_an_answer_keeps_may_come_back_not_only_the_one_we_send() {
     assert_eq!((agreed.codec, agreed.payload_type), (CodecKind::Pcmu, 0), "we send the answer's first (RFC 3264 §7)");
     assert_eq!(agreed.receive, vec![(0, CodecKind::Pcmu), (111, CodecKind::Opus)]);
 }
+
+#[test]
+fn a_reoffer_after_answering_pcmu_keeps_pcmu_first_so_hold_never_switches_codec() {
+    // baresip calls offering PCMU first; we answer PCMU. Our hold re-offer must not put Opus
+    // first: baresip would switch to it and, on its 1.0 release, send nothing afterwards.
+    let mut m = media(MediaPolicy::default());
+    let (_, n) = m.answer(BARESIP_OFFER, false).unwrap();
+    assert_eq!(n.codec, CodecKind::Pcmu);
+    let hold = m.offer(MediaDirection::SendOnly);
+    assert!(hold.contains("m=audio 40000 RTP/AVP 0 111 8 110 101\r\n"), "{hold}");
+}
+
+#[test]
+fn a_reoffer_keeps_the_agreed_opus_under_the_offerers_number() {
+    let mut m = media(MediaPolicy { srtp: SrtpPolicy::Off, ..Default::default() });
+    m.answer(OPUS_OFFER, false).unwrap();
+    let hold = m.offer(MediaDirection::SendOnly);
+    assert!(hold.contains("m=audio 40000 RTP/AVP 96 0 8 110 101\r\n") && hold.contains("a=rtpmap:96 opus/48000/2"), "{hold}");
+    assert!(!hold.contains("a=rtpmap:111"), "Opus listed once: {hold}");
+}
+
+#[test]
+fn a_reoffer_after_our_offer_keeps_what_we_send_first() {
+    let mut ours = media(MediaPolicy::default());
+    ours.offer(MediaDirection::SendRecv);
+    let answer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 111\r\n\
+                  a=rtpmap:0 PCMU/8000\r\na=rtpmap:111 opus/48000/2\r\na=sendrecv\r\n";
+    ours.answer_received(answer).unwrap();
+    let hold = ours.offer(MediaDirection::SendOnly);
+    assert!(hold.contains("RTP/AVP 0 111 8 110 101\r\n"), "{hold}");
+}
