@@ -55,6 +55,11 @@ final class ViewModelTests: XCTestCase {
         XCTAssertEqual(screen.requests, ["answer \(call)", "held \(call) true", "muted \(call) true"])
     }
 
+    func testRingingSaysWhenTheSoundComesFromTheLine() {
+        XCTAssertEqual(CallText.state(.remoteRinging(earlyMedia: false)), "Ringing…")
+        XCTAssertEqual(CallText.state(.remoteRinging(earlyMedia: true)), "Ringing · audio from the line")
+    }
+
     func testAnsweredElsewhereIsNotMissedInTheHistory() {
         let entry = CallLogEntry(call: "c", callId: nil, account: nil, direction: .incoming, peer: "sip:1003@pbx", displayName: nil,
                                  startedMs: 0, answeredMs: nil, endedMs: 1, reason: .answeredElsewhere, sipCode: nil,

@@ -96,6 +96,7 @@ final class FakeCorePhone: PhoneProtocol, @unchecked Sendable {
     }
     func setPushToken(token: PushToken?) async throws { try record("push-token \(token?.prid ?? "none")") }
     func networkChanged() { try? record("network-changed") }
+    func networkChangedTo(localIp: String) async throws { try record("network-changed \(localIp)") }
 
     // Accounts and settings
     func accounts() -> [AccountInfo] { accountList }

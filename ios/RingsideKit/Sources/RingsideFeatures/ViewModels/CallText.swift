@@ -21,7 +21,8 @@ public enum CallText {
         switch state {
         case .incoming: return "Incoming call"
         case .dialing: return "Calling…"
-        case .remoteRinging: return "Ringing…"
+        // With early media the sound is the far end's own (a queue, an IVR): say so.
+        case .remoteRinging(let earlyMedia): return earlyMedia ? "Ringing · audio from the line" : "Ringing…"
         case .active: return "Connected"
         case .held(let byRemote): return byRemote ? "Held by the other party" : "On hold"
         case .ended(let reason, _): return endReason(reason)

@@ -181,6 +181,13 @@ class CallPresenterTest {
     }
 
     @Test
+    fun ringingSaysWhenTheSoundComesFromTheLine() {
+        fun ui(s: CallStatus) = app.ringside.ui.call.CallUi("c", "1003", null, s, CallDirection.OUTGOING, false)
+        assertEquals("Ringing…", ui(CallStatus.RemoteRinging(earlyMedia = false)).statusText)
+        assertEquals("Ringing · audio from the line", ui(CallStatus.RemoteRinging(earlyMedia = true)).statusText)
+    }
+
+    @Test
     fun holdResumeMuteAndHangup() = runTest {
         val (calls, p) = setup(presenterScope)
         val id = calls.ring("sip:1002@pbx.test")

@@ -132,10 +132,9 @@ class RealCoreUiTest {
         waitText(Tags.IN_CALL_STATUS, "On hold")
         onNodeWithTag(Tags.IN_CALL_HOLD).performClick()
         waitText(Tags.IN_CALL_STATUS, "Connected")
-        // Not asserted yet: the caller's audio on the bridge after Resume. The CLI hears it
-        // (tests/tests/audio.rs, hold and resume of a baresip call, PCMU and Opus), and the
-        // jitter buffer now takes a sender resuming its sequence after a pause for a new talk
-        // spurt, yet here the bridge stays silent after Resume; the cause is still open.
+        // Audio comes back both ways: the hold re-offer keeps the agreed codec first, so
+        // baresip does not switch codec mid-call (its 1.0 release then sent nothing).
+        audioFlowsBothWays(alice)
         onNodeWithTag(Tags.IN_CALL_HANGUP).performClick()
         waitTag(Tags.DIALER_CALL)
         waitFor("the caller to see the hang-up", 10_000, alice::log) { alice.log().contains("terminated") || alice.log().contains("closed") }

@@ -33,7 +33,9 @@ data class CallUi(
         get() = when (val s = status) {
             CallStatus.Incoming -> "Incoming call"
             CallStatus.Dialing -> "Calling…"
-            is CallStatus.RemoteRinging -> "Ringing…"
+            // With early media the sound is the far end's own (a queue, an IVR): say so, or the
+            // user waits for a ringback that will never come from the phone.
+            is CallStatus.RemoteRinging -> if (s.earlyMedia) "Ringing · audio from the line" else "Ringing…"
             CallStatus.Active -> "Connected"
             is CallStatus.Held -> if (s.byRemote) "Held by the other side" else "On hold"
             is CallStatus.Ended -> "Call ended"
