@@ -92,11 +92,26 @@ impl CallHub {
                 // RFC 3515 §2.4.5: the referred call's progress as a sipfrag status line.
                 let headers = vec![Header::Event("refer".into()), Header::SubscriptionState(state.into()), Header::ContentType("message/sipfrag".into())];
                 let body = format!("SIP/2.0 {code} {:?}", rsipstack::sip::StatusCode::from(code)).into_bytes();
+                // One NOTIFY outstanding per subscription (RFC 6665 §4.2.2): each waits for the
+                // one before, or a referred call answered at once sent its 200 ahead of its
+                // 100 and a transferor that reads them in order never acknowledged the last.
+                let previous = io.refer_notify.take();
                 if last {
                     // Awaited: the final NOTIFY must reach the transferor before our BYE.
+                    if let Some(previous) = previous {
+                        previous.await.ok();
+                    }
                     requests.send(Method::Notify, headers, body).await.map(|_| ()).map_err(rsipstack::Error::Error)
                 } else {
-                    tokio::spawn(async move { requests.send(Method::Notify, headers, body).await.ok() }.in_current_span());
+                    io.refer_notify = Some(tokio::spawn(
+                        async move {
+                            if let Some(previous) = previous {
+                                previous.await.ok();
+                            }
+                            requests.send(Method::Notify, headers, body).await.ok();
+                        }
+                        .in_current_span(),
+                    ));
                     Ok(())
                 }
             }

@@ -44,6 +44,8 @@ pub(super) struct CallIo {
     /// re-INVITE still takes its CSeq, the BYE could carry the lower one and arrive second, and
     /// the far end would refuse it as out of order (RFC 3261 §12.2.2) and never hang up.
     pub(super) reinvite: Option<tokio::task::JoinHandle<()>>,
+    /// Our last progress NOTIFY to a transferor, still in flight: the next waits for it.
+    pub(super) refer_notify: Option<tokio::task::JoinHandle<()>>,
     /// Our INVITE while it may still be challenged (outgoing calls).
     pub(super) invite_auth: Option<InviteAuth>,
     /// Our own in-dialog requests and the challenges they met (`dialog_request`).
@@ -98,6 +100,7 @@ impl CallIo {
             accept_headers,
             session_expires,
             reinvite: None,
+            refer_notify: None,
             invite_auth: None,
             requests: None,
             early: EarlyMedia::new(),
