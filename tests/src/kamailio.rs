@@ -245,6 +245,13 @@ impl Pbx {
     /// Starts it again on the same ports.
     pub fn restart(&mut self) {
         self.stop();
+        // The main process reaps first; its children may still hold the listening sockets a
+        // moment longer, and a launch then fails to bind ("Address already in use").
+        let ports = [self.udp_port, self.tcp_port, self.tls_port];
+        let start = Instant::now();
+        while !ports.iter().all(|p| crate::ports::is_free(*p)) && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         self.launch();
     }
 }

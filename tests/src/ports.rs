@@ -14,7 +14,8 @@ const HIGH: u16 = 32700;
 /// same port between probing and binding.
 static NEXT: AtomicU16 = AtomicU16::new(0);
 
-fn is_free(port: u16) -> bool {
+/// Whether `port` can be bound on 127.0.0.1 for both TCP and UDP right now.
+pub fn is_free(port: u16) -> bool {
     TcpListener::bind(("127.0.0.1", port)).is_ok() && UdpSocket::bind(("127.0.0.1", port)).is_ok()
 }
 
