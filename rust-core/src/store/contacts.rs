@@ -335,16 +335,19 @@ pub fn fts_query(typed: &str) -> Option<String> {
 /// (case and accents folded), at most `limit`, sorted by name. No ranking: the index answers.
 pub fn search(conn: &Connection, typed: &str, limit: u32) -> Result<Vec<Contact>, StoreError> {
     let fail = |source| StoreError::Query { what: "searching contacts", source };
-    let ids: Vec<i64> = match type_ahead(typed) {
-        None => return Ok(Vec::new()),
-        Some(TypeAhead::Digits { from, to }) => conn
+    let Some(query) = type_ahead(typed) else { return Ok(Vec::new()) };
+    // One read transaction for the hits and their rows: they come from one snapshot (no write
+    // lands between a hit and its numbers), under one WAL read lock, not one per statement.
+    let snapshot = if conn.is_autocommit() { Some(conn.unchecked_transaction().map_err(fail)?) } else { None };
+    let ids: Vec<i64> = match query {
+        TypeAhead::Digits { from, to } => conn
             .prepare_cached(DIGITS_SQL)
             .map_err(fail)?
             .query_map(params![from, to, limit], |r| r.get(0))
             .map_err(fail)?
             .collect::<Result<_, _>>()
             .map_err(fail)?,
-        Some(TypeAhead::Words(query)) => conn
+        TypeAhead::Words(query) => conn
             .prepare_cached(WORDS_SQL)
             .map_err(fail)?
             .query_map(params![query, limit], |r| r.get(0))
@@ -355,6 +358,9 @@ pub fn search(conn: &Connection, typed: &str, limit: u32) -> Result<Vec<Contact>
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         out.extend(contact(conn, id).map_err(fail)?);
+    }
+    if let Some(snapshot) = snapshot {
+        snapshot.commit().map_err(fail)?;
     }
     // Each name folded once, not twice per comparison (a stable sort, as before).
     out.sort_by_cached_key(|c| c.name.to_lowercase());
@@ -510,5 +516,15 @@ mod tests {
         }
         assert!(search(&db, "new", 5).unwrap().is_empty(), "nothing of the failed import is left");
         assert_eq!(name_for(&db, "0700000001", fr()).unwrap(), None);
+    }
+
+    #[test]
+    fn type_ahead_reads_inside_a_transaction_already_open() {
+        let mut db = super::super::open_in_memory().unwrap();
+        replace_device(&mut db, &[card("Élodie Martin", &["06 12 34 56 78"])], fr()).unwrap();
+        let tx = db.transaction().unwrap();
+        put_directory(&tx, "/ab/2.vcf", None, &card("Élise Dir", &["1004"]), fr()).unwrap();
+        assert_eq!(names(&search(&tx, "el", 10).unwrap()), vec!["Élise Dir", "Élodie Martin"], "it sees the open transaction's rows");
+        tx.commit().unwrap();
     }
 }
