@@ -6,7 +6,7 @@
 use super::numbers::{self, Normalized};
 use super::StoreError;
 use phonenumber::country::Id;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 
 /// Where a contact came from.
@@ -77,32 +77,91 @@ fn rejected(card: &ContactCard) -> Option<String> {
 
 /// Replaces every device contact with `cards`, in one transaction: a failure (a full disk)
 /// leaves the previous address book whole.
+///
+/// libphonenumber costs about as much as the inserts, so a second thread normalises the cards
+/// in order while this one writes the previous batch (see [`normalized_in_order`]).
 pub fn replace_device(conn: &mut Connection, cards: &[ContactCard], region: Option<Id>) -> Result<ImportReport, StoreError> {
     let fail = |source| StoreError::Query { what: "importing the address book", source };
-    // libphonenumber costs more than the inserts: it runs on every core before the
-    // transaction takes the write lock.
-    let numbers = normalize_all(cards, region);
     let tx = conn.transaction().map_err(fail)?;
     tx.execute("DELETE FROM contacts_fts WHERE rowid IN (SELECT id FROM contacts WHERE source = 'device')", []).map_err(fail)?;
     tx.execute("DELETE FROM contacts WHERE source = 'device'", []).map_err(fail)?;
     let mut report = ImportReport::default();
-    for (i, (card, numbers)) in cards.iter().zip(numbers).enumerate() {
-        if let Some(why) = rejected(card) {
-            report.skipped.push(format!("card {} ({}): {why}", i + 1, card.uid.as_deref().unwrap_or("no uid")));
-            continue;
-        }
-        insert(&tx, ContactSource::Device, None, None, card, numbers).map_err(fail)?;
-        report.imported += 1;
+    {
+        let mut inserts = Inserts::prepare(&tx).map_err(fail)?;
+        normalized_in_order(cards, region, IMPORT_BATCH, |i, card, numbers| {
+            if let Some(why) = rejected(card) {
+                report.skipped.push(format!("card {} ({}): {why}", i + 1, card.uid.as_deref().unwrap_or("no uid")));
+                return Ok(());
+            }
+            inserts.insert(ContactSource::Device, None, None, card, numbers)?;
+            report.imported += 1;
+            Ok(())
+        })
+        .map_err(fail)?;
     }
     tx.commit().map_err(fail)?;
     Ok(report)
+}
+
+/// Cards normalised per hand-over: large enough that the channel costs nothing per card, small
+/// enough that the writer starts at once and a batch's numbers stay in cache.
+const IMPORT_BATCH: usize = 256;
+/// Batches the normaliser may run ahead of the writer (bounds the memory held in between).
+const BATCHES_AHEAD: usize = 4;
+
+/// Calls `write(index, card, its numbers)` for every card in order, the numbers normalised on
+/// a second thread `batch` cards at a time while `write` runs on this one; stops at the first
+/// error `write` returns, and the normaliser stops with it.
+///
+/// One normaliser, not one per core: libphonenumber runs every regex under one process-wide
+/// lock (the `regex-cache` its metadata shares), so more threads only queue on it.
+fn normalized_in_order<E>(
+    cards: &[ContactCard],
+    region: Option<Id>,
+    batch: usize,
+    mut write: impl FnMut(usize, &ContactCard, CardNumbers) -> Result<(), E>,
+) -> Result<(), E> {
+    let batch = batch.max(1);
+    if cards.len() <= batch {
+        return cards.iter().enumerate().try_for_each(|(i, card)| write(i, card, normalize_card(card, region)));
+    }
+    std::thread::scope(|s| {
+        let (send, batches) = std::sync::mpsc::sync_channel::<Vec<CardNumbers>>(BATCHES_AHEAD);
+        let normaliser = std::thread::Builder::new().name("contacts-normalise".into()).spawn_scoped(s, move || {
+            for part in cards.chunks(batch) {
+                // The writer has stopped (an error): nothing more is wanted.
+                if send.send(part.iter().map(|c| normalize_card(c, region)).collect()).is_err() {
+                    return;
+                }
+            }
+        });
+        // Without a second thread (the process is at its limit) the import still runs, slower.
+        let mut batches = normaliser.is_ok().then_some(batches);
+        let mut ready = Vec::new().into_iter();
+        for (i, card) in cards.iter().enumerate() {
+            if ready.len() == 0 {
+                ready = batches.as_ref().and_then(|b| b.recv().ok()).unwrap_or_default().into_iter();
+            }
+            let numbers = match ready.next() {
+                Some(numbers) => numbers,
+                // The normaliser is gone early (it cannot panic: each card is guarded), so
+                // this thread normalises the rest itself.
+                None => {
+                    batches = None;
+                    normalize_card(card, region)
+                }
+            };
+            write(i, card, numbers)?;
+        }
+        Ok(())
+    })
 }
 
 /// Stores (or replaces) the directory's resource `href` at `etag`.
 pub fn put_directory(tx: &Transaction, href: &str, etag: Option<&str>, card: &ContactCard, region: Option<Id>) -> Result<bool, StoreError> {
     let fail = |source| StoreError::Query { what: "storing a directory contact", source };
     let existed = remove_directory(tx, href)?;
-    insert(tx, ContactSource::Directory, Some(href), etag, card, normalize_card(card, region)).map_err(fail)?;
+    Inserts::prepare(tx).and_then(|mut ins| ins.insert(ContactSource::Directory, Some(href), etag, card, normalize_card(card, region))).map_err(fail)?;
     Ok(existed)
 }
 
@@ -128,72 +187,67 @@ pub fn directory_etags(conn: &Connection) -> Result<std::collections::HashMap<St
 /// Each number of a card, normalised, with the digit forms a person types.
 type CardNumbers = Vec<(Option<Normalized>, Vec<String>)>;
 
+/// A card's numbers through libphonenumber. A panic in it (never expected) costs that card's
+/// numbers their normal forms, never the import: they stay as given.
 fn normalize_card(card: &ContactCard, region: Option<Id>) -> CardNumbers {
-    card.numbers
-        .iter()
-        .map(|n| {
-            let norm = numbers::normalize(&n.number, region);
-            let typed = numbers::typed_forms(&n.number, norm.as_ref());
-            (norm, typed)
-        })
-        .collect()
-}
-
-/// [`normalize_card`] for every card, split across the machine's cores.
-fn normalize_all(cards: &[ContactCard], region: Option<Id>) -> Vec<CardNumbers> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
-    if threads == 1 || cards.len() < 1000 {
-        return cards.iter().map(|c| normalize_card(c, region)).collect();
-    }
-    let chunk = cards.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = cards.chunks(chunk).map(|part| s.spawn(move || part.iter().map(|c| normalize_card(c, region)).collect::<Vec<_>>())).collect();
-        // A panicking worker (never expected) costs its numbers their normal forms, not the import.
-        parts
-            .into_iter()
-            .zip(cards.chunks(chunk))
-            .flat_map(|(p, part)| p.join().unwrap_or_else(|_| part.iter().map(|c| vec![(None, Vec::new()); c.numbers.len()]).collect()))
+    let normalize = || {
+        card.numbers
+            .iter()
+            .map(|n| {
+                let norm = numbers::normalize(&n.number, region);
+                let typed = numbers::typed_forms(&n.number, norm.as_ref());
+                (norm, typed)
+            })
             .collect()
-    })
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(normalize)).unwrap_or_else(|_| vec![(None, Vec::new()); card.numbers.len()])
 }
 
-fn insert(
-    tx: &Transaction,
-    source: ContactSource,
-    href: Option<&str>,
-    etag: Option<&str>,
-    card: &ContactCard,
-    normalized: CardNumbers,
-) -> rusqlite::Result<i64> {
-    let name = if card.name.trim().is_empty() { card.numbers[0].number.clone() } else { card.name.trim().to_string() };
-    let emails = serde_json::to_string(&card.emails).unwrap_or_else(|_| "[]".into());
-    tx.prepare_cached("INSERT INTO contacts (source, uid, href, etag, name, organization, emails) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
-        source.as_str(),
-        card.uid,
-        href,
-        etag,
-        name,
-        card.organization,
-        emails
-    ])?;
-    let id = tx.last_insert_rowid();
-    let mut typed: Vec<String> = Vec::new();
-    let mut add_number =
-        tx.prepare_cached("INSERT INTO contact_numbers (contact_id, position, number, e164, label, lookup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-    for (position, (n, (norm, forms))) in card.numbers.iter().zip(normalized).enumerate() {
-        typed.extend(forms);
-        let key = norm.as_ref().map(|n| n.key.clone()).unwrap_or_else(|| n.number.trim().to_string());
-        let e164 = norm.and_then(|n| n.e164).or_else(|| n.e164.clone());
-        add_number.execute(params![id, position as i64, n.number, e164, n.label, key])?;
+/// The four INSERTs of a contact, prepared once per import rather than looked up per row.
+struct Inserts<'t> {
+    contact: CachedStatement<'t>,
+    number: CachedStatement<'t>,
+    words: CachedStatement<'t>,
+    digits: CachedStatement<'t>,
+    conn: &'t Connection,
+}
+
+impl<'t> Inserts<'t> {
+    fn prepare(tx: &'t Connection) -> rusqlite::Result<Self> {
+        Ok(Inserts {
+            contact: tx.prepare_cached("INSERT INTO contacts (source, uid, href, etag, name, organization, emails) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?,
+            number: tx.prepare_cached("INSERT INTO contact_numbers (contact_id, position, number, e164, label, lookup_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?,
+            words: tx.prepare_cached("INSERT INTO contacts_fts (rowid, name, organization) VALUES (?1, ?2, ?3)")?,
+            digits: tx.prepare_cached("INSERT INTO contact_digits (digits, contact_id) VALUES (?1, ?2)")?,
+            conn: tx,
+        })
     }
-    tx.prepare_cached("INSERT INTO contacts_fts (rowid, name, organization) VALUES (?1, ?2, ?3)")?.execute(params![id, name, card.organization])?;
-    typed.sort();
-    typed.dedup();
-    let mut add_digits = tx.prepare_cached("INSERT INTO contact_digits (digits, contact_id) VALUES (?1, ?2)")?;
-    for d in typed {
-        add_digits.execute(params![d, id])?;
+
+    fn insert(&mut self, source: ContactSource, href: Option<&str>, etag: Option<&str>, card: &ContactCard, normalized: CardNumbers) -> rusqlite::Result<i64> {
+        let name = match card.name.trim() {
+            "" => card.numbers[0].number.as_str(),
+            name => name,
+        };
+        let emails = serde_json::to_string(&card.emails).unwrap_or_else(|_| "[]".into());
+        self.contact.execute(params![source.as_str(), card.uid, href, etag, name, card.organization, emails])?;
+        let id = self.conn.last_insert_rowid();
+        let mut typed: Vec<String> = Vec::new();
+        for (position, (n, (norm, forms))) in card.numbers.iter().zip(normalized).enumerate() {
+            typed.extend(forms);
+            let (key, e164) = match norm {
+                Some(Normalized { key, e164, .. }) => (key, e164.or_else(|| n.e164.clone())),
+                None => (n.number.trim().to_string(), n.e164.clone()),
+            };
+            self.number.execute(params![id, position as i64, n.number, e164, n.label, key])?;
+        }
+        self.words.execute(params![id, name, card.organization])?;
+        typed.sort_unstable();
+        typed.dedup();
+        for d in typed {
+            self.digits.execute(params![d, id])?;
+        }
+        Ok(id)
     }
-    Ok(id)
 }
 
 fn contact(conn: &Connection, id: i64) -> rusqlite::Result<Option<Contact>> {
@@ -281,16 +335,19 @@ pub fn fts_query(typed: &str) -> Option<String> {
 /// (case and accents folded), at most `limit`, sorted by name. No ranking: the index answers.
 pub fn search(conn: &Connection, typed: &str, limit: u32) -> Result<Vec<Contact>, StoreError> {
     let fail = |source| StoreError::Query { what: "searching contacts", source };
-    let ids: Vec<i64> = match type_ahead(typed) {
-        None => return Ok(Vec::new()),
-        Some(TypeAhead::Digits { from, to }) => conn
+    let Some(query) = type_ahead(typed) else { return Ok(Vec::new()) };
+    // One read transaction for the hits and their rows: they come from one snapshot (no write
+    // lands between a hit and its numbers), under one WAL read lock, not one per statement.
+    let snapshot = if conn.is_autocommit() { Some(conn.unchecked_transaction().map_err(fail)?) } else { None };
+    let ids: Vec<i64> = match query {
+        TypeAhead::Digits { from, to } => conn
             .prepare_cached(DIGITS_SQL)
             .map_err(fail)?
             .query_map(params![from, to, limit], |r| r.get(0))
             .map_err(fail)?
             .collect::<Result<_, _>>()
             .map_err(fail)?,
-        Some(TypeAhead::Words(query)) => conn
+        TypeAhead::Words(query) => conn
             .prepare_cached(WORDS_SQL)
             .map_err(fail)?
             .query_map(params![query, limit], |r| r.get(0))
@@ -302,7 +359,11 @@ pub fn search(conn: &Connection, typed: &str, limit: u32) -> Result<Vec<Contact>
     for id in ids {
         out.extend(contact(conn, id).map_err(fail)?);
     }
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    if let Some(snapshot) = snapshot {
+        snapshot.commit().map_err(fail)?;
+    }
+    // Each name folded once, not twice per comparison (a stable sort, as before).
+    out.sort_by_cached_key(|c| c.name.to_lowercase());
     Ok(out)
 }
 
@@ -381,5 +442,89 @@ mod tests {
         let mut db = super::super::open_in_memory().unwrap();
         replace_device(&mut db, &[card(" ", &["1005"])], fr()).unwrap();
         assert_eq!(name_for(&db, "1005", fr()).unwrap().as_deref(), Some("1005"));
+    }
+
+    /// `n` cards with distinct mobile numbers, `Person <i>` for card `i`.
+    fn people(n: usize) -> Vec<ContactCard> {
+        (0..n).map(|i| card(&format!("Person {i}"), &[&format!("06 12 {:02} {:02} {:02}", i / 10_000 % 100, i / 100 % 100, i % 100)])).collect()
+    }
+
+    #[test]
+    fn the_normaliser_hands_every_card_over_in_order_with_its_own_numbers() {
+        let cards = people(50);
+        let mut seen = Vec::new();
+        normalized_in_order(&cards, fr(), 3, |i, card, numbers| {
+            seen.push((i, card.name.clone(), numbers));
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), cards.len());
+        for (k, (i, name, numbers)) in seen.into_iter().enumerate() {
+            assert_eq!((i, name.as_str()), (k, cards[k].name.as_str()));
+            assert_eq!(numbers, normalize_card(&cards[k], fr()), "card {k} got its own numbers");
+        }
+    }
+
+    #[test]
+    fn an_error_while_writing_stops_the_import_there() {
+        let cards = people(100);
+        let mut written = 0;
+        let out = normalized_in_order(&cards, fr(), 2, |i, _, _| {
+            written += 1;
+            if i == 7 {
+                Err("disk full")
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!((out, written), (Err("disk full"), 8));
+    }
+
+    #[test]
+    fn a_large_import_reports_each_rejected_card_by_its_position() {
+        let mut cards = people(3 * IMPORT_BATCH);
+        for i in [0, IMPORT_BATCH, 3 * IMPORT_BATCH - 1] {
+            cards[i] = ContactCard { uid: Some(format!("bad{i}")), ..Default::default() };
+        }
+        let mut db = super::super::open_in_memory().unwrap();
+        let report = replace_device(&mut db, &cards, fr()).unwrap();
+        assert_eq!(report.imported as usize, cards.len() - 3);
+        let expected: Vec<String> = [0, IMPORT_BATCH, 3 * IMPORT_BATCH - 1].iter().map(|i| format!("card {} (bad{i}): no name and no number", i + 1)).collect();
+        assert_eq!(report.skipped, expected);
+        assert_eq!(name_for(&db, "+33612000101", fr()).unwrap().as_deref(), Some("Person 101"));
+        assert_eq!(names(&search(&db, "0612000", 1).unwrap()).len(), 1);
+    }
+
+    #[test]
+    fn a_large_import_that_fails_midway_leaves_the_previous_address_book_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = super::super::open(&dir.path().join("c.db")).unwrap();
+        let before = people(4 * IMPORT_BATCH);
+        assert_eq!(replace_device(&mut db, &before, fr()).unwrap().imported as usize, before.len());
+        // A write that fails part-way through, as a full disk would.
+        db.execute_batch("CREATE TEMP TRIGGER full_disk BEFORE INSERT ON contacts WHEN NEW.name = 'Poison' BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
+            .unwrap();
+        let mut after: Vec<ContactCard> = (0..4 * IMPORT_BATCH).map(|i| card(&format!("New {i}"), &[&format!("07{i:08}")])).collect();
+        after[3 * IMPORT_BATCH] = card("Poison", &["0700000000"]);
+        let err = replace_device(&mut db, &after, fr()).unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert_eq!(count(&db, ContactSource::Device).unwrap() as usize, before.len());
+        for i in [0, 2 * IMPORT_BATCH + 1, 4 * IMPORT_BATCH - 1] {
+            let n = format!("+33612{:02}{:02}{:02}", i / 10_000 % 100, i / 100 % 100, i % 100);
+            assert_eq!(name_for(&db, &n, fr()).unwrap(), Some(format!("Person {i}")), "{n}");
+            assert!(names(&search(&db, &format!("person {i}"), 50).unwrap()).contains(&format!("Person {i}").as_str()), "type-ahead finds {i}");
+        }
+        assert!(search(&db, "new", 5).unwrap().is_empty(), "nothing of the failed import is left");
+        assert_eq!(name_for(&db, "0700000001", fr()).unwrap(), None);
+    }
+
+    #[test]
+    fn type_ahead_reads_inside_a_transaction_already_open() {
+        let mut db = super::super::open_in_memory().unwrap();
+        replace_device(&mut db, &[card("Élodie Martin", &["06 12 34 56 78"])], fr()).unwrap();
+        let tx = db.transaction().unwrap();
+        put_directory(&tx, "/ab/2.vcf", None, &card("Élise Dir", &["1004"]), fr()).unwrap();
+        assert_eq!(names(&search(&tx, "el", 10).unwrap()), vec!["Élise Dir", "Élodie Martin"], "it sees the open transaction's rows");
+        tx.commit().unwrap();
     }
 }
