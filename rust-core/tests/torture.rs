@@ -123,3 +123,35 @@ fn truncations_of_every_message_never_panic() {
         }
     }
 }
+
+/// What `screen` hands rsipstack on the live UDP path, rsipstack's endpoint can take: it parses,
+/// its top Via takes `received`, and its From has a tag (rsipstack drops a request whose From
+/// tag it cannot read, "from tags missing"). `wsinv.dat` gets there by being written tight; only
+/// `inv2543.dat`, an RFC 2543 request with no From tag at all, does not (pinned).
+#[test]
+fn every_request_the_datagram_screen_hands_on_is_one_rsipstack_takes() {
+    use ringside_core::testing::inbound::{screen, Screened};
+    use rsipstack::sip::prelude::HeadersExt;
+    let dir = torture_dir();
+    let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+    let mut refused_by_rsipstack = Vec::new();
+    for file in manifest.lines().skip(1).filter_map(|l| l.split('\t').next()) {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let handed = match screen(&bytes, true) {
+            Screened::Pass => bytes.clone(),
+            Screened::Rewrite(tight) => tight,
+            Screened::Refuse { .. } | Screened::Discard { .. } => continue,
+        };
+        let Ok(rsipstack::sip::SipMessage::Request(req)) = rsipstack::sip::SipMessage::try_from(&handed[..]) else { continue };
+        let from_tag = req.from_header().ok().and_then(|f| f.tag().ok().flatten()).map(|t| t.value().to_string());
+        let via_ok =
+            rsipstack::transport::SipConnection::update_msg_received(req.into(), "192.0.2.1:5060".parse().unwrap(), rsipstack::sip::Transport::Udp).is_ok();
+        if from_tag.is_none() || !via_ok {
+            refused_by_rsipstack.push(file.to_string());
+        }
+        if file == "wsinv.dat" {
+            assert_eq!(from_tag.as_deref(), Some("98asjd8"), "the folded `tag = 98asjd8` reads once written tight");
+        }
+    }
+    assert_eq!(refused_by_rsipstack, vec!["inv2543.dat".to_string()]);
+}

@@ -54,6 +54,9 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
             if let Err(Refused { code, why, header }) = check_parsed(&tx.original) {
                 tracing::info!(code, %why, method = %tx.original.method, "request refused by the inbound gate");
                 let headers = header.map(|(n, v)| rsipstack::sip::headers::make_header(n, v)).into_iter().collect();
+                // rsipstack writes a response in the request's version; a 505 to SIP/7.0 must
+                // itself speak the version we do (RFC 3261 §21.5.6), as every answer of ours does.
+                tx.original.version = rsipstack::sip::Version::V2;
                 tokio::spawn(async move { tx.reply_with(StatusCode::from(code), headers, None).await.ok() });
                 continue;
             }

@@ -14,7 +14,7 @@ use super::cancel_reasons::{CancelReasonInspector, CancelReasons};
 use super::config::SipConfig;
 use super::dns::Locator;
 use super::error::EngineError;
-use super::udp_listener::UdpListener;
+use super::udp_listener::{DatagramGate, UdpListener};
 use rsipstack::sip::Transport;
 use rsipstack::transaction::endpoint::{EndpointOption, TransportEventInspector};
 use rsipstack::transport::transport_layer::DomainResolver;
@@ -37,6 +37,8 @@ pub struct SipStack {
     /// Hosts we send to (registrars, proxies, voicemail servers): the only ones whose
     /// out-of-dialog requests we take (see `sip::source_filter`).
     peers: Arc<std::sync::Mutex<Vec<IpAddr>>>,
+    /// Screens every datagram before rsipstack parses it; kept across rebinds.
+    gate: Arc<DatagramGate>,
     /// The UDP listener requests go out from (moved by [`Self::rebind_udp`]).
     udp: std::sync::Mutex<UdpListener>,
 }
@@ -101,7 +103,9 @@ impl SipStack {
         let cancel = CancellationToken::new();
         let pinned = Pins::default();
         let transport_layer = TransportLayer::new_with_domain_resolver(cancel.clone(), Box::new(LocatorResolver(locator, pinned.clone())));
-        let udp = UdpListener::bind(SocketAddr::new(bind_ip, config.local_port), cancel.child_token())
+        let peers: Arc<std::sync::Mutex<Vec<IpAddr>>> = Default::default();
+        let gate = DatagramGate::new(peers.clone());
+        let udp = UdpListener::bind(SocketAddr::new(bind_ip, config.local_port), cancel.child_token(), gate.clone())
             .await
             .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
         transport_layer.add_transport(SipConnection::Udp(udp.connection.clone()));
@@ -141,7 +145,8 @@ impl SipStack {
             config: config.clone(),
             cancel_reasons,
             pinned,
-            peers: Default::default(),
+            peers,
+            gate,
             udp: std::sync::Mutex::new(udp),
         }))
     }
@@ -157,7 +162,7 @@ impl SipStack {
     /// A UDP flow looked up from now on is the new socket.
     pub async fn rebind_udp(&self, ip: IpAddr) -> Result<SocketAddr, EngineError> {
         let local = SocketAddr::new(ip, self.config.local_port);
-        let new = UdpListener::bind(local, self.cancel.child_token()).await.map_err(|e| EngineError::Transport(format!("binding UDP {local}: {e}")))?;
+        let new = UdpListener::bind(local, self.cancel.child_token(), self.gate.clone()).await.map_err(|e| EngineError::Transport(format!("binding UDP {local}: {e}")))?;
         let bound = new.local();
         let layer = &self.endpoint.inner.transport_layer;
         let connection = SipConnection::Udp(new.connection.clone());

@@ -5,10 +5,12 @@
 //! invalid response is dropped silently (RFC 3261 §18.1.2, RFC 4475 §3.1.2). Never a panic,
 //! never a read past the buffer: `cargo fuzz` runs `classify` on arbitrary bytes.
 //!
-//! On the live path rsipstack has parsed the octets already: [`check_parsed`] runs the same
-//! checks on its request as parsed, and the engine answers with the [`Refused`] it returns.
+//! On the live path rsipstack parses the octets: [`check_parsed`] runs the same checks on its
+//! request as parsed, and the engine answers with the [`Refused`] it returns. A UDP datagram
+//! meets [`screen`] first, because rsipstack's parser drops silently what it cannot read (a
+//! SIP/7.0 request, an unknown method, a bad Request-URI), where the RFC asks for an answer.
 
-use super::wire::{find_unquoted, is_token, quotes_balanced, split_unquoted, RawMessage};
+use super::wire::{find_unquoted, has_folded_line, is_token, is_token_byte, quotes_balanced, rewrite_tight, split_unquoted, RawMessage};
 use rsipstack::sip::{Request, Response, SipMessage};
 
 /// Methods we answer (the Allow header of a 501 / 405).
@@ -87,6 +89,47 @@ pub fn check_parsed(req: &Request) -> Result<(), Refused> {
     check_request_headers(&raw, &method, false).map(drop).map_err(refused)
 }
 
+/// What [`screen`] says of bytes about to reach rsipstack's parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screened {
+    /// Let rsipstack read it: a request that passes the byte checks, a response, or bytes
+    /// that are not a SIP message at all (keep-alives, STUN).
+    Pass,
+    /// A request that breaks the grammar or names what we cannot do: `response` answers it.
+    Refuse { code: u16, why: String, response: Vec<u8> },
+    /// A request too broken to answer (no header section can be read).
+    Discard { why: String },
+    /// A good request with folded lines, written again tight for rsipstack (see
+    /// [`rewrite_tight`]: its typed headers misread `tag = x`, a folded CSeq).
+    Rewrite(Vec<u8>),
+}
+
+/// The byte checks of [`classify`] on a request, without its parse (rsipstack parses next):
+/// the start line, the headers, the body's length, what we can process. An unknown method is
+/// a 501 here, with Allow: rsipstack would drop it unread. Responses pass: an invalid one is
+/// dropped unanswered either way, and rsipstack's transaction match is the stricter judge.
+pub fn screen(bytes: &[u8], datagram: bool) -> Screened {
+    // A request starts with its method, a token (RFC 3261 §7.1); keep-alive CRLFs and STUN
+    // packets do not, and are not ours to judge.
+    let first = bytes.iter().position(|b| !matches!(b, b'\r' | b'\n')).map(|i| bytes[i]);
+    if !first.is_some_and(is_token_byte) || bytes.starts_with(b"SIP/") {
+        return Screened::Pass;
+    }
+    let raw = match RawMessage::split(bytes, datagram) {
+        Ok(raw) => raw,
+        Err(e) => return Screened::Discard { why: format!("unreadable request: {e}") },
+    };
+    if raw.start_line.starts_with("SIP/") {
+        return Screened::Pass;
+    }
+    let fault = match check_request(&raw, datagram) {
+        Ok((method, _)) if is_known_method(method) => return if has_folded_line(bytes) { Screened::Rewrite(rewrite_tight(&raw)) } else { Screened::Pass },
+        Ok((method, _)) => Fault { code: 501, why: format!("method {method} not implemented"), extra: Some(("Allow", ALLOWED_METHODS.into())) },
+        Err(f) => f,
+    };
+    Screened::Refuse { code: fault.code, response: error_response(&raw, &fault), why: fault.why }
+}
+
 /// A reason a message fails, with the status a request gets for it.
 struct Fault {
     code: u16,
@@ -147,7 +190,6 @@ fn looks_like_request(bytes: &[u8]) -> bool {
     !bytes.starts_with(b"SIP/")
 }
 
-#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn is_known_method(method: &str) -> bool {
     ["INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "INFO", "UPDATE", "REFER", "NOTIFY", "SUBSCRIBE", "MESSAGE", "PRACK", "PUBLISH"].contains(&method)
 }
@@ -382,7 +424,6 @@ fn check_capabilities(raw: &RawMessage<'_>, method: &str, body_len: usize) -> Re
 }
 
 /// Builds the answer to a rejected request from its raw headers (RFC 3261 §8.2.6.2).
-#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn error_response(raw: &RawMessage<'_>, f: &Fault) -> Vec<u8> {
     let mut out = format!("SIP/2.0 {} {}\r\n", f.code, reason_phrase(f.code));
     for h in raw.headers.iter().filter(|h| h.name == "via") {
@@ -407,7 +448,6 @@ fn error_response(raw: &RawMessage<'_>, f: &Fault) -> Vec<u8> {
     out.into_bytes()
 }
 
-#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 fn reason_phrase(code: u16) -> &'static str {
     match code {
         400 => "Bad Request",
@@ -474,6 +514,31 @@ mod tests {
     fn rfc3261_8_1_1_5_parsed_cseq_method_must_match_the_request() {
         let text = INVITE.replace("CSeq: 1 INVITE", "CSeq: 1 BYE") + "Content-Length: 0\r\n\r\n";
         assert_eq!(check_parsed(&parsed(&text)).unwrap_err().code, 400);
+    }
+
+    #[test]
+    fn screen_answers_what_rsipstack_would_drop_and_passes_the_rest() {
+        let bad_version = INVITE.replace("SIP/2.0\r\nVia", "SIP/7.0\r\nVia") + "Content-Length: 0\r\n\r\n";
+        let Screened::Refuse { code, response, .. } = screen(bad_version.as_bytes(), true) else { panic!() };
+        assert_eq!(code, 505);
+        assert!(String::from_utf8(response).unwrap().contains("CSeq: 1 INVITE\r\n"));
+        let unknown =
+            "FOO sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 FOO\r\n\r\n";
+        assert!(matches!(screen(unknown.as_bytes(), true), Screened::Refuse { code: 501, .. }));
+        let angle = INVITE.replace("INVITE sip:1001@pbx SIP", "INVITE <sip:1001@pbx> SIP") + "\r\n";
+        assert!(matches!(screen(angle.as_bytes(), true), Screened::Refuse { code: 400, .. }));
+        let fine = format!("{INVITE}Content-Length: 0\r\n\r\n");
+        assert_eq!(screen(fine.as_bytes(), true), Screened::Pass);
+    }
+
+    #[test]
+    fn screen_leaves_keepalives_stun_and_responses_to_the_transport() {
+        let stun = [0x00u8, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42];
+        let response = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nVia: SIP/2.0/UDP g\r\n\r\n";
+        for bytes in [&b"\r\n\r\n"[..], b"\r\n", &stun, response, b""] {
+            assert_eq!(screen(bytes, true), Screened::Pass, "{bytes:?}");
+        }
+        assert!(matches!(screen(b"INVITE sip:a@b SIP/2.0\r\nno colon here\r\n\r\n", true), Screened::Discard { .. }));
     }
 
     #[test]

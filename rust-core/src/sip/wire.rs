@@ -40,8 +40,6 @@ pub struct RawHeader<'a> {
 /// A message split into its parts, without interpreting them.
 #[derive(Debug, Clone)]
 pub struct RawMessage<'a> {
-    // Framing from raw bytes serves the raw-bytes gate (torture suite, fuzz targets) only.
-    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     pub start_line: &'a str,
     pub headers: Vec<RawHeader<'a>>,
     /// Everything after the blank line (the Content-Length decides how much is body).
@@ -49,7 +47,6 @@ pub struct RawMessage<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
 pub enum FramingError {
     #[error("no blank line ends the headers")]
     NoHeaderEnd,
@@ -66,7 +63,6 @@ pub enum FramingError {
 impl<'a> RawMessage<'a> {
     /// `datagram`: the bytes are a whole UDP datagram, whose end may close a header section
     /// that lacks its blank line (the boundary is unambiguous there; on a stream it is not).
-    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     pub fn split(bytes: &'a [u8], datagram: bool) -> Result<Self, FramingError> {
         // RFC 3261 §7.5: implementations should ignore CRLFs before the start line.
         let mut start = 0;
@@ -211,7 +207,63 @@ pub fn split_unquoted(value: &str, sep: char) -> Vec<&str> {
     parts
 }
 
-#[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
+/// Whether the header section of `bytes` holds a folded line (RFC 3261 §7.3.1).
+pub fn has_folded_line(bytes: &[u8]) -> bool {
+    let head = find(bytes, b"\r\n\r\n").map(|end| &bytes[..end]).unwrap_or(bytes);
+    head.windows(3).any(|w| w[0] == b'\r' && w[1] == b'\n' && (w[2] == b' ' || w[2] == b'\t'))
+}
+
+/// `raw` written out again as one line per header: values unfolded, the optional whitespace
+/// around `;` and `=` (RFC 3261 §25.1 SEMI, EQUAL; and `/` in a Via, SLASH) dropped outside
+/// quoted strings, other runs of whitespace made one space; the body as it was.
+pub fn rewrite_tight(raw: &RawMessage<'_>) -> Vec<u8> {
+    let mut out = String::with_capacity(raw.after_headers.len() + 64 * raw.headers.len());
+    out.push_str(raw.start_line);
+    out.push_str("\r\n");
+    for h in &raw.headers {
+        out.push_str(h.wire_name);
+        out.push_str(": ");
+        out.push_str(&tight(&h.value, h.name == "via"));
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(raw.after_headers);
+    bytes
+}
+
+fn tight(value: &str, via: bool) -> String {
+    let glue = |c: char| c == ';' || c == '=' || (via && c == '/');
+    let mut out = String::with_capacity(value.len());
+    let (mut open, mut escaped, mut space) = (false, false, false);
+    for c in value.chars() {
+        if open {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => open = false,
+                _ => {}
+            }
+            continue;
+        }
+        if c == ' ' || c == '\t' {
+            space = true;
+            continue;
+        }
+        // Whitespace before a glue character, or after one, goes; elsewhere it is one space.
+        if space && !glue(c) && !out.ends_with(glue) && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        if c == '"' {
+            open = true;
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -219,6 +271,19 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folded_message_is_written_tight_and_keeps_its_body_and_quoted_strings() {
+        let msg = b"INVITE sip:a@b SIP/2.0\r\nfrom   : \"J  R ; x\"   <sip:j@e>\r\n  ;\r\n  tag = 98\r\nv: SIP  / 2.0  / UDP  h ;\r\n branch = z9hG4bK1\r\nSubject: two  words\r\n\r\nv=0\r\n";
+        assert!(has_folded_line(msg));
+        assert!(!has_folded_line(b"INVITE sip:a@b SIP/2.0\r\nTo: <sip:a@b>\r\n\r\n v=0"));
+        let raw = RawMessage::split(msg, true).unwrap();
+        let text = String::from_utf8(rewrite_tight(&raw)).unwrap();
+        assert_eq!(
+            text,
+            "INVITE sip:a@b SIP/2.0\r\nfrom: \"J  R ; x\" <sip:j@e>;tag=98\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\nSubject: two words\r\n\r\nv=0\r\n"
+        );
+    }
 
     #[test]
     fn unfolds_and_expands_compact_names() {
