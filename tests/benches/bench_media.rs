@@ -16,7 +16,9 @@
 //!   stage's instructions (`stage_encode`, `stage_protect`, `stage_unprotect`, `stage_jitter`,
 //!   `stage_decode`, resampling inside encode and decode), divided by the 10 call-seconds.
 //!
-//! Usage: `cargo bench -p ringside-testbed --bench bench_media -- [codec|media-cpu|jitter|media-stages]…`
+//!   `scripts/bench media-stages` does that, one process per codec (`media-stages opus|pcmu|resample`).
+//!
+//! Usage: `cargo bench -p ringside-testbed --bench bench_media -- [codec|media-cpu|jitter|media-stages WHICH]…`
 //! (default: all). CPU times are medians of 5 interleaved runs (the machine is shared and noisy).
 
 use ringside_core::testing::codec::{Decoder, Encoder, OpusSettings, FRAME};
@@ -261,7 +263,18 @@ fn stage_resample_fft(
     wide.extend(wide_out[0][..n].iter().map(|s| (s * 32768.0).clamp(-32768.0, 32767.0) as i16));
 }
 
-fn media_stages(pcm: &[i16]) {
+/// `which`: `resample` (the FIR and the FFT it replaced), `opus` or `pcmu` (the pipeline), one
+/// per process, so each callgrind run counts one codec's stages alone.
+fn media_stages(pcm: &[i16], which: &str) {
+    if which == "resample" {
+        resample_stages(pcm);
+        return;
+    }
+    let codec = if which == "pcmu" { CodecKind::Pcmu } else { CodecKind::Opus };
+    pipeline_stages(pcm, codec);
+}
+
+fn resample_stages(pcm: &[i16]) {
     let (mut down, mut up, mut narrow, mut wide) = (Decimator::default(), Interpolator::default(), Vec::new(), Vec::new());
     let mut fft_down = rubato::FftFixedInOut::<f32>::new(48000, 8000, FRAME, 1).unwrap();
     let mut fft_up = rubato::FftFixedInOut::<f32>::new(8000, 48000, FRAME / 6, 1).unwrap();
@@ -270,7 +283,11 @@ fn media_stages(pcm: &[i16]) {
         stage_resample_fir(&mut down, &mut up, f, &mut narrow, &mut wide);
         stage_resample_fft(&mut fft_down, &mut fft_up, f, &mut buffers, &mut narrow, &mut wide);
     }
-    for codec in [CodecKind::Opus, CodecKind::Pcmu] {
+    println!("media-stages: resampling 48 <-> 8 kHz, {STAGE_SECONDS} call-seconds, FIR and FFT (profile with callgrind)");
+}
+
+fn pipeline_stages(pcm: &[i16], codec: CodecKind) {
+    {
         let (a, b) = (SrtpKey::random(CryptoSuite::AesCm128HmacSha1_80), SrtpKey::random(CryptoSuite::AesCm128HmacSha1_80));
         let mut s = Stages {
             codec,
@@ -549,7 +566,7 @@ fn main() {
     if want("jitter") {
         jitter();
     }
-    if args.iter().any(|a| a == "media-stages") {
-        media_stages(&pcm);
+    if let Some(at) = args.iter().position(|a| a == "media-stages") {
+        media_stages(&pcm, args.get(at + 1).map(String::as_str).unwrap_or("opus"));
     }
 }

@@ -13,6 +13,9 @@ pub struct ProcSample {
     pub switches: BTreeMap<u32, (String, u64)>,
     /// VmRSS in KiB.
     pub rss_kib: u64,
+    /// The anonymous part of it (heap, stacks), in KiB; the rest is mapped files (the
+    /// executable's and libraries' pages) and shared memory.
+    pub rss_anon_kib: u64,
 }
 
 impl ProcSample {
@@ -27,7 +30,7 @@ impl ProcSample {
             switches.insert(tid, (name, count));
         }
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        ProcSample { cpu_ticks: cpu_ticks(pid), switches, rss_kib: status_field(&status, "VmRSS:") }
+        ProcSample { cpu_ticks: cpu_ticks(pid), switches, rss_kib: status_field(&status, "VmRSS:"), rss_anon_kib: status_field(&status, "RssAnon:") }
     }
 
     /// Context switches since `earlier`, summed (a thread born since counts from zero).

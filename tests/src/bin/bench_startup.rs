@@ -61,23 +61,34 @@ fn linphonec(dir: &Path) -> Command {
     std::fs::write(dir.join("linphonerc"), rc).unwrap();
     std::fs::create_dir_all(dir.join(".local/share/linphone")).unwrap();
     let mut cmd = Command::new("linphonec");
-    cmd.arg("-c").arg(dir.join("linphonerc")).env("HOME", dir).current_dir(dir).stdin(Stdio::piped()).stderr(Stdio::null());
+    // linphonec's console says nothing when it registers; its library log does, and at the
+    // lowest level it still names every account state, so it goes to the stdout pipe.
+    cmd.arg("-c")
+        .arg(dir.join("linphonerc"))
+        .args(["-d", "1", "-l", "/dev/stdout"])
+        .env("HOME", dir)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null());
     cmd
 }
 
-/// One start of each peer: (ringside, baresip, linphonec) exec -> registered and RSS in KiB.
-fn one_round(pbx: &Pbx, dirs: &[tempfile::TempDir; 3]) -> [(Duration, u64); 3] {
+/// One start of each peer: (ringside, baresip, linphonec) exec -> registered, RSS and its
+/// anonymous part in KiB.
+fn one_round(pbx: &Pbx, dirs: &[tempfile::TempDir; 3]) -> [(Duration, u64, u64); 3] {
     let ringside_config = config("1001", "pbx.test", &pbx.proxy_uri("udp"), "");
     let data = dirs[0].path().join("data");
     let start = Instant::now();
     let mut phone = Ringside::start(&ringside_config, "pw1001", &["--log", "warn", "--data-dir", data.to_str().unwrap(), "register"]);
     phone.expect_event("registered", 10 * SEC);
-    let ours = (start.elapsed(), ProcSample::read(phone.pid()).rss_kib);
+    let sample = ProcSample::read(phone.pid());
+    let ours = (start.elapsed(), sample.rss_kib, sample.rss_anon_kib);
     phone.signal(libc::SIGTERM);
     phone.wait_exit(5 * SEC);
 
     let (took, mut desk, _) = exec_until("baresip", &mut baresip(dirs[1].path(), "1002", pbx.udp_port), "200 OK", 10 * SEC);
-    let desk_cost = (took, ProcSample::read(desk.pid()).rss_kib);
+    let sample = ProcSample::read(desk.pid());
+    let desk_cost = (took, sample.rss_kib, sample.rss_anon_kib);
     desk.stop();
 
     // linphonec reads its commands once started: the `register` line waits in the pipe.
@@ -90,13 +101,14 @@ fn one_round(pbx: &Pbx, dirs: &[tempfile::TempDir; 3]) -> [(Duration, u64); 3] {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("registered, identity") {
+            if line.contains("to [LinphoneRegistrationOk]") {
                 let _ = tx.send(Instant::now());
             }
         }
     });
     let seen = rx.recv_timeout(10 * SEC).expect("linphonec registered");
-    let theirs = (seen - start, ProcSample::read(child.pid()).rss_kib);
+    let sample = ProcSample::read(child.pid());
+    let theirs = (seen - start, sample.rss_kib, sample.rss_anon_kib);
     writeln!(stdin, "quit").ok();
     child.wait_exit(3 * SEC);
     drop(child);
@@ -153,7 +165,7 @@ fn main() {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let lib_dir = tempfile::tempdir().unwrap();
     let me = std::env::current_exe().unwrap();
-    let mut peers: [Vec<(Duration, u64)>; 3] = Default::default();
+    let mut peers: [Vec<(Duration, u64, u64)>; 3] = Default::default();
     let mut core: Vec<(f64, f64, f64)> = Vec::new();
     for round in 0..=runs {
         let out =
@@ -170,8 +182,9 @@ fn main() {
             }
         }
     }
-    let ms = |v: &[(Duration, u64)]| median(&v.iter().map(|c| c.0.as_secs_f64() * 1000.0).collect::<Vec<_>>());
-    let mib = |v: &[(Duration, u64)]| median(&v.iter().map(|c| c.1 as f64 / 1024.0).collect::<Vec<_>>());
+    let ms = |v: &[(Duration, u64, u64)]| median(&v.iter().map(|c| c.0.as_secs_f64() * 1000.0).collect::<Vec<_>>());
+    let mib = |v: &[(Duration, u64, u64)]| median(&v.iter().map(|c| c.1 as f64 / 1024.0).collect::<Vec<_>>());
+    let anon = |v: &[(Duration, u64, u64)]| median(&v.iter().map(|c| c.2 as f64 / 1024.0).collect::<Vec<_>>());
     let init = median(&core.iter().map(|c| c.0).collect::<Vec<_>>());
     println!("bench startup: {runs} runs (medians) on Kamailio 5.6, UDP, loopback; data directories kept between runs");
     println!(
@@ -180,7 +193,13 @@ fn main() {
         median(&core.iter().map(|c| c.2).collect::<Vec<_>>())
     );
     for (name, v) in ["ringside CLI", "baresip", "linphonec"].iter().zip(&peers) {
-        println!("  {name:<13} exec -> registered {:7.2} ms   RSS registered {:5.1} MiB", ms(v), mib(v));
+        println!(
+            "  {name:<13} exec -> registered {:7.2} ms   RSS registered {:5.1} MiB ({:.1} anonymous, {:.1} mapped files)",
+            ms(v),
+            mib(v),
+            anon(v),
+            mib(v) - anon(v)
+        );
     }
     let rss_ratio = mib(&peers[0]) / mib(&peers[1]);
     println!(
