@@ -129,7 +129,8 @@ impl AccountTask {
         async move {
             let mut closed = self.stack.flow_closed();
             let mut stop_reply: Option<oneshot::Sender<()>> = None;
-            let mut keepalive = tokio::time::interval(self.stack.config.keepalive());
+            let every = self.stack.config.keepalive(transport_name(&self.setup.target) != "udp");
+            let mut keepalive = tokio::time::interval(every);
             keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut asleep = false;
             self.machine.handle(Instant::now().into_std(), RegistrationInput::Start);
@@ -151,7 +152,7 @@ impl AccountTask {
                         Some(AccountCommand::Suspended(on)) => {
                             // A fresh interval is not in the timer wheel until polled: asleep,
                             // the task has no timer of its own to wake it between refreshes.
-                            keepalive = tokio::time::interval_at(Instant::now() + self.stack.config.keepalive(), self.stack.config.keepalive());
+                            keepalive = tokio::time::interval_at(Instant::now() + every, every);
                             keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                             asleep = on;
                         }

@@ -49,8 +49,9 @@ pub struct SipConfig {
     /// Extra trusted CA (PEM) for TLS; the system roots stay trusted.
     pub tls_ca_file: Option<PathBuf>,
     /// Seconds between keep-alives: CRLF pings on TCP/TLS flows (RFC 5626 §4.4.1), CRLF
-    /// datagrams on UDP (they keep the NAT binding of our contact open).
-    pub keepalive_secs: u64,
+    /// datagrams on UDP (they keep the NAT binding of our contact open). Unset: 30 s on UDP,
+    /// 120 s on TCP/TLS (see [`SipConfig::keepalive`]).
+    pub keepalive_secs: Option<u64>,
     /// Seconds to wait for the pong before the flow is declared dead.
     pub pong_timeout_secs: u64,
     pub user_agent: String,
@@ -71,7 +72,7 @@ impl Default for SipConfig {
             local_port: 0,
             expires: 600,
             tls_ca_file: None,
-            keepalive_secs: 30,
+            keepalive_secs: None,
             pong_timeout_secs: 10,
             user_agent: format!("Ringside/{}", env!("CARGO_PKG_VERSION")),
             timer_t1_ms: 500,
@@ -94,8 +95,13 @@ impl SipConfig {
             .collect()
     }
 
-    pub fn keepalive(&self) -> Duration {
-        Duration::from_secs(self.keepalive_secs.max(1))
+    /// The keep-alive interval of a flow (`stream`: TCP or TLS). Each keep-alive wakes the
+    /// radio, so the defaults are as long as the NAT in front of the phone allows: carriers'
+    /// NATs drop an idle UDP mapping after about 30 s, while a TCP mapping lives for minutes,
+    /// and 120 s is RFC 5626 §4.4.1's default for connection-oriented flows (libre's too).
+    pub fn keepalive(&self, stream: bool) -> Duration {
+        let default = if stream { 120 } else { 30 };
+        Duration::from_secs(self.keepalive_secs.unwrap_or(default).max(1))
     }
 }
 
@@ -167,4 +173,19 @@ pub struct PhoneConfig {
     pub push: Option<crate::push::pn_params::PushConfig>,
     /// Contacts, the company directory and visual voicemail.
     pub library: super::library_config::LibraryConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_alives_default_to_what_each_transports_nat_allows_and_one_setting_overrides_both() {
+        let default = SipConfig::default();
+        assert_eq!((default.keepalive(false), default.keepalive(true)), (Duration::from_secs(30), Duration::from_secs(120)));
+        let set: SipConfig = serde_json::from_str(r#"{"keepalive_secs": 5}"#).unwrap();
+        assert_eq!((set.keepalive(false), set.keepalive(true)), (Duration::from_secs(5), Duration::from_secs(5)));
+        let zero: SipConfig = serde_json::from_str(r#"{"keepalive_secs": 0}"#).unwrap();
+        assert_eq!(zero.keepalive(true), Duration::from_secs(1), "never a busy loop");
+    }
 }

@@ -113,7 +113,7 @@ impl SipStack {
         super::tls_connector::install();
         transport_layer
             .set_tls_config(rsipstack::transport::tls::TlsConfig { ca_certs: Some(pinned_pem(config.tls_ca_file.as_deref())?), ..Default::default() });
-        transport_layer.set_stream_idle_timeout(config.keepalive() + Duration::from_secs(config.pong_timeout_secs.max(1)));
+        transport_layer.set_stream_idle_timeout(config.keepalive(true) + Duration::from_secs(config.pong_timeout_secs.max(1)));
 
         let (closed_tx, _) = broadcast::channel(64);
         let cancel_reasons = CancelReasons::default();
