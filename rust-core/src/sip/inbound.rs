@@ -127,6 +127,11 @@ pub fn screen(bytes: &[u8], datagram: bool) -> Screened {
         Ok((method, _)) => Fault { code: 501, why: format!("method {method} not implemented"), extra: Some(("Allow", ALLOWED_METHODS.into())) },
         Err(f) => f,
     };
+    // An ACK is never answered (RFC 3261 §17): refusing one here would also keep it from the
+    // transaction it completes, and its 200 would be resent until the call is torn down.
+    if raw.start_line.split(' ').next() == Some("ACK") {
+        return Screened::Pass;
+    }
     Screened::Refuse { code: fault.code, response: error_response(&raw, &fault), why: fault.why }
 }
 
@@ -529,6 +534,13 @@ mod tests {
         assert!(matches!(screen(angle.as_bytes(), true), Screened::Refuse { code: 400, .. }));
         let fine = format!("{INVITE}Content-Length: 0\r\n\r\n");
         assert_eq!(screen(fine.as_bytes(), true), Screened::Pass);
+    }
+
+    #[test]
+    fn screen_never_answers_an_ack_even_a_broken_one() {
+        let ack = "ACK sip:1001@pbx SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: Jo (Sales) <sip:x@pbx>;tag=1\r\nTo: <sip:1001@pbx>;tag=2\r\nCall-ID: c\r\nCSeq: 1 ACK\r\n\r\n";
+        assert!(matches!(screen(ack.replace("ACK sip", "INVITE sip").replace("1 ACK", "1 INVITE").as_bytes(), true), Screened::Refuse { code: 400, .. }));
+        assert_eq!(screen(ack.as_bytes(), true), Screened::Pass);
     }
 
     #[test]
