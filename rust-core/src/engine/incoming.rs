@@ -49,9 +49,11 @@ pub fn serve(stack: Arc<SipStack>, hub: Arc<CallHub>) {
                     continue;
                 }
             }
-            // rsipstack already parsed the octets (leniently): the gate checks its request as
-            // parsed; byte-level framing was rsipstack's (`classify` judges raw bytes).
-            if let Err(Refused { code, why, header }) = check_parsed(&tx.original) {
+            // rsipstack already parsed the octets (leniently): on a stream flow the gate checks
+            // its request as parsed. A datagram passed the same checks on its bytes already
+            // (`udp_listener`'s screen), so it is not judged twice.
+            let reliable = tx.connection.as_ref().is_some_and(|c| c.is_reliable());
+            if let Err(Refused { code, why, header }) = if reliable { check_parsed(&tx.original) } else { Ok(()) } {
                 tracing::info!(code, %why, method = %tx.original.method, "request refused by the inbound gate");
                 let headers = header.map(|(n, v)| rsipstack::sip::headers::make_header(n, v)).into_iter().collect();
                 // rsipstack writes a response in the request's version; a 505 to SIP/7.0 must

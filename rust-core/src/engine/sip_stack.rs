@@ -34,10 +34,10 @@ pub struct SipStack {
     /// CANCEL Reasons by Call-ID (rsipstack's dialogs drop them).
     pub cancel_reasons: CancelReasons,
     pinned: Pins,
-    /// Hosts we send to (registrars, proxies, voicemail servers): the only ones whose
-    /// out-of-dialog requests we take (see `sip::source_filter`).
-    peers: Arc<std::sync::Mutex<Vec<IpAddr>>>,
-    /// Screens every datagram before rsipstack parses it; kept across rebinds.
+    /// Screens every datagram before rsipstack parses it; kept across rebinds. Its `peers`
+    /// are the hosts we send to (registrars, proxies, voicemail servers): the only ones
+    /// whose out-of-dialog requests we take (see `sip::source_filter`), and the only ones
+    /// its answers go to.
     gate: Arc<DatagramGate>,
     /// The UDP listener requests go out from (moved by [`Self::rebind_udp`]).
     udp: std::sync::Mutex<UdpListener>,
@@ -103,8 +103,7 @@ impl SipStack {
         let cancel = CancellationToken::new();
         let pinned = Pins::default();
         let transport_layer = TransportLayer::new_with_domain_resolver(cancel.clone(), Box::new(LocatorResolver(locator, pinned.clone())));
-        let peers: Arc<std::sync::Mutex<Vec<IpAddr>>> = Default::default();
-        let gate = DatagramGate::new(peers.clone());
+        let gate = DatagramGate::new(Default::default());
         let udp = UdpListener::bind(SocketAddr::new(bind_ip, config.local_port), cancel.child_token(), gate.clone())
             .await
             .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
@@ -138,17 +137,7 @@ impl SipStack {
                 tracing::error!(error = %e, "SIP endpoint stopped");
             }
         });
-        Ok(Arc::new(SipStack {
-            endpoint,
-            cancel,
-            closed_tx,
-            config: config.clone(),
-            cancel_reasons,
-            pinned,
-            peers,
-            gate,
-            udp: std::sync::Mutex::new(udp),
-        }))
+        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, config: config.clone(), cancel_reasons, pinned, gate, udp: std::sync::Mutex::new(udp) }))
     }
 
     /// The address the UDP listener is bound to.
@@ -162,7 +151,9 @@ impl SipStack {
     /// A UDP flow looked up from now on is the new socket.
     pub async fn rebind_udp(&self, ip: IpAddr) -> Result<SocketAddr, EngineError> {
         let local = SocketAddr::new(ip, self.config.local_port);
-        let new = UdpListener::bind(local, self.cancel.child_token(), self.gate.clone()).await.map_err(|e| EngineError::Transport(format!("binding UDP {local}: {e}")))?;
+        let new = UdpListener::bind(local, self.cancel.child_token(), self.gate.clone())
+            .await
+            .map_err(|e| EngineError::Transport(format!("binding UDP {local}: {e}")))?;
         let bound = new.local();
         let layer = &self.endpoint.inner.transport_layer;
         let connection = SipConnection::Udp(new.connection.clone());
@@ -205,7 +196,7 @@ impl SipStack {
         let lookup = self.endpoint.inner.transport_layer.lookup(target, None);
         match tokio::time::timeout(Duration::from_secs(10), lookup).await {
             Ok(Ok(found)) => {
-                if let (rsipstack::sip::Host::IpAddr(ip), Ok(mut peers)) = (&found.1.addr.host, self.peers.lock()) {
+                if let (rsipstack::sip::Host::IpAddr(ip), Ok(mut peers)) = (&found.1.addr.host, self.gate.peers.lock()) {
                     if !peers.contains(ip) {
                         peers.push(*ip);
                     }
@@ -222,7 +213,7 @@ impl SipStack {
     /// The hosts of every flow [`Self::flow_to`] found: where our out-of-dialog requests may
     /// come from.
     pub fn trusted_peers(&self) -> Vec<IpAddr> {
-        self.peers.lock().map(|p| p.clone()).unwrap_or_default()
+        self.gate.peers.lock().map(|p| p.clone()).unwrap_or_default()
     }
 
     /// Forgets a stream flow so the next request dials a fresh one.
