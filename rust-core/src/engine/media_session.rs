@@ -1,18 +1,19 @@
 //! One call's media on its UDP port(s), driving a `media::pipeline::MediaPipeline`: every
-//! 20 ms (when the pipeline says) a frame of capture goes in and a frame to play comes out;
-//! what arrives on the RTP port (and the RTCP port, RTP + 1, when RTCP is not muxed) goes in;
-//! what the pipeline puts out is sent, or reported to the call (digits, statistics).
+//! 20 ms (when the pipeline says) what arrived on the RTP port (and the RTCP port, RTP + 1,
+//! when RTCP is not muxed) since the last tick goes in at the times it arrived, a frame of
+//! capture goes in and a frame to play comes out; what the pipeline puts out is sent, or
+//! reported to the call (digits, statistics). One wake-up per tick, not one per datagram.
 //!
 //! Only bytes and time here: every rule (SRTP, latching, DTMF, mute, DTX, hold, RTCP) is the
 //! pipeline's.
 
+use super::media_socket::MediaSocket;
 use crate::audio::AudioDevice;
 use crate::media::codec::{OpusSettings, FRAME};
 use crate::media::pipeline::{MediaPipeline, PipelineOutput, Port};
 use crate::sip::sdp::Negotiated;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -69,21 +70,21 @@ impl MediaSession {
     }
 }
 
-/// The RTP socket for tokio, and RTCP's on its own port (no rtcp-mux): the next one up, when
-/// we can have it.
-fn sockets(socket: std::net::UdpSocket) -> Result<(UdpSocket, Option<UdpSocket>), String> {
-    socket.set_nonblocking(true).map_err(|e| e.to_string())?;
-    let socket = UdpSocket::from_std(socket).map_err(|e| e.to_string())?;
-    let rtcp_socket = socket.local_addr().ok().and_then(|a| std::net::UdpSocket::bind(SocketAddr::new(a.ip(), a.port().wrapping_add(1))).ok()).and_then(|s| {
-        s.set_nonblocking(true).ok()?;
-        UdpSocket::from_std(s).ok()
-    });
+/// The RTP socket, and RTCP's on its own port (no rtcp-mux): the next one up, when we can
+/// have it. Neither is given to the reactor: the driver reads both at its tick.
+fn sockets(socket: std::net::UdpSocket) -> Result<(MediaSocket, Option<MediaSocket>), String> {
+    let socket = MediaSocket::new(socket).map_err(|e| e.to_string())?;
+    let rtcp_socket = socket
+        .local_addr()
+        .ok()
+        .and_then(|a| std::net::UdpSocket::bind(SocketAddr::new(a.ip(), a.port().wrapping_add(1))).ok())
+        .and_then(|s| MediaSocket::new(s).ok());
     Ok((socket, rtcp_socket))
 }
 
 struct Driver {
-    socket: UdpSocket,
-    rtcp_socket: Option<UdpSocket>,
+    socket: MediaSocket,
+    rtcp_socket: Option<MediaSocket>,
     device: Box<dyn AudioDevice>,
     pipeline: MediaPipeline,
     reports: mpsc::UnboundedSender<MediaReport>,
@@ -91,28 +92,21 @@ struct Driver {
 
 impl Driver {
     async fn run(mut self, mut commands: mpsc::Receiver<MediaCommand>) {
-        let mut buf = vec![0u8; 2048];
-        let mut rtcp_buf = vec![0u8; 2048];
         let mut capture = vec![0i16; FRAME];
         loop {
-            self.flush().await;
-            let now = || Instant::now().into_std();
+            self.flush();
             tokio::select! {
                 _ = tokio::time::sleep_until(Instant::from_std(self.pipeline.poll_timeout())) => {
-                    let now = now();
+                    let now = Instant::now().into_std();
+                    // What arrived since the last tick goes in first, at the times it arrived.
+                    let pipeline = &mut self.pipeline;
+                    self.socket.drain(now, |at, from, bytes| pipeline.receive(at, from, bytes));
+                    if let Some(rtcp) = self.rtcp_socket.as_mut() {
+                        rtcp.drain(now, |at, _, bytes| pipeline.receive_rtcp(at, bytes));
+                    }
                     self.device.capture(&mut capture);
                     self.pipeline.capture(now, &capture);
                     self.device.play(self.pipeline.playout(now));
-                }
-                received = self.socket.recv_from(&mut buf) => {
-                    if let Ok((n, from)) = received {
-                        self.pipeline.receive(now(), from, &buf[..n]);
-                    }
-                }
-                received = recv_opt(self.rtcp_socket.as_ref(), &mut rtcp_buf) => {
-                    if let Some((n, _)) = received {
-                        self.pipeline.receive_rtcp(now(), &rtcp_buf[..n]);
-                    }
                 }
                 command = commands.recv() => match command {
                     Some(MediaCommand::Update(n)) => {
@@ -130,8 +124,8 @@ impl Driver {
                         Err(e) => tracing::warn!(error = %e, "media not moved; keeping the old socket"),
                     },
                     Some(MediaCommand::Stop(reply)) => {
-                        let stats = self.pipeline.stop(now());
-                        self.flush().await;
+                        let stats = self.pipeline.stop(Instant::now().into_std());
+                        self.flush();
                         reply.send(stats).ok();
                         return;
                     }
@@ -142,7 +136,7 @@ impl Driver {
     }
 
     /// Carries out what the pipeline put out: datagrams sent, reports passed to the call.
-    async fn flush(&mut self) {
+    fn flush(&mut self) {
         while let Some(output) = self.pipeline.poll_output() {
             match output {
                 PipelineOutput::Datagram { port, to, bytes } => {
@@ -150,7 +144,7 @@ impl Driver {
                         (Port::Rtcp, Some(s)) => s,
                         _ => &self.socket,
                     };
-                    socket.send_to(&bytes, to).await.ok();
+                    socket.send_to(&bytes, to);
                 }
                 PipelineOutput::Dtmf(d) => {
                     self.reports.send(MediaReport::Dtmf(d)).ok();
@@ -165,13 +159,6 @@ impl Driver {
     }
 }
 
-async fn recv_opt(socket: Option<&UdpSocket>, buf: &mut [u8]) -> Option<(usize, SocketAddr)> {
-    match socket {
-        Some(s) => s.recv_from(buf).await.ok(),
-        None => std::future::pending().await,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +168,7 @@ mod tests {
     use crate::sip::sdp::{CodecKind, LocalMedia, MediaPolicy, SrtpPolicy};
     use std::net::{IpAddr, Ipv4Addr};
     use std::sync::{Arc, Mutex};
+    use tokio::net::UdpSocket;
 
     /// Plays a tone into the call and keeps what the call plays back.
     fn device(freq: f32) -> (Box<dyn AudioDevice>, Arc<Mutex<Vec<i16>>>) {

@@ -18,6 +18,7 @@ pub mod library;
 pub mod library_config;
 mod library_state;
 pub mod media_session;
+mod media_socket;
 mod mwi;
 pub mod phone;
 pub mod phone_state;

@@ -1,6 +1,8 @@
 //! Media: codecs, RTP/RTCP, SRTP, RFC 4733 events, the jitter buffer, latching and call
 //! quality, tied together by the sans-IO `pipeline`; `engine::media_session` moves its bytes
 //! and ticks it.
+#[cfg(test)]
+pub(crate) mod alloc_count;
 pub mod codec;
 pub mod dtmf;
 pub mod g711;
@@ -8,6 +10,7 @@ pub mod jitter;
 pub mod latch;
 pub mod pipeline;
 pub mod quality;
+pub mod replay_window;
 pub mod resample;
 pub mod rtcp_reports;
 pub mod rtp_stream;

@@ -27,7 +27,7 @@ use super::rtp_stream::{is_rtcp, read_rtp, RtpReceiver, RtpSender};
 use super::srtp::{Srtp, SrtpError};
 use crate::signalling::call::MediaDirection;
 use crate::sip::sdp::{CodecKind, Negotiated};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -38,6 +38,8 @@ const EVENT_FRAMES: u32 = 5;
 /// Payload buffers kept for reuse between the jitter buffer and the network (a few frames'
 /// worth; more only arrive in a burst, and those are allocated and then kept).
 const SPARE_BUFFERS: usize = 16;
+/// Room for a few ticks of plain datagrams before the block is taken back.
+const WIRE_BLOCK: usize = 8 * 1500;
 
 /// What `media_stats` reports (design §4).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -163,6 +165,9 @@ pub struct MediaPipeline {
     packet: Vec<u8>,
     pcm: Vec<i16>,
     spare: Vec<Vec<u8>>,
+    /// Plain RTP's datagrams are cut from this one block, which is taken back whole once the
+    /// datagrams cut from it have been sent and dropped: no allocation per packet.
+    wire: BytesMut,
 }
 
 impl MediaPipeline {
@@ -188,6 +193,7 @@ impl MediaPipeline {
             packet: Vec::with_capacity(1500),
             pcm: Vec::with_capacity(FRAME),
             spare: Vec::with_capacity(SPARE_BUFFERS),
+            wire: BytesMut::with_capacity(WIRE_BLOCK),
         })
     }
 
@@ -320,7 +326,7 @@ impl MediaPipeline {
 
     /// Protects and queues `self.packet`.
     fn send_rtp(&mut self, now: Instant) {
-        let bytes = match on_the_wire(self.stream.srtp.as_mut(), &self.packet, Srtp::protect_rtp) {
+        let bytes = match on_the_wire(self.stream.srtp.as_mut(), &mut self.wire, &self.packet, Srtp::protect_rtp) {
             Ok(b) => b,
             Err(e) => {
                 if let Some(held_back) = self.protect_log.allow(now) {
@@ -334,7 +340,7 @@ impl MediaPipeline {
     }
 
     fn send_rtcp(&mut self, raw: &[u8]) {
-        let Ok(bytes) = on_the_wire(self.stream.srtp.as_mut(), raw, Srtp::protect_rtcp) else { return };
+        let Ok(bytes) = on_the_wire(self.stream.srtp.as_mut(), &mut self.wire, raw, Srtp::protect_rtcp) else { return };
         // RTCP on its own port goes to the SDP's RTCP address; muxed, it follows the latch.
         let (port, to) = if self.rtcp_port && !self.negotiated.rtcp_mux { (Port::Rtcp, self.negotiated.remote_rtcp) } else { (Port::Rtp, self.latch.remote()) };
         self.output.push_back(PipelineOutput::Datagram { port, to, bytes });
@@ -459,10 +465,20 @@ impl MediaPipeline {
 }
 
 /// What goes on the wire for `clear`: SRTP-protected by `protect`, or as it is over plain RTP.
-fn on_the_wire(srtp: Option<&mut Srtp>, clear: &[u8], protect: fn(&mut Srtp, &[u8]) -> Result<Bytes, SrtpError>) -> Result<Bytes, SrtpError> {
+fn on_the_wire(
+    srtp: Option<&mut Srtp>,
+    wire: &mut BytesMut,
+    clear: &[u8],
+    protect: fn(&mut Srtp, &[u8]) -> Result<Bytes, SrtpError>,
+) -> Result<Bytes, SrtpError> {
     match srtp {
         Some(srtp) => protect(srtp, clear),
-        None => Ok(Bytes::copy_from_slice(clear)),
+        None => {
+            // `reserve` reuses the block from its start when nothing cut from it is alive.
+            wire.reserve(clear.len().max(WIRE_BLOCK / 2));
+            wire.extend_from_slice(clear);
+            Ok(wire.split().freeze())
+        }
     }
 }
 

@@ -229,3 +229,64 @@ fn rfc3264_the_far_end_may_send_another_agreed_format_than_ours_and_it_plays() {
     assert_eq!(b.stats().packets_received, 40);
     assert!(loudest > 4000, "the Opus tone plays: {loudest}");
 }
+
+/// Allocations per RTP packet of a call in steady state, both directions (A sends, B receives
+/// and plays, and back), over `seconds` after a warm-up that fills the pools.
+fn allocations_per_packet(codec: CodecKind, srtp: bool, seconds: u32) -> f64 {
+    use crate::media::alloc_count::allocations;
+    let (mut a, mut b, t0) = pair(codec, srtp, OpusSettings::default());
+    let pcm = tone_frame();
+    let (from_a, from_b) = (addr("10.0.0.1:4000"), addr("10.0.0.2:5000"));
+    let tick = |a: &mut MediaPipeline, b: &mut MediaPipeline, i: u32| {
+        let now = t0 + FRAME_PERIOD * i;
+        a.capture(now, &pcm);
+        b.capture(now, &pcm);
+        while let Some(o) = a.poll_output() {
+            if let PipelineOutput::Datagram { bytes, .. } = o {
+                b.receive(now, from_a, &bytes);
+            }
+        }
+        while let Some(o) = b.poll_output() {
+            if let PipelineOutput::Datagram { bytes, .. } = o {
+                a.receive(now, from_b, &bytes);
+            }
+        }
+        a.playout(now);
+        b.playout(now);
+    };
+    for i in 0..100 {
+        tick(&mut a, &mut b, i);
+    }
+    let frames = 50 * seconds;
+    let (_, n) = allocations(|| {
+        for i in 100..100 + frames {
+            tick(&mut a, &mut b, i);
+        }
+    });
+    n as f64 / (2 * frames) as f64
+}
+
+/// What webrtc-srtp allocates for one packet protected and checked: its API hands back a new
+/// buffer each way, the only allocations a packet may cost.
+fn srtp_library_allocations_per_packet() -> u64 {
+    let (ka, kb) = keys();
+    let (mut tx, mut rx) = (Srtp::new(&ka, &kb).unwrap(), Srtp::new(&kb, &ka).unwrap());
+    let mut sender = crate::media::rtp_stream::RtpSender::new(1);
+    let packet = sender.packet(0, &[0x55; 160], 160, false);
+    let _ = rx.unprotect_rtp(&tx.protect_rtp(&packet).unwrap());
+    let packet = sender.packet(0, &[0x55; 160], 160, false);
+    crate::media::alloc_count::allocations(|| rx.unprotect_rtp(&tx.protect_rtp(&packet).unwrap()).unwrap()).1
+}
+
+#[test]
+fn a_call_in_steady_state_allocates_nothing_of_its_own_per_packet() {
+    for codec in [CodecKind::Pcmu, CodecKind::Pcma, CodecKind::Opus] {
+        let plain = allocations_per_packet(codec, false, 10);
+        let sealed = allocations_per_packet(codec, true, 10);
+        eprintln!("{codec:?}: {plain:.3} allocations per packet over RTP, {sealed:.3} over SRTP");
+        // RTCP and the statistics report, every 5 s, are allowed their few.
+        assert!(plain < 0.1, "{codec:?} over plain RTP: {plain} allocations per packet");
+        let library = srtp_library_allocations_per_packet() as f64;
+        assert!(sealed < library + 0.1, "{codec:?} over SRTP: {sealed} allocations per packet, webrtc-srtp's own {library}");
+    }
+}

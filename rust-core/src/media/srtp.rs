@@ -1,16 +1,21 @@
 //! SRTP/SRTCP with SDES keys (RFC 4568) over webrtc-srtp: one context to protect what we send
-//! with our key, one to check what arrives with theirs. Replay protection is switched on (the
-//! crate leaves it off by default); no MKI. Keys never reach a log or an error. Packets come
-//! back as the crate's `Bytes`, not copied again.
+//! with our key, one to check what arrives with theirs. Replay protection is on (the crate
+//! leaves it off by default): SRTCP's by the crate, SRTP's by `replay_window`, one per SSRC,
+//! because the crate's allocates for every packet. No MKI. Keys never reach a log or an error.
+//! Packets come back as the crate's `Bytes`, not copied again: the one allocation per packet
+//! each way that its API leaves.
 
+use crate::media::replay_window::{Replay, ReplayWindow};
 use crate::sip::sdp::{CryptoSuite, SrtpKey};
 use bytes::Bytes;
 use webrtc_srtp::context::Context;
-use webrtc_srtp::option::{srtcp_replay_protection, srtp_replay_protection};
+use webrtc_srtp::option::srtcp_replay_protection;
 use webrtc_srtp::protection_profile::ProtectionProfile;
 
 /// Packets further back than this are refused as replays (libsrtp's default window is 128).
 const REPLAY_WINDOW: usize = 128;
+/// Streams whose replay windows are kept: the far end's, and one or two it restarted with.
+const STREAMS: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SrtpError {
@@ -23,6 +28,8 @@ pub enum SrtpError {
 pub struct Srtp {
     outbound: Context,
     inbound: Context,
+    /// By SSRC, newest last; the oldest is forgotten past `STREAMS`.
+    windows: Vec<(u32, ReplayWindow)>,
     /// The shortest SRTP and SRTCP packets the suite can produce: anything shorter is refused
     /// here, before webrtc-srtp (which underflows on a few-byte SRTCP packet: found by fuzzing).
     min_rtp: usize,
@@ -37,11 +44,11 @@ fn profile(suite: CryptoSuite) -> ProtectionProfile {
     }
 }
 
-fn context(key: &SrtpKey, replay: bool) -> Result<Context, SrtpError> {
+fn context(key: &SrtpKey, rtcp_replay: bool) -> Result<Context, SrtpError> {
     let p = profile(key.suite);
     let (master, salt) = key.material.split_at(p.key_len().min(key.material.len()));
-    let (rtp, rtcp) = if replay { (Some(srtp_replay_protection(REPLAY_WINDOW)), Some(srtcp_replay_protection(REPLAY_WINDOW))) } else { (None, None) };
-    Context::new(master, salt, p, rtp, rtcp).map_err(|_| SrtpError::Setup(key.suite.name()))
+    let rtcp = rtcp_replay.then(|| srtcp_replay_protection(REPLAY_WINDOW));
+    Context::new(master, salt, p, None, rtcp).map_err(|_| SrtpError::Setup(key.suite.name()))
 }
 
 impl Srtp {
@@ -52,6 +59,7 @@ impl Srtp {
         Ok(Srtp {
             outbound: context(local, false)?,
             inbound: context(remote, true)?,
+            windows: Vec::with_capacity(STREAMS),
             min_rtp: 12 + tag(p.rtp_auth_tag_len()),
             min_rtcp: 8 + 4 + tag(p.rtcp_auth_tag_len()),
         })
@@ -65,7 +73,27 @@ impl Srtp {
         if packet.len() < self.min_rtp || crate::media::rtp_stream::rtp_header_len(packet).is_none_or(|h| h > packet.len() - (self.min_rtp - 12)) {
             return Err(SrtpError::Packet(format!("SRTP packet of {} bytes is too short for its header", packet.len())));
         }
-        self.inbound.decrypt_rtp(packet).map_err(|e| SrtpError::Packet(e.to_string()))
+        let ssrc = u32::from_be_bytes([packet[8], packet[9], packet[10], packet[11]]);
+        let seq = u16::from_be_bytes([packet[2], packet[3]]);
+        let at = match self.windows.iter().position(|(s, _)| *s == ssrc) {
+            Some(at) => at,
+            None => {
+                if self.windows.len() == STREAMS {
+                    self.windows.remove(0);
+                }
+                self.windows.push((ssrc, ReplayWindow::default()));
+                self.windows.len() - 1
+            }
+        };
+        let index = match self.windows[at].1.check(seq) {
+            Replay::Fresh(index) => index,
+            Replay::Duplicate => return Err(SrtpError::Packet(format!("SRTP packet {seq} of stream {ssrc:08x} replayed"))),
+            Replay::TooOld => return Err(SrtpError::Packet(format!("SRTP packet {seq} of stream {ssrc:08x} is older than the replay window"))),
+        };
+        let clear = self.inbound.decrypt_rtp(packet).map_err(|e| SrtpError::Packet(e.to_string()))?;
+        // Only a packet that authenticated moves the window: a forgery cannot shut out the real one.
+        self.windows[at].1.accept(index);
+        Ok(clear)
     }
 
     pub fn protect_rtcp(&mut self, packet: &[u8]) -> Result<Bytes, SrtpError> {
@@ -104,6 +132,42 @@ mod tests {
             let last = tampered.len() - 1;
             tampered[last] ^= 1;
             assert!(bob.unprotect_rtp(&tampered).is_err(), "{suite:?}: a forged packet is refused");
+        }
+    }
+
+    #[test]
+    fn replays_are_refused_per_stream_and_a_forgery_does_not_shut_out_the_real_packet() {
+        let (mut alice, mut bob) = pair(CryptoSuite::AesCm128HmacSha1_80);
+        let (mut first, mut restarted) = (RtpSender::new(0x1111), RtpSender::new(0x2222));
+        let sealed: Vec<_> = (0..5).map(|_| alice.protect_rtp(&first.packet(0, &[1; 160], 160, false)).unwrap()).collect();
+        for p in sealed.iter().rev() {
+            assert!(bob.unprotect_rtp(p).is_ok(), "reordered, each once");
+        }
+        assert!(bob.unprotect_rtp(&sealed[2]).is_err());
+        // Another stream starts its own numbering: not a replay of the first's.
+        let other = alice.protect_rtp(&restarted.packet(0, &[2; 160], 160, false)).unwrap();
+        assert!(bob.unprotect_rtp(&other).is_ok());
+        let next = alice.protect_rtp(&first.packet(0, &[1; 160], 160, false)).unwrap();
+        let mut forged = next.to_vec();
+        forged[20] ^= 0xFF;
+        assert!(bob.unprotect_rtp(&forged).is_err(), "forged");
+        assert!(bob.unprotect_rtp(&next).is_ok(), "the genuine packet with the same number still plays");
+    }
+
+    #[test]
+    fn a_packet_protected_and_checked_costs_one_allocation_each_way() {
+        let (mut alice, mut bob) = pair(CryptoSuite::AesCm128HmacSha1_80);
+        let mut sender = RtpSender::new(7);
+        let mut packet = Vec::new();
+        for i in 0..4 {
+            sender.write(0, &[3; 160], 160, false, &mut packet);
+            if i == 0 {
+                // The crate keeps each new stream's state in a map: once per SSRC.
+                bob.unprotect_rtp(&alice.protect_rtp(&packet).unwrap()).unwrap();
+                continue;
+            }
+            let (_, n) = crate::media::alloc_count::allocations(|| bob.unprotect_rtp(&alice.protect_rtp(&packet).unwrap()).unwrap());
+            assert_eq!(n, 2, "webrtc-srtp's new buffer each way, and nothing else");
         }
     }
 

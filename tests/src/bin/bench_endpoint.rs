@@ -24,6 +24,28 @@ fn cpu_seconds(pid: u32) -> f64 {
     (field(11) + field(12)) / ticks
 }
 
+/// Context switches (voluntary + involuntary) of every thread of a process: its wake-ups.
+fn switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.starts_with("voluntary_ctxt_switches:") || l.starts_with("nonvoluntary_ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
+/// CPU and wake-ups of one side over the talking interval, per call-second.
+struct Side {
+    cpu_ms: f64,
+    wakeups: f64,
+}
+
 fn write_tone(path: &std::path::Path, hz: f32, seconds: u32) {
     let spec = hound::WavSpec { channels: 1, sample_rate: 48000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
@@ -34,7 +56,7 @@ fn write_tone(path: &std::path::Path, hz: f32, seconds: u32) {
     w.finalize().unwrap();
 }
 
-fn one_call(codec: &'static str, media: &str, seconds: u64) -> (f64, f64, String) {
+fn one_call(codec: &'static str, media: &str, seconds: u64) -> (Side, Side, String) {
     let pbx = Pbx::start(PbxOptions::default());
     let desk = DeskPhone::start_media(
         "1002",
@@ -67,14 +89,18 @@ fn one_call(codec: &'static str, media: &str, seconds: u64) -> (f64, f64, String
     phone.expect_event("answered", 5 * SEC);
     // Let both settle (codec set-up, first RTCP), then measure the same interval for both.
     std::thread::sleep(SEC);
+    let (rs0, bs0) = (switches(phone.pid()), switches(desk.pid()));
     let (r0, b0, t0) = (cpu_seconds(phone.pid()), cpu_seconds(desk.pid()), Instant::now());
     std::thread::sleep(Duration::from_secs(seconds));
     let (r1, b1, dt) = (cpu_seconds(phone.pid()), cpu_seconds(desk.pid()), t0.elapsed().as_secs_f64());
+    let (rs1, bs1) = (switches(phone.pid()), switches(desk.pid()));
     let stats = phone.expect_event("media_stats", 10 * SEC);
     phone.expect_event("call_ended", 10 * SEC);
     let _ = phone.wait_exit(5 * SEC);
     let label = format!("{} srtp={}", stats["codec"].as_str().unwrap_or("?"), stats["srtp"]);
-    ((r1 - r0) / dt * 1000.0, (b1 - b0) / dt * 1000.0, label)
+    let ours = Side { cpu_ms: (r1 - r0) / dt * 1000.0, wakeups: (rs1 - rs0) as f64 / dt };
+    let theirs = Side { cpu_ms: (b1 - b0) / dt * 1000.0, wakeups: (bs1 - bs0) as f64 / dt };
+    (ours, theirs, label)
 }
 
 fn main() {
@@ -89,8 +115,12 @@ fn main() {
             continue;
         }
         let (ringside, baresip, label) = one_call(codec, media, seconds);
-        let ratio = ringside / baresip.max(1e-9);
-        println!("  {label:<16} ringside {ringside:6.2} ms CPU per call-second   baresip {baresip:6.2} ms   ratio {ratio:.2} (target <= {target})");
+        let ratio = ringside.cpu_ms / baresip.cpu_ms.max(1e-9);
+        println!(
+            "  {label:<16} ringside {:6.2} ms CPU per call-second   baresip {:6.2} ms   ratio {ratio:.2} (target <= {target})",
+            ringside.cpu_ms, baresip.cpu_ms
+        );
+        println!("  {:<16} wake-ups (context switches) per call-second: ringside {:.0}, baresip {:.0}", "", ringside.wakeups, baresip.wakeups);
         println!("RESULT {name} ratio={ratio:.2} target={target:.2} {}", if ratio <= target { "pass" } else { "miss" });
     }
 }
