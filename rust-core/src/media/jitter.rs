@@ -314,10 +314,7 @@ impl JitterBuffer {
 
     /// RFC 3550 A.1-style extension of a 16-bit sequence number to 64 bits.
     fn extend(&self, seq: u16) -> u64 {
-        let Some(reference) = self.highest else { return u64::from(seq) + (1 << 16) };
-        let cycle = reference & !0xFFFF;
-        let candidates = [cycle.wrapping_sub(1 << 16), cycle, cycle + (1 << 16)];
-        candidates.iter().map(|c| c + u64::from(seq)).min_by_key(|e| e.abs_diff(reference)).unwrap_or(reference)
+        self.highest.map_or(u64::from(seq) + (1 << 16), |reference| crate::media::rtp_stream::extend_sequence(seq, reference))
     }
 
     /// Each packet's delay relative to the first one's (arrival minus send time implied by its

@@ -32,10 +32,7 @@ impl ReplayWindow {
     fn index(&self, seq: u16) -> u64 {
         // The first index sits a few rollovers up, so a late packet from before it still has
         // somewhere to go below.
-        let Some(top) = self.top else { return (16 << 16) | u64::from(seq) };
-        let base = top & !0xFFFF;
-        let candidates = [base.wrapping_sub(1 << 16), base, base + (1 << 16)];
-        candidates.into_iter().map(|b| b | u64::from(seq)).filter(|i| *i >= 1 << 16).min_by_key(|i| i.abs_diff(top)).unwrap_or(base | u64::from(seq))
+        self.top.map_or((16 << 16) | u64::from(seq), |top| crate::media::rtp_stream::extend_sequence(seq, top))
     }
 
     pub fn check(&self, seq: u16) -> Replay {

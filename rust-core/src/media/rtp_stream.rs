@@ -79,6 +79,18 @@ impl RtpSender {
     }
 }
 
+/// `seq` extended by the 16-bit rollovers a stream has made: of the three candidates around
+/// `reference` (an extended number seen before), the one nearest it (RFC 3550 A.1, RFC 3711
+/// §3.3.1). Shared by the receive statistics, the jitter buffer and the SRTP replay window.
+pub fn extend_sequence(seq: u16, reference: u64) -> u64 {
+    let cycle = reference & !0xFFFF;
+    [cycle.wrapping_sub(1 << 16), cycle, cycle + (1 << 16)]
+        .into_iter()
+        .map(|c| c.wrapping_add(u64::from(seq)))
+        .min_by_key(|e| e.abs_diff(reference))
+        .unwrap_or(reference)
+}
+
 /// RTCP packets start with version 2 and a type of 200-204 (RFC 5761 §4 demultiplexing).
 pub fn is_rtcp(packet: &[u8]) -> bool {
     packet.len() >= 8 && packet[0] >> 6 == 2 && (200..=204).contains(&packet[1])
@@ -307,13 +319,7 @@ impl RtpReceiver {
     }
 
     fn extend(&self, seq: u16) -> u64 {
-        let Some(reference) = self.max_ext else { return u64::from(seq) };
-        let cycle = reference & !0xFFFF;
-        [cycle.wrapping_sub(1 << 16), cycle, cycle + (1 << 16)]
-            .iter()
-            .map(|c| c.wrapping_add(u64::from(seq)))
-            .min_by_key(|e| e.abs_diff(reference))
-            .unwrap_or(reference)
+        self.max_ext.map_or(u64::from(seq), |reference| extend_sequence(seq, reference))
     }
 
     pub fn expected(&self) -> u64 {
