@@ -6,6 +6,7 @@
 
 use ringside_testbed::baresip::{DeskMedia, DeskPhone};
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
+use ringside_testbed::proc_stats::ProcSample;
 use ringside_testbed::ringside::{config, Ringside};
 use std::time::{Duration, Instant};
 
@@ -22,22 +23,6 @@ fn cpu_seconds(pid: u32) -> f64 {
     let field = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name and state.
     (field(11) + field(12)) / ticks
-}
-
-/// Context switches (voluntary + involuntary) of every thread of a process: its wake-ups.
-fn switches(pid: u32) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
-        .flat_map(|status| {
-            status
-                .lines()
-                .filter(|l| l.starts_with("voluntary_ctxt_switches:") || l.starts_with("nonvoluntary_ctxt_switches:"))
-                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-                .collect::<Vec<_>>()
-        })
-        .sum()
 }
 
 /// CPU and wake-ups of one side over the talking interval, per call-second.
@@ -89,17 +74,17 @@ fn one_call(codec: &'static str, media: &str, seconds: u64) -> (Side, Side, Stri
     phone.expect_event("answered", 5 * SEC);
     // Let both settle (codec set-up, first RTCP), then measure the same interval for both.
     std::thread::sleep(SEC);
-    let (rs0, bs0) = (switches(phone.pid()), switches(desk.pid()));
+    let (rs0, bs0) = (ProcSample::read(phone.pid()), ProcSample::read(desk.pid()));
     let (r0, b0, t0) = (cpu_seconds(phone.pid()), cpu_seconds(desk.pid()), Instant::now());
     std::thread::sleep(Duration::from_secs(seconds));
     let (r1, b1, dt) = (cpu_seconds(phone.pid()), cpu_seconds(desk.pid()), t0.elapsed().as_secs_f64());
-    let (rs1, bs1) = (switches(phone.pid()), switches(desk.pid()));
+    let (rs1, bs1) = (ProcSample::read(phone.pid()), ProcSample::read(desk.pid()));
     let stats = phone.expect_event("media_stats", 10 * SEC);
     phone.expect_event("call_ended", 10 * SEC);
     let _ = phone.wait_exit(5 * SEC);
     let label = format!("{} srtp={}", stats["codec"].as_str().unwrap_or("?"), stats["srtp"]);
-    let ours = Side { cpu_ms: (r1 - r0) / dt * 1000.0, wakeups: (rs1 - rs0) as f64 / dt };
-    let theirs = Side { cpu_ms: (b1 - b0) / dt * 1000.0, wakeups: (bs1 - bs0) as f64 / dt };
+    let ours = Side { cpu_ms: (r1 - r0) / dt * 1000.0, wakeups: rs1.wakeups_since(&rs0) as f64 / dt };
+    let theirs = Side { cpu_ms: (b1 - b0) / dt * 1000.0, wakeups: bs1.wakeups_since(&bs0) as f64 / dt };
     (ours, theirs, label)
 }
 
