@@ -62,7 +62,7 @@ pub mod library {
 pub mod testing {
     pub use crate::media::{codec, dtmf, g711, jitter, resample, rtp_stream, srtp, traces};
     pub use crate::push::{hint, payload, wake};
-    pub use crate::sip::{digest, inbound, sdp};
+    pub use crate::sip::{digest, inbound, sdp, stream_framer};
 
     /// The SQLite store under the library: opened, contacts and numbers.
     pub mod store {

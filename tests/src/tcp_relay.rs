@@ -1,7 +1,8 @@
 //! A TCP relay on loopback that can go silent: `freeze` keeps every existing connection open but
 //! forwards nothing more on it (a NAT binding that died without a RST, a phone's socket the OS
 //! froze). Connections made after the freeze work normally. A test can also speak on the newest
-//! flow as the server would (`inject`) and read what the phone sent on it (`from_phone`).
+//! flow as the server would (`inject`) and read what the phone sent on it (`from_phone`), and
+//! keep the phone's answers to those from the real server (`swallow_responses`).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -18,23 +19,64 @@ pub struct TcpRelay {
     /// The phone's end of the newest connection, and every byte the phone sent on any.
     newest: Arc<Mutex<Option<Toward>>>,
     from_phone: Arc<Mutex<Vec<u8>>>,
+    swallow: Arc<AtomicBool>,
+}
+
+/// What the phone sends, on its way to the server: bytes to forward, SIP responses held back
+/// while `swallow` is set.
+struct Upstream {
+    tap: Arc<Mutex<Vec<u8>>>,
+    swallow: Arc<AtomicBool>,
+    pending: Vec<u8>,
+}
+
+impl Upstream {
+    /// The bytes of `read` (with any held before) that go on to the server now.
+    fn forward(&mut self, read: &[u8]) -> Vec<u8> {
+        self.tap.lock().unwrap().extend_from_slice(read);
+        if !self.swallow.load(Ordering::SeqCst) && self.pending.is_empty() {
+            return read.to_vec();
+        }
+        self.pending.extend_from_slice(read);
+        let mut out = Vec::new();
+        loop {
+            let crlfs = self.pending.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+            out.extend(self.pending.drain(..crlfs));
+            let Some(end) = self.pending.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4) else { break };
+            let head = String::from_utf8_lossy(&self.pending[..end]).to_ascii_lowercase();
+            let body = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:").or_else(|| l.strip_prefix("l:")))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if self.pending.len() < end + body {
+                break;
+            }
+            let message: Vec<u8> = self.pending.drain(..end + body).collect();
+            if !(self.swallow.load(Ordering::SeqCst) && message.starts_with(b"SIP/2.0 ")) {
+                out.extend(message);
+            }
+        }
+        out
+    }
 }
 
 /// The phone's end of a connection, shared by the server's bytes and injected ones.
 type Toward = Arc<Mutex<TcpStream>>;
 
-fn pipe(mut from: TcpStream, to: Arc<Mutex<TcpStream>>, my_gen: u64, frozen_below: Arc<AtomicU64>, stop: Arc<AtomicBool>, tap: Option<Arc<Mutex<Vec<u8>>>>) {
+fn pipe(mut from: TcpStream, to: Arc<Mutex<TcpStream>>, my_gen: u64, frozen_below: Arc<AtomicU64>, stop: Arc<AtomicBool>, mut upstream: Option<Upstream>) {
     let _ = from.set_read_timeout(Some(Duration::from_millis(100)));
     let mut buf = [0u8; 16 * 1024];
     while !stop.load(Ordering::SeqCst) {
         match from.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                if let Some(tap) = &tap {
-                    tap.lock().unwrap().extend_from_slice(&buf[..n]);
-                }
+                let bytes = match &mut upstream {
+                    Some(upstream) => upstream.forward(&buf[..n]),
+                    None => buf[..n].to_vec(),
+                };
                 // Frozen: swallow the bytes, keep the socket open (no FIN, no RST).
-                if my_gen >= frozen_below.load(Ordering::SeqCst) && to.lock().unwrap().write_all(&buf[..n]).is_err() {
+                if my_gen >= frozen_below.load(Ordering::SeqCst) && to.lock().unwrap().write_all(&bytes).is_err() {
                     break;
                 }
             }
@@ -55,7 +97,8 @@ impl TcpRelay {
         let generation = Arc::new(AtomicU64::new(0));
         let newest: Arc<Mutex<Option<Toward>>> = Arc::default();
         let from_phone: Arc<Mutex<Vec<u8>>> = Arc::default();
-        let (s, f, g, n, tap) = (stop.clone(), frozen_below.clone(), generation.clone(), newest.clone(), from_phone.clone());
+        let swallow = Arc::new(AtomicBool::new(false));
+        let (s, f, g, n, tap, sw) = (stop.clone(), frozen_below.clone(), generation.clone(), newest.clone(), from_phone.clone(), swallow.clone());
         std::thread::spawn(move || {
             while !s.load(Ordering::SeqCst) {
                 match listener.accept() {
@@ -67,15 +110,16 @@ impl TcpRelay {
                         let (i2, o2) = (Arc::new(Mutex::new(inside.try_clone().unwrap())), outside.try_clone().unwrap());
                         *n.lock().unwrap() = Some(i2.clone());
                         let outside = Arc::new(Mutex::new(outside));
-                        let (f1, f2, s1, s2, t1) = (f.clone(), f.clone(), s.clone(), s.clone(), tap.clone());
-                        std::thread::spawn(move || pipe(inside, outside, my_gen, f1, s1, Some(t1)));
+                        let (f1, f2, s1, s2) = (f.clone(), f.clone(), s.clone(), s.clone());
+                        let upstream = Upstream { tap: tap.clone(), swallow: sw.clone(), pending: Vec::new() };
+                        std::thread::spawn(move || pipe(inside, outside, my_gen, f1, s1, Some(upstream)));
                         std::thread::spawn(move || pipe(o2, i2, my_gen, f2, s2, None));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
-        TcpRelay { port, stop, frozen_below, generation, newest, from_phone }
+        TcpRelay { port, stop, frozen_below, generation, newest, from_phone, swallow }
     }
 
     /// Writes `bytes` to the phone on the newest connection, as the server at its far end would.
@@ -89,6 +133,13 @@ impl TcpRelay {
     /// Everything the phone sent on every connection so far.
     pub fn from_phone(&self) -> Vec<u8> {
         self.from_phone.lock().unwrap().clone()
+    }
+
+    /// From now on the phone's SIP responses stop here (`from_phone` still has them): a test
+    /// that injects requests as the server keeps the real server from reading answers to
+    /// requests it never sent (Kamailio closes a flow over a malformed one).
+    pub fn swallow_responses(&self) {
+        self.swallow.store(true, Ordering::SeqCst);
     }
 
     /// Every connection open now goes silent, both ways, without closing.

@@ -30,7 +30,9 @@ pub mod sip_stack;
 pub mod store_writer;
 mod tls_connector;
 mod tls_pins;
+mod tcp_flow;
 mod udp_listener;
+mod wire_gate;
 mod voicemail_push;
 mod voicemail_sync;
 

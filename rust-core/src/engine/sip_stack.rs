@@ -14,7 +14,8 @@ use super::cancel_reasons::{CancelReasonInspector, CancelReasons};
 use super::config::SipConfig;
 use super::dns::Locator;
 use super::error::EngineError;
-use super::udp_listener::{DatagramGate, UdpListener};
+use super::udp_listener::UdpListener;
+use super::wire_gate::WireGate;
 use rsipstack::sip::Transport;
 use rsipstack::transaction::endpoint::{EndpointOption, TransportEventInspector};
 use rsipstack::transport::transport_layer::DomainResolver;
@@ -38,9 +39,12 @@ pub struct SipStack {
     /// are the hosts we send to (registrars, proxies, voicemail servers): the only ones
     /// whose out-of-dialog requests we take (see `sip::source_filter`), and the only ones
     /// its answers go to.
-    gate: Arc<DatagramGate>,
+    gate: Arc<WireGate>,
     /// The UDP listener requests go out from (moved by [`Self::rebind_udp`]).
     udp: std::sync::Mutex<UdpListener>,
+    /// The TCP flows we dialled (see [`super::tcp_flow`]), by the address they reach; one
+    /// whose token is cancelled is gone. The lock makes one dial per target at a time.
+    tcp_flows: tokio::sync::Mutex<std::collections::HashMap<SipAddr, rsipstack::transport::tcp::TcpConnection>>,
 }
 
 /// Account domains and the flow address each account reached its registrar by.
@@ -103,7 +107,7 @@ impl SipStack {
         let cancel = CancellationToken::new();
         let pinned = Pins::default();
         let transport_layer = TransportLayer::new_with_domain_resolver(cancel.clone(), Box::new(LocatorResolver(locator, pinned.clone())));
-        let gate = DatagramGate::new(Default::default());
+        let gate = WireGate::new(Default::default());
         let udp = UdpListener::bind(SocketAddr::new(bind_ip, config.local_port), cancel.child_token(), gate.clone())
             .await
             .map_err(|e| EngineError::Transport(format!("binding UDP {bind_ip}:{}: {e}", config.local_port)))?;
@@ -137,7 +141,17 @@ impl SipStack {
                 tracing::error!(error = %e, "SIP endpoint stopped");
             }
         });
-        Ok(Arc::new(SipStack { endpoint, cancel, closed_tx, config: config.clone(), cancel_reasons, pinned, gate, udp: std::sync::Mutex::new(udp) }))
+        Ok(Arc::new(SipStack {
+            endpoint,
+            cancel,
+            closed_tx,
+            config: config.clone(),
+            cancel_reasons,
+            pinned,
+            gate,
+            udp: std::sync::Mutex::new(udp),
+            tcp_flows: Default::default(),
+        }))
     }
 
     /// The address the UDP listener is bound to.
@@ -193,7 +207,12 @@ impl SipStack {
     /// and the address `target` resolved to. Requests must go to that address: rsipstack
     /// cannot send a UDP datagram to a host name.
     pub async fn flow_to(&self, target: &SipAddr) -> Result<(SipConnection, SipAddr), EngineError> {
-        let lookup = self.endpoint.inner.transport_layer.lookup(target, None);
+        let lookup = async {
+            match target.r#type {
+                Some(Transport::Tcp) => self.tcp_flow_to(target).await,
+                _ => self.endpoint.inner.transport_layer.lookup(target, None).await,
+            }
+        };
         match tokio::time::timeout(Duration::from_secs(10), lookup).await {
             Ok(Ok(found)) => {
                 if let (rsipstack::sip::Host::IpAddr(ip), Ok(mut peers)) = (&found.1.addr.host, self.gate.peers.lock()) {
@@ -208,6 +227,32 @@ impl SipStack {
             Ok(Err(e)) => Err(EngineError::Transport(format!("connecting to {target}: {e}"))),
             Err(_) => Err(EngineError::Transport(format!("connecting to {target}: timed out"))),
         }
+    }
+
+    /// A TCP flow of ours to `target` (see [`super::tcp_flow`]): the live one, or one dialled
+    /// now and handed to the transport layer, which caches and serves it as its own. Anything
+    /// rsipstack looks up for the same address later (a CANCEL, an in-dialog request) finds it.
+    async fn tcp_flow_to(&self, target: &SipAddr) -> rsipstack::Result<(SipConnection, SipAddr)> {
+        let layer = &self.endpoint.inner.transport_layer;
+        let resolved = match &target.addr.host {
+            rsipstack::sip::Host::Domain(_) => layer.inner.domain_resolver.resolve(target).await?,
+            _ => target.clone(),
+        };
+        // A domain pinned to a flow of another transport is that flow's to serve.
+        if resolved.r#type != Some(Transport::Tcp) {
+            return layer.lookup(target, None).await;
+        }
+        let mut flows = self.tcp_flows.lock().await;
+        flows.retain(|_, flow| !flow.cancel_token.as_ref().is_some_and(|t| t.is_cancelled()));
+        if let Some(flow) = flows.get(&resolved) {
+            return Ok((SipConnection::Tcp(flow.clone()), resolved));
+        }
+        let flow = super::tcp_flow::dial(&resolved, self.cancel.child_token(), self.gate.clone())
+            .await
+            .map_err(|e| rsipstack::Error::Error(format!("TCP connect to {resolved}: {e}")))?;
+        layer.add_connection(SipConnection::Tcp(flow.clone()));
+        flows.insert(resolved.clone(), flow.clone());
+        Ok((SipConnection::Tcp(flow), resolved))
     }
 
     /// The hosts of every flow [`Self::flow_to`] found: where our out-of-dialog requests may

@@ -9,70 +9,24 @@
 //! [`ClosableUdpSocket::close`] empties: once the serve loop's read is cancelled the socket
 //! is gone, and stale clones get an error instead of sending from an address we left.
 //!
-//! The same seam sees every datagram before rsipstack's parser does: [`screen`] answers the
+//! The same seam sees every datagram before rsipstack's parser does: our gate answers the
 //! requests that parser would drop unread (RFC 4475: a SIP/7.0 request gets its 505, an
-//! unknown method its 501, a malformed start line its 400). Only peers we send to get that
-//! answer; a stranger's broken request is dropped unanswered, as its well-formed one would be
-//! (see `sip::source_filter`).
+//! unknown method its 501, a malformed start line its 400); see [`WireGate`].
 
-use crate::sip::inbound::{screen, Screened};
+use super::wire_gate::{Judged, WireGate};
 use rsipstack::platform::net::UdpSocket as PlatformUdpSocket;
 use rsipstack::sip::Transport;
 use rsipstack::transport::udp::{UdpConnection, UdpInner};
 use rsipstack::transport::SipAddr;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
 use tokio_util::sync::CancellationToken;
-
-/// Who may hear the gate's answers (the hosts we send to, shared with the stack), and how
-/// many datagrams it stopped.
-#[derive(Default)]
-pub struct DatagramGate {
-    pub peers: Arc<Mutex<Vec<IpAddr>>>,
-    stopped: AtomicU64,
-}
-
-impl DatagramGate {
-    pub fn new(peers: Arc<Mutex<Vec<IpAddr>>>) -> Arc<Self> {
-        Arc::new(DatagramGate { peers, stopped: AtomicU64::new(0) })
-    }
-
-    /// What to do with a datagram from `from`.
-    fn judge(&self, bytes: &[u8], from: SocketAddr) -> Judged {
-        let (why, answer) = match screen(bytes, true) {
-            Screened::Pass => return Judged::Pass,
-            Screened::Rewrite(bytes) => return Judged::Rewrite(bytes),
-            Screened::Discard { why } => (why, Vec::new()),
-            Screened::Refuse { code, why, response } => {
-                let ours = self.peers.lock().map(|p| p.iter().any(|ip| ip.to_canonical() == from.ip().to_canonical())).unwrap_or(false);
-                (format!("{code}: {why}"), if ours { response } else { Vec::new() })
-            }
-        };
-        let stopped = self.stopped.fetch_add(1, Ordering::Relaxed) + 1;
-        // A flood logs its first datagrams, then every hundredth.
-        if stopped <= 10 || stopped.is_multiple_of(100) {
-            tracing::warn!(stopped, %from, answered = !answer.is_empty(), %why, "datagram stopped before parsing");
-        }
-        Judged::Stop(answer)
-    }
-}
-
-#[derive(Debug, PartialEq)]
-enum Judged {
-    /// Hand the datagram on as it is.
-    Pass,
-    /// Hand these bytes on in its place.
-    Rewrite(Vec<u8>),
-    /// Stop it here, sending these bytes back (empty: nothing).
-    Stop(Vec<u8>),
-}
 
 /// A tokio UDP socket that can be closed while others still hold the handle.
 pub struct ClosableUdpSocket {
     socket: RwLock<Option<Arc<tokio::net::UdpSocket>>>,
     local: SocketAddr,
-    gate: Arc<DatagramGate>,
+    gate: Arc<WireGate>,
 }
 
 impl ClosableUdpSocket {
@@ -98,7 +52,7 @@ impl PlatformUdpSocket for ClosableUdpSocket {
         let socket = self.current()?;
         loop {
             let (len, from) = socket.recv_from(buf).await?;
-            match self.gate.judge(&buf[..len], from) {
+            match self.gate.judge_datagram(&buf[..len], from) {
                 Judged::Pass => return Ok((len, from)),
                 Judged::Rewrite(bytes) if bytes.len() <= buf.len() => {
                     buf[..bytes.len()].copy_from_slice(&bytes);
@@ -136,7 +90,7 @@ pub struct UdpListener {
 impl UdpListener {
     /// Binds `local` (port 0: any free port); `cancel` ends the serve loop; `gate` screens
     /// every datagram before rsipstack reads it.
-    pub async fn bind(local: SocketAddr, cancel: CancellationToken, gate: Arc<DatagramGate>) -> std::io::Result<UdpListener> {
+    pub async fn bind(local: SocketAddr, cancel: CancellationToken, gate: Arc<WireGate>) -> std::io::Result<UdpListener> {
         let std_socket = std::net::UdpSocket::bind(local)?;
         std_socket.set_nonblocking(true)?;
         let socket = tokio::net::UdpSocket::from_std(std_socket)?;
@@ -176,23 +130,11 @@ mod tests {
 
     const SIP_7: &[u8] = b"INVITE sip:1001@pbx SIP/7.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:x@pbx>;tag=1\r\nTo: <sip:1001@pbx>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n";
 
-    #[test]
-    fn the_gate_answers_our_peers_and_stops_a_strangers_broken_request_unanswered() {
-        let gate = DatagramGate::new(Arc::new(Mutex::new(vec!["10.0.0.1".parse().unwrap()])));
-        let Judged::Stop(answer) = gate.judge(SIP_7, "10.0.0.1:5060".parse().unwrap()) else { panic!("stopped") };
-        assert!(answer.starts_with(b"SIP/2.0 505 "), "{}", String::from_utf8_lossy(&answer));
-        let Judged::Stop(answer) = gate.judge(SIP_7, "[::ffff:10.0.0.1]:5060".parse().unwrap()) else { panic!("stopped") };
-        assert!(!answer.is_empty(), "a mapped address is the same host");
-        assert_eq!(gate.judge(SIP_7, "203.0.113.9:5060".parse().unwrap()), Judged::Stop(Vec::new()));
-        assert_eq!(gate.judge(b"\r\n\r\n", "203.0.113.9:5060".parse().unwrap()), Judged::Pass);
-        assert_eq!(gate.stopped.load(Ordering::Relaxed), 3);
-    }
-
     #[tokio::test]
     async fn a_request_rsipstack_cannot_read_is_answered_on_the_socket_and_never_handed_on() {
         let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         peer.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
-        let gate = DatagramGate::new(Arc::new(Mutex::new(vec!["127.0.0.1".parse().unwrap()])));
+        let gate = WireGate::new(Arc::new(std::sync::Mutex::new(vec!["127.0.0.1".parse().unwrap()])));
         let listener = UdpListener::bind("127.0.0.1:0".parse().unwrap(), CancellationToken::new(), gate).await.unwrap();
         peer.send_to(SIP_7, listener.local()).unwrap();
         peer.send_to(b"\r\n\r\n", listener.local()).unwrap();

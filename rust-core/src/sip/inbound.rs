@@ -8,8 +8,11 @@
 //! On the live path rsipstack parses the octets: [`check_parsed`] runs the same checks on its
 //! request as parsed, and the engine answers with the [`Refused`] it returns. A UDP datagram
 //! meets [`screen`] first, because rsipstack's parser drops silently what it cannot read (a
-//! SIP/7.0 request, an unknown method, a bad Request-URI), where the RFC asks for an answer.
+//! SIP/7.0 request, an unknown method, a bad Request-URI), where the RFC asks for an answer;
+//! a message framed from a TCP flow meets [`screen_framed`], because there rsipstack would end
+//! the flow over it.
 
+use super::stream_framer::codec_length;
 use super::wire::{find_unquoted, has_folded_line, is_token, is_token_byte, quotes_balanced, rewrite_tight, split_unquoted, RawMessage};
 use rsipstack::sip::{Request, Response, SipMessage};
 
@@ -133,6 +136,65 @@ pub fn screen(bytes: &[u8], datagram: bool) -> Screened {
         return Screened::Pass;
     }
     Screened::Refuse { code: fault.code, response: error_response(&raw, &fault), why: fault.why }
+}
+
+/// [`screen`] for one message framed from a stream (see [`super::stream_framer`]), with the
+/// parse rsipstack's stream codec makes next. That codec ends the whole flow on a message it
+/// cannot read, so what it would fail on stops here: a request gets its 400, anything else is
+/// dropped. What passes is framed by that codec as we framed it: a Content-Length it would
+/// misread (a space before the colon) is written again tight.
+pub fn screen_framed(bytes: &[u8]) -> Screened {
+    let screened = screen(bytes, false);
+    let mut passed = match &screened {
+        Screened::Pass => bytes.to_vec(),
+        Screened::Rewrite(rewritten) => rewritten.clone(),
+        _ => return screened,
+    };
+    let raw = match RawMessage::split(&passed, false) {
+        Ok(raw) => raw,
+        Err(e) => return Screened::Discard { why: format!("unreadable message: {e}") },
+    };
+    let request = !raw.start_line.starts_with("SIP/");
+    let refuse = |raw: &RawMessage<'_>, why: String| {
+        if request && raw.start_line.split(' ').next() != Some("ACK") {
+            let fault = fault(400, why);
+            Screened::Refuse { code: 400, response: error_response(raw, &fault), why: fault.why }
+        } else {
+            Screened::Discard { why }
+        }
+    };
+    if codec_length(&passed) != Some(raw.after_headers.len()) {
+        let tight = rewrite_tight(&raw);
+        if codec_length(&tight) != Some(raw.after_headers.len()) {
+            return refuse(&raw, "Content-Length cannot be read".into());
+        }
+        drop(raw);
+        passed = tight;
+    }
+    if let Err(e) = SipMessage::try_from(passed.as_slice()) {
+        let raw = match RawMessage::split(&passed, false) {
+            Ok(raw) => raw,
+            Err(e) => return Screened::Discard { why: format!("unreadable message: {e}") },
+        };
+        return refuse(&raw, format!("unreadable message: {e}"));
+    }
+    if passed == bytes {
+        Screened::Pass
+    } else {
+        Screened::Rewrite(passed)
+    }
+}
+
+/// The answer to a header section a stream could not frame (`why`): a request gets a 400,
+/// anything else (a response, an ACK, bytes that are no message) is dropped.
+pub fn answer_unframed(head: &[u8], why: &str) -> Screened {
+    match RawMessage::split(head, false) {
+        Ok(raw) if !raw.start_line.starts_with("SIP/") && raw.start_line.split(' ').next() != Some("ACK") => {
+            let fault = fault(400, why);
+            Screened::Refuse { code: 400, response: error_response(&raw, &fault), why: fault.why }
+        }
+        _ => Screened::Discard { why: why.to_string() },
+    }
 }
 
 /// A reason a message fails, with the status a request gets for it.

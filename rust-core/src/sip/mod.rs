@@ -11,4 +11,5 @@ pub mod refer_notify;
 pub mod replaces;
 pub mod sdp;
 pub mod source_filter;
+pub mod stream_framer;
 pub mod wire;

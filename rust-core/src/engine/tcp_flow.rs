@@ -1,0 +1,219 @@
+//! Our TCP flows under rsipstack. Input: the address to dial. Output: an rsipstack
+//! `TcpConnection` that the transport layer caches and serves like one it dialled itself,
+//! except that every byte the peer sends passes our framer and gate before rsipstack reads it.
+//!
+//! Why: rsipstack 0.7.14's `TcpConnection` reads its socket itself, and its stream codec ends
+//! the flow, unanswered, on the first message it cannot parse (a negative Content-Length, a
+//! Request-URI its grammar refuses, an unknown method), where RFC 4475 asks for a 400/501/505
+//! on a flow that lives on. Its halves are open types, though: here the socket's write half
+//! is rsipstack's as before, and its read half is ours. [`pump`] frames what arrives
+//! (`sip::stream_framer`), screens each message ([`WireGate`]), answers what it stops, and
+//! writes what passes into one end of a socket pair whose other end rsipstack reads. All the
+//! rest stays rsipstack's: Via `received`/`rport`, the pong to a ping, the idle timeout that
+//! declares a silent flow dead, and the `Closed` event that carries this flow's identity.
+//!
+//! rsipstack's read half is typed as a tokio `TcpStream`'s, so the pair's end is made one:
+//! std turns any owned socket descriptor into a `TcpStream`, and read, write and shutdown are
+//! the same calls on a Unix stream socket. Nothing listens, so nothing else can reach it.
+
+use super::wire_gate::{Judged, WireGate};
+use crate::sip::stream_framer::{Frame, StreamFramer};
+use rsipstack::sip::Transport;
+use rsipstack::transport::stream::StreamConnection;
+use rsipstack::transport::stream::StreamConnectionInner;
+use rsipstack::transport::tcp::TcpConnection;
+use rsipstack::transport::{SipAddr, SipConnection};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::unix::OwnedWriteHalf;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+/// Dials `remote` and starts the pump. `cancel` is the flow's own token: cancelling it (as
+/// rsipstack does when it retires the flow) ends the pump and, with it, the flow.
+pub async fn dial(remote: &SipAddr, cancel: CancellationToken, gate: Arc<WireGate>) -> io::Result<TcpConnection> {
+    let to = remote.get_socketaddr().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    let socket = tokio::net::TcpStream::connect(to).await?;
+    // Each SIP message is one write; it should leave now, not wait for the last one's ACK.
+    socket.set_nodelay(true)?;
+    let local = SipAddr { r#type: Some(Transport::Tcp), addr: SipConnection::resolve_bind_address(socket.local_addr()?).into() };
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
+    ours.set_nonblocking(true)?;
+    theirs.set_nonblocking(true)?;
+    let theirs = tokio::net::TcpStream::from_std(std::net::TcpStream::from(OwnedFd::from(theirs)))?;
+    let (their_read, _) = tokio::io::split(theirs);
+    let (socket_read, socket_write) = tokio::io::split(socket);
+    let connection = TcpConnection {
+        inner: Arc::new(StreamConnectionInner::new(local.clone(), remote.clone(), their_read, socket_write)),
+        cancel_token: Some(cancel.clone()),
+    };
+    let span = tracing::info_span!("tcp_flow", local = %local, remote = %remote);
+    tokio::spawn(pump(socket_read, tokio::net::UnixStream::from_std(ours)?, connection.clone(), to, gate, cancel).instrument(span));
+    Ok(connection)
+}
+
+/// Moves the peer's bytes to rsipstack through the gate until the peer closes, rsipstack's
+/// reader ends (its idle timeout, shutdown) or the flow is retired. Closing our end of the
+/// pair then ends rsipstack's serve loop, which closes the socket and reports the flow closed.
+async fn pump(
+    mut socket: impl AsyncRead + Unpin,
+    pair: tokio::net::UnixStream,
+    connection: TcpConnection,
+    peer: SocketAddr,
+    gate: Arc<WireGate>,
+    cancel: CancellationToken,
+) {
+    let (mut from_rsipstack, mut to_rsipstack) = pair.into_split();
+    let mut framer = StreamFramer::default();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut probe = [0u8; 1];
+    let ended = loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break "retired".to_string(),
+            // rsipstack never writes to the pair: a read returns only once its end is gone.
+            _ = from_rsipstack.read(&mut probe) => break "rsipstack's reader ended".to_string(),
+            read = socket.read(&mut buf) => match read {
+                Ok(0) => break "closed by the peer".to_string(),
+                Err(e) => break format!("read failed: {e}"),
+                Ok(n) => {
+                    framer.push(&buf[..n]);
+                    if let Err(why) = deliver(&mut framer, &mut to_rsipstack, &connection, peer, &gate).await {
+                        break why;
+                    }
+                }
+            },
+        }
+    };
+    tracing::info!(%ended, "TCP flow ends");
+    let _ = to_rsipstack.shutdown().await;
+}
+
+/// Hands every whole frame on, or answers it; an error ends the flow.
+async fn deliver(
+    framer: &mut StreamFramer,
+    to_rsipstack: &mut OwnedWriteHalf,
+    connection: &TcpConnection,
+    peer: SocketAddr,
+    gate: &WireGate,
+) -> Result<(), String> {
+    loop {
+        let frame = match framer.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(e.to_string()),
+        };
+        let judged = match &frame {
+            Frame::Ping => Judged::Rewrite(b"\r\n\r\n".to_vec()),
+            Frame::Pong => Judged::Rewrite(b"\r\n".to_vec()),
+            Frame::Message(message) => gate.judge_framed(message, peer),
+            Frame::Unframed { head, why } => gate.judge_unframed(head, why, peer),
+        };
+        let forward = match (&frame, &judged) {
+            (Frame::Message(message), Judged::Pass) => message.as_slice(),
+            (_, Judged::Rewrite(bytes)) => bytes.as_slice(),
+            (_, Judged::Stop(answer)) => {
+                // Best effort, as a retransmission would be: a failed answer is not the flow's end.
+                if !answer.is_empty() {
+                    let _ = connection.send_raw(answer).await;
+                }
+                continue;
+            }
+            (_, Judged::Pass) => continue,
+        };
+        to_rsipstack.write_all(forward).await.map_err(|e| format!("handing on to rsipstack: {e}"))?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsipstack::transport::TransportEvent;
+    use std::time::Duration;
+
+    const OPTIONS: &[u8] = b"OPTIONS sip:1001@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP pbx.test;branch=z9hG4bKok\r\nFrom: <sip:pbx@127.0.0.1>;tag=1\r\nTo: <sip:1001@127.0.0.1>\r\nCall-ID: ok\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    const SIP_7: &[u8] = b"OPTIONS sip:1001@127.0.0.1 SIP/7.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bK7\r\nFrom: <sip:pbx@127.0.0.1>;tag=1\r\nTo: <sip:1001@127.0.0.1>\r\nCall-ID: v7\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    const NEGATIVE: &[u8] = b"OPTIONS sip:1001@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKneg\r\nFrom: <sip:pbx@127.0.0.1>;tag=1\r\nTo: <sip:1001@127.0.0.1>\r\nCall-ID: neg\r\nCSeq: 1 OPTIONS\r\nContent-Length: -5\r\n\r\nbody of unknown length\r\n";
+
+    async fn read_until(socket: &mut tokio::net::TcpStream, needle: &str) -> String {
+        let mut heard = Vec::new();
+        let mut buf = [0u8; 4096];
+        let wait = async {
+            while !String::from_utf8_lossy(&heard).contains(needle) {
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the flow closed: {}", String::from_utf8_lossy(&heard));
+                heard.extend_from_slice(&buf[..n]);
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), wait).await.unwrap_or_else(|_| panic!("no {needle:?} in {:?}", String::from_utf8_lossy(&heard)));
+        String::from_utf8_lossy(&heard).to_string()
+    }
+
+    /// A flow dialled to a listener of ours, served by rsipstack's own serve loop: what that
+    /// loop hands on arrives on `events`.
+    async fn served_flow() -> (TcpConnection, tokio::net::TcpStream, tokio::sync::mpsc::UnboundedReceiver<TransportEvent>, CancellationToken) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let remote = SipAddr { r#type: Some(Transport::Tcp), addr: listener.local_addr().unwrap().into() };
+        let gate = WireGate::new(Arc::new(std::sync::Mutex::new(vec!["127.0.0.1".parse().unwrap()])));
+        let cancel = CancellationToken::new();
+        let connection = dial(&remote, cancel.clone(), gate).await.unwrap();
+        let (pbx, _) = listener.accept().await.unwrap();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let served = connection.clone();
+        // As rsipstack's transport layer does: serve until the loop ends, then close.
+        tokio::spawn(async move {
+            let _ = served.serve_loop(tx, Duration::from_secs(30)).await;
+            let _ = served.close().await;
+        });
+        (connection, pbx, rx, cancel)
+    }
+
+    async fn next_incoming(events: &mut tokio::sync::mpsc::UnboundedReceiver<TransportEvent>) -> rsipstack::sip::SipMessage {
+        match tokio::time::timeout(Duration::from_secs(5), events.recv()).await {
+            Ok(Some(TransportEvent::Incoming(msg, _, _))) => msg,
+            other => panic!("expected a message, got {:?}", other.map(|e| e.map(|_| "another event"))),
+        }
+    }
+
+    #[tokio::test]
+    async fn broken_requests_are_answered_on_the_flow_and_the_good_ones_still_reach_rsipstack() {
+        let (_connection, mut pbx, mut events, _cancel) = served_flow().await;
+        pbx.write_all(SIP_7).await.unwrap();
+        assert!(read_until(&mut pbx, "z9hG4bK7").await.starts_with("SIP/2.0 505 "));
+        pbx.write_all(NEGATIVE).await.unwrap();
+        let answer = read_until(&mut pbx, "z9hG4bKneg").await;
+        assert!(answer.starts_with("SIP/2.0 400 "), "{answer}");
+        // The flow lives on past both, and rsipstack reads the next request with its received.
+        pbx.write_all(OPTIONS).await.unwrap();
+        let rsipstack::sip::SipMessage::Request(request) = next_incoming(&mut events).await else { panic!("a request") };
+        assert_eq!(request.method, rsipstack::sip::Method::Options);
+        assert!(request.to_string().contains("received=127.0.0.1"), "{request}");
+    }
+
+    #[tokio::test]
+    async fn a_ping_gets_rsipstacks_pong_and_our_writes_go_straight_to_the_socket() {
+        let (connection, mut pbx, _events, _cancel) = served_flow().await;
+        pbx.write_all(b"\r\n\r\n").await.unwrap();
+        assert_eq!(read_until(&mut pbx, "\r\n").await, "\r\n");
+        connection.send_raw(b"\r\n\r\n").await.unwrap();
+        assert_eq!(read_until(&mut pbx, "\r\n\r\n").await, "\r\n\r\n");
+    }
+
+    #[tokio::test]
+    async fn the_flow_ends_for_rsipstack_when_the_peer_closes_or_the_flow_is_retired() {
+        let (_connection, pbx, mut events, _cancel) = served_flow().await;
+        drop(pbx);
+        // rsipstack's serve loop returns once the pump closes the pair: no more events.
+        let ended = tokio::time::timeout(Duration::from_secs(5), events.recv()).await.expect("the serve loop ended");
+        assert!(ended.is_none(), "nothing was handed on");
+
+        let (_connection, mut pbx, mut events, cancel) = served_flow().await;
+        cancel.cancel();
+        assert!(tokio::time::timeout(Duration::from_secs(5), events.recv()).await.expect("the serve loop ended").is_none());
+        // rsipstack closes the socket after its serve loop: the peer reads the end.
+        let mut buf = [0u8; 16];
+        assert_eq!(tokio::time::timeout(Duration::from_secs(5), pbx.read(&mut buf)).await.unwrap().unwrap_or(0), 0);
+    }
+}
