@@ -1,25 +1,26 @@
 //! Our TCP flows under rsipstack. Input: the address to dial. Output: an rsipstack
 //! `TcpConnection` that the transport layer caches and serves like one it dialled itself,
-//! except that every byte the peer sends passes our framer and gate before rsipstack reads it.
+//! except that every byte between it and the socket passes through [`pump`].
 //!
 //! Why: rsipstack 0.7.14's `TcpConnection` reads its socket itself, and its stream codec ends
 //! the flow, unanswered, on the first message it cannot parse (a negative Content-Length, a
 //! Request-URI its grammar refuses, an unknown method), where RFC 4475 asks for a 400/501/505
-//! on a flow that lives on. Its halves are open types, though: here the socket's write half
-//! is rsipstack's as before, and its read half is ours. [`pump`] frames what arrives
-//! (`sip::stream_framer`), screens each message ([`WireGate`]), answers what it stops, and
-//! writes what passes into one end of a socket pair whose other end rsipstack reads. All the
-//! rest stays rsipstack's: Via `received`/`rport`, the pong to a ping, the idle timeout that
-//! declares a silent flow dead, and the `Closed` event that carries this flow's identity.
+//! on a flow that lives on. Its halves are open types, though: here they are one end of a
+//! socket pair, and the pump holds the other end and the socket. Inbound, it frames what
+//! arrives (`sip::stream_framer`), screens each message ([`WireGate`]), answers what it stops
+//! and hands on the rest; outbound, it takes out the stand-in tags of RFC 2543 peers
+//! (`sip::rfc2543`). All the rest stays rsipstack's: Via `received`/`rport`, the pong to a
+//! ping, the idle timeout that declares a silent flow dead, and the `Closed` event that
+//! carries this flow's identity.
 //!
-//! rsipstack's read half is typed as a tokio `TcpStream`'s, so the pair's end is made one:
-//! std turns any owned socket descriptor into a `TcpStream`, and read, write and shutdown are
-//! the same calls on a Unix stream socket. Nothing listens, so nothing else can reach it.
+//! rsipstack's halves are typed as a tokio `TcpStream`'s, so the pair's end is made one: std
+//! turns any owned socket descriptor into a `TcpStream`, and read, write and shutdown are the
+//! same calls on a Unix stream socket. Nothing listens, so nothing else can reach it.
 
 use super::wire_gate::{Judged, WireGate};
+use crate::sip::rfc2543::without_stand_in_tags;
 use crate::sip::stream_framer::{Frame, StreamFramer};
 use rsipstack::sip::Transport;
-use rsipstack::transport::stream::StreamConnection;
 use rsipstack::transport::stream::StreamConnectionInner;
 use rsipstack::transport::tcp::TcpConnection;
 use rsipstack::transport::{SipAddr, SipConnection};
@@ -27,8 +28,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::net::unix::OwnedWriteHalf;
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -44,43 +44,43 @@ pub async fn dial(remote: &SipAddr, cancel: CancellationToken, gate: Arc<WireGat
     ours.set_nonblocking(true)?;
     theirs.set_nonblocking(true)?;
     let theirs = tokio::net::TcpStream::from_std(std::net::TcpStream::from(OwnedFd::from(theirs)))?;
-    let (their_read, _) = tokio::io::split(theirs);
-    let (socket_read, socket_write) = tokio::io::split(socket);
+    let (their_read, their_write) = tokio::io::split(theirs);
     let connection = TcpConnection {
-        inner: Arc::new(StreamConnectionInner::new(local.clone(), remote.clone(), their_read, socket_write)),
+        inner: Arc::new(StreamConnectionInner::new(local.clone(), remote.clone(), their_read, their_write)),
         cancel_token: Some(cancel.clone()),
     };
     let span = tracing::info_span!("tcp_flow", local = %local, remote = %remote);
-    tokio::spawn(pump(socket_read, tokio::net::UnixStream::from_std(ours)?, connection.clone(), to, gate, cancel).instrument(span));
+    tokio::spawn(pump(socket, tokio::net::UnixStream::from_std(ours)?, to, gate, cancel).instrument(span));
     Ok(connection)
 }
 
-/// Moves the peer's bytes to rsipstack through the gate until the peer closes, rsipstack's
-/// reader ends (its idle timeout, shutdown) or the flow is retired. Closing our end of the
-/// pair then ends rsipstack's serve loop, which closes the socket and reports the flow closed.
-async fn pump(
-    mut socket: impl AsyncRead + Unpin,
-    pair: tokio::net::UnixStream,
-    connection: TcpConnection,
-    peer: SocketAddr,
-    gate: Arc<WireGate>,
-    cancel: CancellationToken,
-) {
+/// Moves bytes both ways until the peer closes, rsipstack closes its side (after its serve
+/// loop ends: idle timeout, shutdown), either write fails, or the flow is retired. Closing our
+/// end of the pair then ends rsipstack's serve loop, which reports the flow closed; the socket
+/// closes with the pump.
+async fn pump(socket: tokio::net::TcpStream, pair: tokio::net::UnixStream, peer: SocketAddr, gate: Arc<WireGate>, cancel: CancellationToken) {
+    let (mut socket_read, mut socket_write) = socket.into_split();
     let (mut from_rsipstack, mut to_rsipstack) = pair.into_split();
-    let mut framer = StreamFramer::default();
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut probe = [0u8; 1];
+    let (mut inbound, mut outbound) = (StreamFramer::default(), StreamFramer::default());
+    let (mut buf, mut out_buf) = (vec![0u8; 16 * 1024], vec![0u8; 16 * 1024]);
     let ended = loop {
         tokio::select! {
             _ = cancel.cancelled() => break "retired".to_string(),
-            // rsipstack never writes to the pair: a read returns only once its end is gone.
-            _ = from_rsipstack.read(&mut probe) => break "rsipstack's reader ended".to_string(),
-            read = socket.read(&mut buf) => match read {
+            read = socket_read.read(&mut buf) => match read {
                 Ok(0) => break "closed by the peer".to_string(),
                 Err(e) => break format!("read failed: {e}"),
                 Ok(n) => {
-                    framer.push(&buf[..n]);
-                    if let Err(why) = deliver(&mut framer, &mut to_rsipstack, &connection, peer, &gate).await {
+                    inbound.push(&buf[..n]);
+                    if let Err(why) = deliver(&mut inbound, &mut to_rsipstack, &mut socket_write, peer, &gate).await {
+                        break why;
+                    }
+                }
+            },
+            read = from_rsipstack.read(&mut out_buf) => match read {
+                Ok(0) | Err(_) => break "closed by rsipstack".to_string(),
+                Ok(n) => {
+                    outbound.push(&out_buf[..n]);
+                    if let Err(why) = send(&mut outbound, &mut socket_write).await {
                         break why;
                     }
                 }
@@ -89,13 +89,16 @@ async fn pump(
     };
     tracing::info!(%ended, "TCP flow ends");
     let _ = to_rsipstack.shutdown().await;
+    let _ = socket_write.shutdown().await;
 }
 
-/// Hands every whole frame on, or answers it; an error ends the flow.
+/// Hands every whole inbound frame on to rsipstack, or answers it on the socket (the pump is
+/// the socket's one writer, and writes whole frames, so an answer never splits a message of
+/// rsipstack's). An error ends the flow.
 async fn deliver(
     framer: &mut StreamFramer,
-    to_rsipstack: &mut OwnedWriteHalf,
-    connection: &TcpConnection,
+    to_rsipstack: &mut (impl AsyncWrite + Unpin),
+    socket: &mut (impl AsyncWrite + Unpin),
     peer: SocketAddr,
     gate: &WireGate,
 ) -> Result<(), String> {
@@ -115,9 +118,8 @@ async fn deliver(
             (Frame::Message(message), Judged::Pass) => message.as_slice(),
             (_, Judged::Rewrite(bytes)) => bytes.as_slice(),
             (_, Judged::Stop(answer)) => {
-                // Best effort, as a retransmission would be: a failed answer is not the flow's end.
                 if !answer.is_empty() {
-                    let _ = connection.send_raw(answer).await;
+                    socket.write_all(answer).await.map_err(|e| format!("write failed: {e}"))?;
                 }
                 continue;
             }
@@ -127,9 +129,29 @@ async fn deliver(
     }
 }
 
+/// Writes every whole frame rsipstack sent to the socket, without stand-in tags.
+async fn send(framer: &mut StreamFramer, socket: &mut (impl AsyncWrite + Unpin)) -> Result<(), String> {
+    loop {
+        let frame = match framer.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(format!("rsipstack sent {e}")),
+        };
+        let bytes = match frame {
+            Frame::Ping => b"\r\n\r\n".to_vec(),
+            Frame::Pong => b"\r\n".to_vec(),
+            Frame::Message(message) => without_stand_in_tags(&message).unwrap_or(message),
+            // rsipstack always writes a Content-Length; were it not to, its bytes go as written.
+            Frame::Unframed { head, .. } => head,
+        };
+        socket.write_all(&bytes).await.map_err(|e| format!("write failed: {e}"))?;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rsipstack::transport::stream::StreamConnection;
     use rsipstack::transport::TransportEvent;
     use std::time::Duration;
 
@@ -199,6 +221,15 @@ mod tests {
         assert_eq!(read_until(&mut pbx, "\r\n").await, "\r\n");
         connection.send_raw(b"\r\n\r\n").await.unwrap();
         assert_eq!(read_until(&mut pbx, "\r\n\r\n").await, "\r\n\r\n");
+    }
+
+    #[tokio::test]
+    async fn what_rsipstack_sends_leaves_whole_and_without_stand_in_tags() {
+        let (connection, mut pbx, _events, _cancel) = served_flow().await;
+        let ringing = "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/TCP pbx.test;branch=z9hG4bK2543\r\nFrom: <sip:a@b>;tag=rs2543-0123456789abcdef\r\nTo: <sip:c@d>;tag=x\r\nContent-Length: 0\r\n\r\n";
+        connection.send_raw(ringing.as_bytes()).await.unwrap();
+        let heard = read_until(&mut pbx, "\r\n\r\n").await;
+        assert_eq!(heard, ringing.replace(";tag=rs2543-0123456789abcdef", ""));
     }
 
     #[tokio::test]

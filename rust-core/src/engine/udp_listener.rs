@@ -11,9 +11,12 @@
 //!
 //! The same seam sees every datagram before rsipstack's parser does: our gate answers the
 //! requests that parser would drop unread (RFC 4475: a SIP/7.0 request gets its 505, an
-//! unknown method its 501, a malformed start line its 400); see [`WireGate`].
+//! unknown method its 501, a malformed start line its 400); see [`WireGate`]. And every
+//! datagram rsipstack sends loses the stand-in From tags an RFC 2543 peer's requests were given
+//! on the way in (`sip::rfc2543`).
 
 use super::wire_gate::{Judged, WireGate};
+use crate::sip::rfc2543::without_stand_in_tags;
 use rsipstack::platform::net::UdpSocket as PlatformUdpSocket;
 use rsipstack::sip::Transport;
 use rsipstack::transport::udp::{UdpConnection, UdpInner};
@@ -71,7 +74,10 @@ impl PlatformUdpSocket for ClosableUdpSocket {
 
     async fn send_to(&self, buf: &[u8], addr: SocketAddr) -> rsipstack::Result<usize> {
         let socket = self.current()?;
-        Ok(socket.send_to(buf, addr).await?)
+        match without_stand_in_tags(buf) {
+            Some(stripped) => socket.send_to(&stripped, addr).await.map(|_| buf.len()).map_err(Into::into),
+            None => Ok(socket.send_to(buf, addr).await?),
+        }
     }
 
     fn local_addr(&self) -> rsipstack::Result<SocketAddr> {

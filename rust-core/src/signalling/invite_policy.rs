@@ -120,6 +120,11 @@ pub enum Refusal {
     OfferNotAcceptable {
         why: String,
     },
+    /// RFC 3261 §12.1.1: no dialog can be made of the INVITE (rsipstack's reason: no Contact
+    /// to reach the caller at, say). Answered, so the caller is not left to retransmit.
+    NoDialog {
+        why: String,
+    },
 }
 
 impl Refusal {
@@ -133,6 +138,7 @@ impl Refusal {
             Refusal::ReplacedDialogEnded => 603,
             Refusal::NoMediaPort => 503,
             Refusal::OfferNotAcceptable { .. } => 488,
+            Refusal::NoDialog { .. } => 400,
         }
     }
 
@@ -143,6 +149,8 @@ impl Refusal {
             Refusal::IntervalTooSmall { min_se } => Some(("Min-SE", min_se.to_string())),
             // RFC 3261 §20.43: 305 "Incompatible media format".
             Refusal::OfferNotAcceptable { why } => Some(("Warning", format!("305 ringside \"{}\"", why.replace('"', "'")))),
+            // RFC 3261 §20.43: 399 "Miscellaneous warning", saying what the request lacks.
+            Refusal::NoDialog { why } => Some(("Warning", format!("399 ringside \"{}\"", why.replace('"', "'")))),
             _ => None,
         }
     }

@@ -183,3 +183,10 @@ fn the_lock_screen_answer_wins_over_call_waiting_busy() {
     let facts = InviteFacts { wake: Some(WakeMatch { answered: true }), busy_when_answered: true, answered_calls: 1, ..plain() };
     assert_eq!(start(&facts), CallStart::AnswerWoken);
 }
+
+#[test]
+fn rfc3261_12_1_1_an_invite_no_dialog_can_be_made_of_is_400_saying_why() {
+    let r = Refusal::NoDialog { why: "missing \"Contact\" header".into() };
+    assert_eq!(r.code(), 400);
+    assert_eq!(r.header(), Some(("Warning", "399 ringside \"missing 'Contact' header\"".to_string())));
+}

@@ -12,6 +12,7 @@
 //! a message framed from a TCP flow meets [`screen_framed`], because there rsipstack would end
 //! the flow over it.
 
+use super::rfc2543::as_rfc3261;
 use super::stream_framer::codec_length;
 use super::wire::{find_unquoted, has_folded_line, is_token, is_token_byte, quotes_balanced, rewrite_tight, split_unquoted, RawMessage};
 use rsipstack::sip::{Request, Response, SipMessage};
@@ -102,8 +103,9 @@ pub enum Screened {
     Refuse { code: u16, why: String, response: Vec<u8> },
     /// A request too broken to answer (no header section can be read).
     Discard { why: String },
-    /// A good request with folded lines, written again tight for rsipstack (see
-    /// [`rewrite_tight`]: its typed headers misread `tag = x`, a folded CSeq).
+    /// A good request written again for rsipstack: tight if it had folded lines (see
+    /// [`rewrite_tight`]: its typed headers misread `tag = x`, a folded CSeq), and with a
+    /// stand-in From tag (and Contact) if it came from an RFC 2543 peer (see `sip::rfc2543`).
     Rewrite(Vec<u8>),
 }
 
@@ -126,7 +128,13 @@ pub fn screen(bytes: &[u8], datagram: bool) -> Screened {
         return Screened::Pass;
     }
     let fault = match check_request(&raw, datagram) {
-        Ok((method, _)) if is_known_method(method) => return if has_folded_line(bytes) { Screened::Rewrite(rewrite_tight(&raw)) } else { Screened::Pass },
+        Ok((method, _)) if is_known_method(method) => {
+            return match as_rfc3261(&raw) {
+                Some(tagged) => Screened::Rewrite(tagged),
+                None if has_folded_line(bytes) => Screened::Rewrite(rewrite_tight(&raw)),
+                None => Screened::Pass,
+            };
+        }
         Ok((method, _)) => Fault { code: 501, why: format!("method {method} not implemented"), extra: Some(("Allow", ALLOWED_METHODS.into())) },
         Err(f) => f,
     };

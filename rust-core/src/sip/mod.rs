@@ -9,6 +9,7 @@ pub mod name_addr;
 pub mod reason;
 pub mod refer_notify;
 pub mod replaces;
+pub mod rfc2543;
 pub mod sdp;
 pub mod source_filter;
 pub mod stream_framer;

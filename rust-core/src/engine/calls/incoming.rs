@@ -67,7 +67,7 @@ impl CallHub {
             Err(e) => {
                 tracing::warn!(error = %e, "incoming INVITE without a dialog");
                 self.calls.forget(&uuid);
-                return;
+                return refuse(tx, Refusal::NoDialog { why: e.to_string() });
             }
         };
         self.attach(&uuid, &dialog);
