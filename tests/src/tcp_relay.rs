@@ -22,19 +22,23 @@ pub struct TcpRelay {
     swallow: Arc<AtomicBool>,
 }
 
-/// What the phone sends, on its way to the server: bytes to forward, SIP responses held back
-/// while `swallow` is set.
-struct Upstream {
-    tap: Arc<Mutex<Vec<u8>>>,
-    swallow: Arc<AtomicBool>,
+/// Bytes on their way through one direction of a connection. While `framed` is set (a test
+/// that injects), only whole messages go on, so an injected one can only come between two;
+/// on the phone's side (`swallows`) its SIP responses then stop here.
+struct Framing {
+    tap: Option<Arc<Mutex<Vec<u8>>>>,
+    framed: Arc<AtomicBool>,
+    swallows: bool,
     pending: Vec<u8>,
 }
 
-impl Upstream {
-    /// The bytes of `read` (with any held before) that go on to the server now.
+impl Framing {
+    /// The bytes of `read` (with any held before) that go on now.
     fn forward(&mut self, read: &[u8]) -> Vec<u8> {
-        self.tap.lock().unwrap().extend_from_slice(read);
-        if !self.swallow.load(Ordering::SeqCst) && self.pending.is_empty() {
+        if let Some(tap) = &self.tap {
+            tap.lock().unwrap().extend_from_slice(read);
+        }
+        if !self.framed.load(Ordering::SeqCst) && self.pending.is_empty() {
             return read.to_vec();
         }
         self.pending.extend_from_slice(read);
@@ -53,7 +57,7 @@ impl Upstream {
                 break;
             }
             let message: Vec<u8> = self.pending.drain(..end + body).collect();
-            if !(self.swallow.load(Ordering::SeqCst) && message.starts_with(b"SIP/2.0 ")) {
+            if !(self.swallows && message.starts_with(b"SIP/2.0 ")) {
                 out.extend(message);
             }
         }
@@ -64,17 +68,14 @@ impl Upstream {
 /// The phone's end of a connection, shared by the server's bytes and injected ones.
 type Toward = Arc<Mutex<TcpStream>>;
 
-fn pipe(mut from: TcpStream, to: Arc<Mutex<TcpStream>>, my_gen: u64, frozen_below: Arc<AtomicU64>, stop: Arc<AtomicBool>, mut upstream: Option<Upstream>) {
+fn pipe(mut from: TcpStream, to: Arc<Mutex<TcpStream>>, my_gen: u64, frozen_below: Arc<AtomicU64>, stop: Arc<AtomicBool>, mut framing: Framing) {
     let _ = from.set_read_timeout(Some(Duration::from_millis(100)));
     let mut buf = [0u8; 16 * 1024];
     while !stop.load(Ordering::SeqCst) {
         match from.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                let bytes = match &mut upstream {
-                    Some(upstream) => upstream.forward(&buf[..n]),
-                    None => buf[..n].to_vec(),
-                };
+                let bytes = framing.forward(&buf[..n]);
                 // Frozen: swallow the bytes, keep the socket open (no FIN, no RST).
                 if my_gen >= frozen_below.load(Ordering::SeqCst) && to.lock().unwrap().write_all(&bytes).is_err() {
                     break;
@@ -111,9 +112,10 @@ impl TcpRelay {
                         *n.lock().unwrap() = Some(i2.clone());
                         let outside = Arc::new(Mutex::new(outside));
                         let (f1, f2, s1, s2) = (f.clone(), f.clone(), s.clone(), s.clone());
-                        let upstream = Upstream { tap: tap.clone(), swallow: sw.clone(), pending: Vec::new() };
-                        std::thread::spawn(move || pipe(inside, outside, my_gen, f1, s1, Some(upstream)));
-                        std::thread::spawn(move || pipe(o2, i2, my_gen, f2, s2, None));
+                        let to_server = Framing { tap: Some(tap.clone()), framed: sw.clone(), swallows: true, pending: Vec::new() };
+                        let to_phone = Framing { tap: None, framed: sw.clone(), swallows: false, pending: Vec::new() };
+                        std::thread::spawn(move || pipe(inside, outside, my_gen, f1, s1, to_server));
+                        std::thread::spawn(move || pipe(o2, i2, my_gen, f2, s2, to_phone));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
@@ -135,9 +137,20 @@ impl TcpRelay {
         self.from_phone.lock().unwrap().clone()
     }
 
+    /// What the phone sent past the first `offset` bytes of [`Self::from_phone`].
+    pub fn from_phone_since(&self, offset: usize) -> Vec<u8> {
+        self.from_phone.lock().unwrap().get(offset..).map(<[u8]>::to_vec).unwrap_or_default()
+    }
+
+    /// How many bytes the phone sent so far.
+    pub fn from_phone_len(&self) -> usize {
+        self.from_phone.lock().unwrap().len()
+    }
+
     /// From now on the phone's SIP responses stop here (`from_phone` still has them): a test
     /// that injects requests as the server keeps the real server from reading answers to
-    /// requests it never sent (Kamailio closes a flow over a malformed one).
+    /// requests it never sent (Kamailio closes a flow over a malformed one). And the server's
+    /// bytes go on as whole messages, so an injected one never lands inside one of them.
     pub fn swallow_responses(&self) {
         self.swallow.store(true, Ordering::SeqCst);
     }
