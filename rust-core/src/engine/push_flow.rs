@@ -108,9 +108,11 @@ impl PushFlow {
         // The flow is refreshed only once the hint is announced: the call's INVITE can follow
         // the REGISTER within a millisecond, and the shell must hear the push before its call.
         if started {
+            // Recorded first: the account task may send the REGISTER and hear its 200 before
+            // this thread runs again, and the timeline must not say registered before sent.
+            self.book.record(&hint.call, Instant::now(), WakeStage::RegisterSent);
             // Unbounded: the shell's thread never waits on it.
             let _ = self.fresh_flows.send(FreshFlow);
-            self.book.record(&hint.call, Instant::now(), WakeStage::RegisterSent);
         }
         let woke = self.book.kept(&hint.call).is_some() || self.book.is_waiting(&hint.call);
         if let Parsed::Ok(_) = &parsed {
