@@ -230,6 +230,18 @@ fn far_end_hold_dtmf_info_and_resume_are_answered_and_reported() {
 }
 
 #[test]
+fn rfc3261_12_2_2_a_reinvite_from_a_new_contact_moves_the_calls_remote_target() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let args = ["listen", "--answer-after", "0", "--hangup-after", "2", "--calls", "1"];
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &pbx.proxy_uri("udp"), ""), "pw1001", &args);
+    phone.expect_event("registered", 5 * SEC);
+    let mut sipp = Sipp::uac("call-uac-target-refresh", free_port(), "1001", pbx.udp_port, 0);
+    assert_eq!(phone.expect_event("held", 5 * SEC)["by_remote"], true);
+    assert_eq!(phone.expect_event("call_ended", 5 * SEC)["reason"], "local_hangup");
+    assert!(sipp.passed(5 * SEC), "our BYE went to the re-INVITE's Contact: {}", sipp.errors());
+}
+
+#[test]
 fn drive_holds_resumes_and_sends_dtmf_to_a_baresip_callee() {
     let pbx = Pbx::start(PbxOptions::default());
     let callee = DeskPhone::start_auto_answer("1002", "pw1002", "pbx.test", pbx.udp_port);
@@ -347,6 +359,17 @@ fn rfc3261_14_1_hold_refused_with_491_is_retried_after_a_pause() {
     phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
     phone.expect_event("call_ended", 5 * SEC);
     assert!(callee.passed(5 * SEC), "{}", callee.errors());
+}
+
+#[test]
+fn rfc3261_12_2_1_2_a_reinvites_2xx_from_a_new_contact_moves_the_calls_remote_target() {
+    let (_pbx, mut callee, mut phone) = calling_sipp("uas-target-refresh");
+    let call = drive_call(&mut phone, "1009");
+    phone.send(&format!(r#"{{"cmd":"hold","call":"{call}"}}"#));
+    phone.expect_event("held", 5 * SEC);
+    phone.send(&format!(r#"{{"cmd":"hangup","call":"{call}"}}"#));
+    phone.expect_event("call_ended", 5 * SEC);
+    assert!(callee.passed(5 * SEC), "the BYE went to the re-INVITE's 200's Contact: {}", callee.errors());
 }
 
 #[test]

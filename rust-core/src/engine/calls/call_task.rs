@@ -244,6 +244,7 @@ impl CallHub {
         match state {
             // re-INVITE or UPDATE (RFC 3311): hold, resume, session refresh (RFC 4028).
             DialogState::Updated(_, req, handle) => {
+                super::dialog_request::refresh_remote_target(&io.dialog, &req);
                 let timer = header(&req, "Session-Expires").is_some();
                 if req.body.is_empty() {
                     // No offer: a refresh. A re-INVITE wants our offer in the 2xx; an UPDATE

@@ -6,12 +6,14 @@
 //! never answered. Here the request is built from the dialog's snapshot (Call-ID, tags, remote
 //! target, route set, RFC 3261 §12.2.1.1), carries the credentials of every realm answered so
 //! far in the call (RFC 7616 §3.4: the same nonce, the next nonce count), and a challenge
-//! sends it again with a new CSeq (RFC 3261 §22.2). Input: the dialog, the method, headers and
-//! body. Output: the final response, or why there is none.
+//! sends it again with a new CSeq (RFC 3261 §22.2). A 2xx to a target refresh moves the
+//! dialog's remote target to its Contact. Input: the dialog, the method, headers and body.
+//! Output: the final response, or why there is none.
 
 use crate::engine::register_request::ResponseHeaders;
 use crate::signalling::registration::ChallengeHeader;
 use crate::signalling::request_auth::{AuthOutcome, RequestAuth};
+use rsipstack::dialog::dialog::Dialog;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::{HeadersExt, ToTypedHeader};
 use rsipstack::sip::typed::{CSeq, Contact};
@@ -75,6 +77,9 @@ impl DialogRequests {
             let request = build(&self.endpoint, &snapshot, method.clone(), seq, &headers, &credentials, &body)?;
             let resp = transact(&self.endpoint, request).await?;
             let code = u16::from(resp.status_code.clone());
+            if (200..300).contains(&code) && matches!(method, Method::Invite | Method::Update) {
+                refresh_remote_target(&self.dialog, &resp);
+            }
             if !matches!(code, 401 | 407) {
                 return Ok(resp);
             }
@@ -155,6 +160,20 @@ fn build(
     headers.push(Header::UserAgent(endpoint.user_agent.clone().into()));
     headers.push(Header::ContentLength((body.len() as u32).into()));
     Ok(Request { method, uri: snapshot.remote_uri.clone(), headers: headers.into(), body: body.to_vec(), version: rsipstack::sip::Version::V2 })
+}
+
+/// RFC 3261 §12.2.1.2 and §12.2.2: a target refresh (a re-INVITE or UPDATE, theirs as it
+/// arrives, or the 2xx to ours) replaces the dialog's remote target with its Contact.
+/// rsipstack's dialog takes the target only from the messages that made the dialog. A PBX that
+/// hands the call to another node (a B2BUA moving it, a transfer completed on the PBX) says
+/// where the call now is this way, and our next request (a BYE, say) must go there.
+pub(super) fn refresh_remote_target(dialog: &InviteDialog, msg: &impl HeadersExt) {
+    let Ok(contact) = msg.contact_header() else { return };
+    let Some(uri) = msg.typed_contact_headers().ok().and_then(|c| c.into_iter().next()).map(|c| c.uri) else { return };
+    if uri != dialog.snapshot().remote_uri {
+        tracing::info!(target = %uri, "remote target refreshed");
+        Dialog::Invite(dialog.clone()).set_remote_target(uri, Some(contact.clone()));
+    }
 }
 
 /// One client transaction: its final response, bounded by the transaction's own timeout.
