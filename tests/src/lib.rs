@@ -23,6 +23,7 @@ pub mod secrets_scan;
 pub mod sipp;
 pub mod sockets;
 pub mod tcp_relay;
+pub mod tls_relay;
 pub mod udp_balancer;
 pub mod wav;
 pub mod woken_phone;

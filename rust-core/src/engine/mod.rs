@@ -30,6 +30,7 @@ pub mod sip_stack;
 pub mod store_writer;
 mod tls_connector;
 mod tls_pins;
+mod stream_gate;
 mod tcp_flow;
 mod udp_listener;
 mod wire_gate;

@@ -247,7 +247,7 @@ impl SipStack {
         if let Some(flow) = flows.get(&resolved) {
             return Ok((SipConnection::Tcp(flow.clone()), resolved));
         }
-        let flow = super::tcp_flow::dial(&resolved, self.cancel.child_token(), self.gate.clone())
+        let flow = super::tcp_flow::dial(&resolved, self.cancel.child_token())
             .await
             .map_err(|e| rsipstack::Error::Error(format!("TCP connect to {resolved}: {e}")))?;
         layer.add_connection(SipConnection::Tcp(flow.clone()));

@@ -6,9 +6,9 @@
 //! the flow, unanswered, on the first message it cannot parse (a negative Content-Length, a
 //! Request-URI its grammar refuses, an unknown method), where RFC 4475 asks for a 400/501/505
 //! on a flow that lives on. Its halves are open types, though: here they are one end of a
-//! socket pair, and the pump holds the other end and the socket. Inbound, it frames what
-//! arrives (`sip::stream_framer`), screens each message ([`WireGate`]), answers what it stops
-//! and hands on the rest; outbound, it takes out the stand-in tags of RFC 2543 peers
+//! socket pair, and the pump holds the other end and the socket. Inbound, a [`StreamGate`]
+//! frames what arrives, screens each message, answers what it stops and hands on the rest;
+//! outbound, it takes out the stand-in tags of RFC 2543 peers
 //! (`sip::rfc2543`). All the rest stays rsipstack's: Via `received`/`rport`, the pong to a
 //! ping, the idle timeout that declares a silent flow dead, and the `Closed` event that
 //! carries this flow's identity.
@@ -17,7 +17,7 @@
 //! turns any owned socket descriptor into a `TcpStream`, and read, write and shutdown are the
 //! same calls on a Unix stream socket. Nothing listens, so nothing else can reach it.
 
-use super::wire_gate::{Judged, WireGate};
+use super::stream_gate::StreamGate;
 use crate::sip::rfc2543::without_stand_in_tags;
 use crate::sip::stream_framer::{Frame, StreamFramer};
 use rsipstack::sip::Transport;
@@ -34,7 +34,7 @@ use tracing::Instrument;
 
 /// Dials `remote` and starts the pump. `cancel` is the flow's own token: cancelling it (as
 /// rsipstack does when it retires the flow) ends the pump and, with it, the flow.
-pub async fn dial(remote: &SipAddr, cancel: CancellationToken, gate: Arc<WireGate>) -> io::Result<TcpConnection> {
+pub async fn dial(remote: &SipAddr, cancel: CancellationToken) -> io::Result<TcpConnection> {
     let to = remote.get_socketaddr().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
     let socket = tokio::net::TcpStream::connect(to).await?;
     // Each SIP message is one write; it should leave now, not wait for the last one's ACK.
@@ -50,7 +50,7 @@ pub async fn dial(remote: &SipAddr, cancel: CancellationToken, gate: Arc<WireGat
         cancel_token: Some(cancel.clone()),
     };
     let span = tracing::info_span!("tcp_flow", local = %local, remote = %remote);
-    tokio::spawn(pump(socket, tokio::net::UnixStream::from_std(ours)?, to, gate, cancel).instrument(span));
+    tokio::spawn(pump(socket, tokio::net::UnixStream::from_std(ours)?, to, cancel).instrument(span));
     Ok(connection)
 }
 
@@ -58,10 +58,10 @@ pub async fn dial(remote: &SipAddr, cancel: CancellationToken, gate: Arc<WireGat
 /// loop ends: idle timeout, shutdown), either write fails, or the flow is retired. Closing our
 /// end of the pair then ends rsipstack's serve loop, which reports the flow closed; the socket
 /// closes with the pump.
-async fn pump(socket: tokio::net::TcpStream, pair: tokio::net::UnixStream, peer: SocketAddr, gate: Arc<WireGate>, cancel: CancellationToken) {
+async fn pump(socket: tokio::net::TcpStream, pair: tokio::net::UnixStream, peer: SocketAddr, cancel: CancellationToken) {
     let (mut socket_read, mut socket_write) = socket.into_split();
     let (mut from_rsipstack, mut to_rsipstack) = pair.into_split();
-    let (mut inbound, mut outbound) = (StreamFramer::default(), StreamFramer::default());
+    let (mut inbound, mut outbound) = (StreamGate::new(peer), StreamFramer::default());
     let (mut buf, mut out_buf) = (vec![0u8; 16 * 1024], vec![0u8; 16 * 1024]);
     let ended = loop {
         tokio::select! {
@@ -70,8 +70,7 @@ async fn pump(socket: tokio::net::TcpStream, pair: tokio::net::UnixStream, peer:
                 Ok(0) => break "closed by the peer".to_string(),
                 Err(e) => break format!("read failed: {e}"),
                 Ok(n) => {
-                    inbound.push(&buf[..n]);
-                    if let Err(why) = deliver(&mut inbound, &mut to_rsipstack, &mut socket_write, peer, &gate).await {
+                    if let Err(why) = deliver(&mut inbound, &buf[..n], &mut to_rsipstack, &mut socket_write).await {
                         break why;
                     }
                 }
@@ -92,41 +91,20 @@ async fn pump(socket: tokio::net::TcpStream, pair: tokio::net::UnixStream, peer:
     let _ = socket_write.shutdown().await;
 }
 
-/// Hands every whole inbound frame on to rsipstack, or answers it on the socket (the pump is
-/// the socket's one writer, and writes whole frames, so an answer never splits a message of
-/// rsipstack's). An error ends the flow.
+/// Hands what the gate lets through on to rsipstack and writes its answers to the socket (the
+/// pump is the socket's one writer, and writes whole frames, so an answer never splits a
+/// message of rsipstack's). An error ends the flow.
 async fn deliver(
-    framer: &mut StreamFramer,
+    gate: &mut StreamGate,
+    read: &[u8],
     to_rsipstack: &mut (impl AsyncWrite + Unpin),
     socket: &mut (impl AsyncWrite + Unpin),
-    peer: SocketAddr,
-    gate: &WireGate,
 ) -> Result<(), String> {
-    loop {
-        let frame = match framer.next_frame() {
-            Ok(Some(frame)) => frame,
-            Ok(None) => return Ok(()),
-            Err(e) => return Err(e.to_string()),
-        };
-        let judged = match &frame {
-            Frame::Ping => Judged::Rewrite(b"\r\n\r\n".to_vec()),
-            Frame::Pong => Judged::Rewrite(b"\r\n".to_vec()),
-            Frame::Message(message) => gate.judge_framed(message, peer),
-            Frame::Unframed { head, why } => gate.judge_unframed(head, why, peer),
-        };
-        let forward = match (&frame, &judged) {
-            (Frame::Message(message), Judged::Pass) => message.as_slice(),
-            (_, Judged::Rewrite(bytes)) => bytes.as_slice(),
-            (_, Judged::Stop(answer)) => {
-                if !answer.is_empty() {
-                    socket.write_all(answer).await.map_err(|e| format!("write failed: {e}"))?;
-                }
-                continue;
-            }
-            (_, Judged::Pass) => continue,
-        };
-        to_rsipstack.write_all(forward).await.map_err(|e| format!("handing on to rsipstack: {e}"))?;
+    let passage = gate.feed(read).map_err(|e| e.to_string())?;
+    for answer in &passage.to_peer {
+        socket.write_all(answer).await.map_err(|e| format!("write failed: {e}"))?;
     }
+    to_rsipstack.write_all(&passage.to_rsipstack).await.map_err(|e| format!("handing on to rsipstack: {e}"))
 }
 
 /// Writes every whole frame rsipstack sent to the socket, without stand-in tags.
@@ -178,9 +156,8 @@ mod tests {
     async fn served_flow() -> (TcpConnection, tokio::net::TcpStream, tokio::sync::mpsc::UnboundedReceiver<TransportEvent>, CancellationToken) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let remote = SipAddr { r#type: Some(Transport::Tcp), addr: listener.local_addr().unwrap().into() };
-        let gate = WireGate::new(Arc::new(std::sync::Mutex::new(vec!["127.0.0.1".parse().unwrap()])));
         let cancel = CancellationToken::new();
-        let connection = dial(&remote, cancel.clone(), gate).await.unwrap();
+        let connection = dial(&remote, cancel.clone()).await.unwrap();
         let (pbx, _) = listener.accept().await.unwrap();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let served = connection.clone();

@@ -2,9 +2,12 @@
 //! the only place its client verifier can be chosen), handshaking with tokio-rustls and our
 //! [`PinningVerifier`]. Input: the target address, the name to verify and the PEM of
 //! `tls_ca_file` (rsipstack hands over its `TlsConfig::ca_certs`); output: an open stream, or
-//! an error that names the certificate problem.
+//! an error that names the certificate problem. The stream's bytes pass our inbound gate
+//! first, as a TCP flow's do (see [`Flow`]).
 
+use super::stream_gate::StreamGate;
 use super::tls_pins::{describe, PinningVerifier};
+use crate::sip::rfc2543::without_stand_in_tags;
 use rsipstack::platform::tls::{TlsClientConfig, TlsConnector, TlsStream};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -62,27 +65,51 @@ impl TlsConnector for PinningConnector {
             rsipstack::Error::Error(words)
         })?;
         let (read, write) = tokio::io::split(tls);
-        Ok(Box::new(Flow { read: Mutex::new(read), write: Mutex::new(write), local }))
+        Ok(Box::new(Flow { read: Mutex::new(read), write: Mutex::new(write), local, gate: std::sync::Mutex::new(StreamGate::new(addr)) }))
     }
 }
 
 /// An open TLS flow; reads and writes lock separately, so a pending read never blocks a send.
+/// One TLS flow: rsipstack reads and writes it only through [`TlsStream`], so it is also our
+/// byte seam. What it reads meets our [`StreamGate`] before rsipstack's codec (which ends the
+/// flow over a message it cannot parse); what rsipstack writes loses the stand-in tags of RFC
+/// 2543 peers (`sip::rfc2543`).
 struct Flow {
     read: Mutex<ReadHalf<Tls>>,
     write: Mutex<WriteHalf<Tls>>,
     local: SocketAddr,
+    gate: std::sync::Mutex<StreamGate>,
 }
 
 #[async_trait::async_trait]
 impl TlsStream for Flow {
     async fn recv(&self) -> rsipstack::Result<Vec<u8>> {
         let mut buf = vec![0u8; 16 * 1024];
-        let n = self.read.lock().await.read(&mut buf).await?;
-        buf.truncate(n);
-        Ok(buf)
+        loop {
+            let n = self.read.lock().await.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(Vec::new());
+            }
+            // A panic elsewhere cannot leave the framer half-written: it is only ever fed here.
+            let passage =
+                self.gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).feed(&buf[..n]).map_err(|e| rsipstack::Error::Error(e.to_string()))?;
+            if !passage.to_peer.is_empty() {
+                let mut write = self.write.lock().await;
+                for answer in &passage.to_peer {
+                    write.write_all(answer).await?;
+                }
+                write.flush().await?;
+            }
+            // Nothing whole for rsipstack yet (half a message, or only what the gate stopped):
+            // an empty read would tell it the flow closed.
+            if !passage.to_rsipstack.is_empty() {
+                return Ok(passage.to_rsipstack);
+            }
+        }
     }
 
     async fn send_all(&self, data: Vec<u8>) -> rsipstack::Result<()> {
+        let data = without_stand_in_tags(&data).unwrap_or(data);
         let mut write = self.write.lock().await;
         write.write_all(&data).await?;
         write.flush().await?;

@@ -5,7 +5,7 @@
 //!
 //! Only peers we send to (registrars, proxies, voicemail servers) hear the gate's answers: a
 //! stranger's broken request goes unanswered, as its well-formed one would (see
-//! `sip::source_filter`). A TCP flow is one we dialled, so its peer is always ours.
+//! `sip::source_filter`). A stream flow (TCP, TLS) is one we dialled, so its peer always is.
 
 use crate::sip::inbound::{answer_unframed, screen, screen_framed, Screened};
 use std::net::{IpAddr, SocketAddr};
@@ -37,28 +37,27 @@ impl WireGate {
 
     /// What to do with a datagram from `from`.
     pub fn judge_datagram(&self, bytes: &[u8], from: SocketAddr) -> Judged {
-        self.judge(screen(bytes, true), from, "datagram")
+        let ours = self.peers.lock().map(|p| p.iter().any(|ip| ip.to_canonical() == from.ip().to_canonical())).unwrap_or(false);
+        self.judge(screen(bytes, true), from, ours, "datagram")
     }
 
-    /// What to do with one message framed from the stream flow to `from`.
+    /// What to do with one message framed from a stream flow of ours to `from`.
     pub fn judge_framed(&self, bytes: &[u8], from: SocketAddr) -> Judged {
-        self.judge(screen_framed(bytes), from, "stream message")
+        self.judge(screen_framed(bytes), from, true, "stream message")
     }
 
     /// What to do with a header section the stream flow to `from` could not frame (`why`).
     pub fn judge_unframed(&self, head: &[u8], why: &str, from: SocketAddr) -> Judged {
-        self.judge(answer_unframed(head, why), from, "stream message")
+        self.judge(answer_unframed(head, why), from, true, "stream message")
     }
 
-    fn judge(&self, screened: Screened, from: SocketAddr, what: &str) -> Judged {
+    /// `ours`: `from` may hear the answer.
+    fn judge(&self, screened: Screened, from: SocketAddr, ours: bool, what: &str) -> Judged {
         let (why, answer) = match screened {
             Screened::Pass => return Judged::Pass,
             Screened::Rewrite(bytes) => return Judged::Rewrite(bytes),
             Screened::Discard { why } => (why, Vec::new()),
-            Screened::Refuse { code, why, response } => {
-                let ours = self.peers.lock().map(|p| p.iter().any(|ip| ip.to_canonical() == from.ip().to_canonical())).unwrap_or(false);
-                (format!("{code}: {why}"), if ours { response } else { Vec::new() })
-            }
+            Screened::Refuse { code, why, response } => (format!("{code}: {why}"), if ours { response } else { Vec::new() }),
         };
         let stopped = self.stopped.fetch_add(1, Ordering::Relaxed) + 1;
         // A flood logs its first messages, then every hundredth.
