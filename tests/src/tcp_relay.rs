@@ -25,7 +25,7 @@ pub struct TcpRelay {
 /// Bytes on their way through one direction of a connection. While `framed` is set (a test
 /// that injects), only whole messages go on, so an injected one can only come between two;
 /// on the phone's side (`swallows`) its SIP responses then stop here.
-struct Framing {
+pub(crate) struct Framing {
     tap: Option<Arc<Mutex<Vec<u8>>>>,
     framed: Arc<AtomicBool>,
     swallows: bool,
@@ -33,8 +33,12 @@ struct Framing {
 }
 
 impl Framing {
+    pub(crate) fn new(tap: Option<Arc<Mutex<Vec<u8>>>>, framed: Arc<AtomicBool>, swallows: bool) -> Framing {
+        Framing { tap, framed, swallows, pending: Vec::new() }
+    }
+
     /// The bytes of `read` (with any held before) that go on now.
-    fn forward(&mut self, read: &[u8]) -> Vec<u8> {
+    pub(crate) fn forward(&mut self, read: &[u8]) -> Vec<u8> {
         if let Some(tap) = &self.tap {
             tap.lock().unwrap().extend_from_slice(read);
         }
@@ -65,10 +69,46 @@ impl Framing {
     }
 }
 
-/// The phone's end of a connection, shared by the server's bytes and injected ones.
-type Toward = Arc<Mutex<TcpStream>>;
+/// Toward the phone on one connection: the server's bytes and injected ones, queued in the
+/// order they come to one writer. Bounded, so a flood of injected messages waits for the phone
+/// (as a stream does) without shutting out the server's: a lock taken per write let the flood
+/// take it back each time, and held a REGISTER's 200 until the flood ended. An empty write
+/// ends the connection's phone side.
+type Toward = std::sync::mpsc::SyncSender<Vec<u8>>;
 
-fn pipe(mut from: TcpStream, to: Arc<Mutex<TcpStream>>, my_gen: u64, frozen_below: Arc<AtomicU64>, stop: Arc<AtomicBool>, mut framing: Framing) {
+/// The one writer toward the phone.
+fn write_toward_phone(mut inside: TcpStream, queue: std::sync::mpsc::Receiver<Vec<u8>>) {
+    for bytes in queue {
+        if bytes.is_empty() || inside.write_all(&bytes).is_err() {
+            break;
+        }
+    }
+    let _ = inside.shutdown(Shutdown::Write);
+}
+
+/// Where a pipe's bytes go: the server's socket, or the queue toward the phone.
+enum Sink {
+    Server(TcpStream),
+    Phone(Toward),
+}
+
+impl Sink {
+    fn write(&mut self, bytes: &[u8]) -> bool {
+        match self {
+            Sink::Server(stream) => stream.write_all(bytes).is_ok(),
+            Sink::Phone(queue) => bytes.is_empty() || queue.send(bytes.to_vec()).is_ok(),
+        }
+    }
+
+    fn close(&mut self) {
+        match self {
+            Sink::Server(stream) => drop(stream.shutdown(Shutdown::Write)),
+            Sink::Phone(queue) => drop(queue.send(Vec::new())),
+        }
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: Sink, my_gen: u64, frozen_below: Arc<AtomicU64>, stop: Arc<AtomicBool>, mut framing: Framing) {
     let _ = from.set_read_timeout(Some(Duration::from_millis(100)));
     let mut buf = [0u8; 16 * 1024];
     while !stop.load(Ordering::SeqCst) {
@@ -77,7 +117,7 @@ fn pipe(mut from: TcpStream, to: Arc<Mutex<TcpStream>>, my_gen: u64, frozen_belo
             Ok(n) => {
                 let bytes = framing.forward(&buf[..n]);
                 // Frozen: swallow the bytes, keep the socket open (no FIN, no RST).
-                if my_gen >= frozen_below.load(Ordering::SeqCst) && to.lock().unwrap().write_all(&bytes).is_err() {
+                if my_gen >= frozen_below.load(Ordering::SeqCst) && !to.write(&bytes) {
                     break;
                 }
             }
@@ -85,7 +125,7 @@ fn pipe(mut from: TcpStream, to: Arc<Mutex<TcpStream>>, my_gen: u64, frozen_belo
             Err(_) => break,
         }
     }
-    let _ = to.lock().unwrap().shutdown(Shutdown::Write);
+    to.close();
 }
 
 impl TcpRelay {
@@ -107,15 +147,16 @@ impl TcpRelay {
                         let _ = inside.set_nonblocking(false);
                         let Ok(outside) = TcpStream::connect(upstream) else { continue };
                         let my_gen = g.fetch_add(1, Ordering::SeqCst);
-                        // One writer toward the phone at a time: the server's bytes and injected ones.
-                        let (i2, o2) = (Arc::new(Mutex::new(inside.try_clone().unwrap())), outside.try_clone().unwrap());
-                        *n.lock().unwrap() = Some(i2.clone());
-                        let outside = Arc::new(Mutex::new(outside));
+                        let (toward, queue) = std::sync::mpsc::sync_channel(64);
+                        let writer = inside.try_clone().unwrap();
+                        std::thread::spawn(move || write_toward_phone(writer, queue));
+                        *n.lock().unwrap() = Some(toward.clone());
+                        let o2 = outside.try_clone().unwrap();
                         let (f1, f2, s1, s2) = (f.clone(), f.clone(), s.clone(), s.clone());
-                        let to_server = Framing { tap: Some(tap.clone()), framed: sw.clone(), swallows: true, pending: Vec::new() };
-                        let to_phone = Framing { tap: None, framed: sw.clone(), swallows: false, pending: Vec::new() };
-                        std::thread::spawn(move || pipe(inside, outside, my_gen, f1, s1, to_server));
-                        std::thread::spawn(move || pipe(o2, i2, my_gen, f2, s2, to_phone));
+                        let to_server = Framing::new(Some(tap.clone()), sw.clone(), true);
+                        let to_phone = Framing::new(None, sw.clone(), false);
+                        std::thread::spawn(move || pipe(inside, Sink::Server(outside), my_gen, f1, s1, to_server));
+                        std::thread::spawn(move || pipe(o2, Sink::Phone(toward), my_gen, f2, s2, to_phone));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
@@ -127,9 +168,8 @@ impl TcpRelay {
     /// Writes `bytes` to the phone on the newest connection, as the server at its far end would.
     pub fn inject(&self, bytes: &[u8]) -> std::io::Result<()> {
         let newest = self.newest.lock().unwrap().clone();
-        let stream = newest.ok_or_else(|| std::io::Error::other("no connection yet"))?;
-        let mut stream = stream.lock().unwrap();
-        stream.write_all(bytes)
+        let toward = newest.ok_or_else(|| std::io::Error::other("no connection yet"))?;
+        toward.send(bytes.to_vec()).map_err(|_| std::io::Error::other("the connection closed"))
     }
 
     /// Everything the phone sent on every connection so far.

@@ -1,10 +1,11 @@
 //! The inbound gate on the live path: every RFC 4475 message sent over UDP, and over the TCP
-//! flow a registered `ringside` keeps to its registrar, gets the answer RFC 3261 prescribes (or,
+//! or TLS flow a registered `ringside` keeps to its registrar, gets the answer RFC 3261 prescribes (or,
 //! where the manifest allows it, none), and the phone stays registered.
 
 use ringside_testbed::kamailio::{Pbx, PbxOptions};
 use ringside_testbed::ringside::{config, Ringside};
 use ringside_testbed::tcp_relay::TcpRelay;
+use ringside_testbed::tls_relay::TlsRelay;
 use std::net::UdpSocket;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -224,23 +225,40 @@ fn torture_messages_get_their_rfc_answers_over_udp() {
     assert!(phone.wait_event("registration_failed", Duration::from_millis(200)).is_none());
 }
 
-#[test]
-fn torture_messages_get_their_rfc_answers_over_the_tcp_flow() {
-    let pbx = Pbx::start(PbxOptions::default());
-    let relay = TcpRelay::start(format!("127.0.0.1:{}", pbx.tcp_port).parse().unwrap());
-    let proxy = format!("sip:127.0.0.1:{};transport=tcp", relay.port);
-    let mut phone = Ringside::start(&config("1001", "pbx.test", &proxy, ""), "pw1001", &["register"]);
-    phone.expect_event("registered", Duration::from_secs(5));
-    // Our answers echo what the torture messages break; they are for the test, not Kamailio.
-    relay.swallow_responses();
-    let via = format!("TCP 127.0.0.1:{}", pbx.tcp_port);
-    let results = survey(
+/// The server's side of a stream flow the test speaks on: a TCP relay, or one that ends TLS.
+trait ServerSide {
+    fn inject(&self, bytes: &[u8]) -> std::io::Result<()>;
+    fn heard_from_phone(&self) -> Vec<u8>;
+}
+
+impl ServerSide for TcpRelay {
+    fn inject(&self, bytes: &[u8]) -> std::io::Result<()> {
+        TcpRelay::inject(self, bytes)
+    }
+    fn heard_from_phone(&self) -> Vec<u8> {
+        TcpRelay::from_phone(self)
+    }
+}
+
+impl ServerSide for TlsRelay {
+    fn inject(&self, bytes: &[u8]) -> std::io::Result<()> {
+        TlsRelay::inject(self, bytes)
+    }
+    fn heard_from_phone(&self) -> Vec<u8> {
+        TlsRelay::from_phone(self)
+    }
+}
+
+/// Every message on the stream flow the phone keeps through `relay`, as its server would send
+/// it; `via` names the server. Stream expectations (the TCP column) hold for TCP and TLS alike.
+fn survey_stream(relay: &dyn ServerSide, via: &str) -> Vec<(String, Answer)> {
+    survey(
         &mut |file, n, wait| {
             let branch = format!("z9hG4bKtcp{n}x{}", std::process::id());
-            relay.inject(&with_our_via(file, &via, &branch)).unwrap();
+            relay.inject(&with_our_via(file, via, &branch)).unwrap();
             let deadline = Instant::now() + wait.limit;
             while Instant::now() < deadline {
-                let heard = String::from_utf8_lossy(&relay.from_phone()).to_string();
+                let heard = String::from_utf8_lossy(&relay.heard_from_phone()).to_string();
                 let mut provisional = None;
                 for reply in heard.split("SIP/2.0 ").skip(1) {
                     let reply = format!("SIP/2.0 {reply}");
@@ -261,7 +279,37 @@ fn torture_messages_get_their_rfc_answers_over_the_tcp_flow() {
         },
         &STREAM_FRAMING_LOST,
         false,
-    );
+    )
+}
+
+#[test]
+fn torture_messages_get_their_rfc_answers_over_the_tcp_flow() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let relay = TcpRelay::start(format!("127.0.0.1:{}", pbx.tcp_port).parse().unwrap());
+    let proxy = format!("sip:127.0.0.1:{};transport=tcp", relay.port);
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &proxy, ""), "pw1001", &["register"]);
+    phone.expect_event("registered", Duration::from_secs(5));
+    // Our answers echo what the torture messages break; they are for the test, not Kamailio.
+    relay.swallow_responses();
+    let results = survey_stream(&relay, &format!("TCP 127.0.0.1:{}", pbx.tcp_port));
+    check(&results, false);
+    assert!(phone.wait_event("registration_failed", Duration::from_millis(200)).is_none());
+}
+
+/// The same on a TLS flow: the relay ends TLS (a certificate the phone pins) and carries the
+/// flow on to Kamailio over TCP.
+#[test]
+fn torture_messages_get_their_rfc_answers_over_a_tls_flow() {
+    let pbx = Pbx::start(PbxOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let pki = ringside_testbed::certs::make(dir.path());
+    let relay = TlsRelay::start(format!("127.0.0.1:{}", pbx.tcp_port).parse().unwrap(), &pki);
+    let proxy = format!("sip:127.0.0.1:{};transport=tls", relay.port);
+    let pin = format!("tls_ca_file = \"{}\"", pki.ca_cert.display());
+    let mut phone = Ringside::start(&config("1001", "pbx.test", &proxy, &pin), "pw1001", &["register"]);
+    phone.expect_event("registered", Duration::from_secs(5));
+    relay.swallow_responses();
+    let results = survey_stream(&relay, &format!("TLS 127.0.0.1:{}", relay.port));
     check(&results, false);
     assert!(phone.wait_event("registration_failed", Duration::from_millis(200)).is_none());
 }
@@ -327,9 +375,14 @@ fn flood(addr: &str) -> usize {
     sent
 }
 
+/// One flood at a time: each judges the phone's memory by what it held before, and two floods
+/// at once on two cores starve each other's phone into figures that tell nothing.
+static ONE_FLOOD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_flood_of_torture_and_options_leaves_memory_bounded_and_the_registration_alive() {
     use ringside_testbed::proc_stats::ProcSample;
+    let _flooding = ONE_FLOOD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let pbx = Pbx::start(PbxOptions::default());
     // A 10 s binding, refreshed during each flood: the flood must not starve REGISTER (its
     // answers drown in the overflowing socket, and its retransmissions, 64·T1 = 32 s of
@@ -377,6 +430,7 @@ fn a_flood_of_torture_and_options_leaves_memory_bounded_and_the_registration_ali
 #[test]
 fn a_flood_on_the_tcp_flow_is_answered_on_the_flow_with_memory_bounded_and_the_registration_alive() {
     use ringside_testbed::proc_stats::ProcSample;
+    let _flooding = ONE_FLOOD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let pbx = Pbx::start(PbxOptions::default());
     let relay = TcpRelay::start(format!("127.0.0.1:{}", pbx.tcp_port).parse().unwrap());
     let proxy = format!("sip:127.0.0.1:{};transport=tcp", relay.port);
