@@ -37,27 +37,27 @@ impl WireGate {
 
     /// What to do with a datagram from `from`.
     pub fn judge_datagram(&self, bytes: &[u8], from: SocketAddr) -> Judged {
-        let ours = self.peers.lock().map(|p| p.iter().any(|ip| ip.to_canonical() == from.ip().to_canonical())).unwrap_or(false);
+        let ours = || self.peers.lock().map(|p| p.iter().any(|ip| ip.to_canonical() == from.ip().to_canonical())).unwrap_or(false);
         self.judge(screen(bytes, true), from, ours, "datagram")
     }
 
     /// What to do with one message framed from a stream flow of ours to `from`.
     pub fn judge_framed(&self, bytes: &[u8], from: SocketAddr) -> Judged {
-        self.judge(screen_framed(bytes), from, true, "stream message")
+        self.judge(screen_framed(bytes), from, || true, "stream message")
     }
 
     /// What to do with a header section the stream flow to `from` could not frame (`why`).
     pub fn judge_unframed(&self, head: &[u8], why: &str, from: SocketAddr) -> Judged {
-        self.judge(answer_unframed(head, why), from, true, "stream message")
+        self.judge(answer_unframed(head, why), from, || true, "stream message")
     }
 
-    /// `ours`: `from` may hear the answer.
-    fn judge(&self, screened: Screened, from: SocketAddr, ours: bool, what: &str) -> Judged {
+    /// `ours`: whether `from` may hear the answer, asked only when there is one.
+    fn judge(&self, screened: Screened, from: SocketAddr, ours: impl FnOnce() -> bool, what: &str) -> Judged {
         let (why, answer) = match screened {
             Screened::Pass => return Judged::Pass,
             Screened::Rewrite(bytes) => return Judged::Rewrite(bytes),
             Screened::Discard { why } => (why, Vec::new()),
-            Screened::Refuse { code, why, response } => (format!("{code}: {why}"), if ours { response } else { Vec::new() }),
+            Screened::Refuse { code, why, response } => (format!("{code}: {why}"), if ours() { response } else { Vec::new() }),
         };
         let stopped = self.stopped.fetch_add(1, Ordering::Relaxed) + 1;
         // A flood logs its first messages, then every hundredth.

@@ -152,44 +152,35 @@ pub fn screen(bytes: &[u8], datagram: bool) -> Screened {
 /// dropped. What passes is framed by that codec as we framed it: a Content-Length it would
 /// misread (a space before the colon) is written again tight.
 pub fn screen_framed(bytes: &[u8]) -> Screened {
-    let screened = screen(bytes, false);
-    let mut passed = match &screened {
-        Screened::Pass => bytes.to_vec(),
-        Screened::Rewrite(rewritten) => rewritten.clone(),
-        _ => return screened,
+    let passed: std::borrow::Cow<'_, [u8]> = match screen(bytes, false) {
+        Screened::Pass => bytes.into(),
+        Screened::Rewrite(rewritten) => rewritten.into(),
+        stopped => return stopped,
     };
     let raw = match RawMessage::split(&passed, false) {
         Ok(raw) => raw,
         Err(e) => return Screened::Discard { why: format!("unreadable message: {e}") },
     };
-    let request = !raw.start_line.starts_with("SIP/");
-    let refuse = |raw: &RawMessage<'_>, why: String| {
-        if request && raw.start_line.split(' ').next() != Some("ACK") {
+    let refuse = |why: String| {
+        if !raw.start_line.starts_with("SIP/") && raw.start_line.split(' ').next() != Some("ACK") {
             let fault = fault(400, why);
-            Screened::Refuse { code: 400, response: error_response(raw, &fault), why: fault.why }
+            Screened::Refuse { code: 400, response: error_response(&raw, &fault), why: fault.why }
         } else {
             Screened::Discard { why }
         }
     };
-    if codec_length(&passed) != Some(raw.after_headers.len()) {
-        let tight = rewrite_tight(&raw);
-        if codec_length(&tight) != Some(raw.after_headers.len()) {
-            return refuse(&raw, "Content-Length cannot be read".into());
-        }
-        drop(raw);
-        passed = tight;
+    let body = Some(raw.after_headers.len());
+    let tight = (codec_length(&passed) != body).then(|| rewrite_tight(&raw));
+    if tight.as_deref().is_some_and(|tight| codec_length(tight) != body) {
+        return refuse("Content-Length cannot be read".into());
     }
-    if let Err(e) = SipMessage::try_from(passed.as_slice()) {
-        let raw = match RawMessage::split(&passed, false) {
-            Ok(raw) => raw,
-            Err(e) => return Screened::Discard { why: format!("unreadable message: {e}") },
-        };
-        return refuse(&raw, format!("unreadable message: {e}"));
+    if let Err(e) = SipMessage::try_from(tight.as_deref().unwrap_or(&passed)) {
+        return refuse(format!("unreadable message: {e}"));
     }
-    if passed == bytes {
-        Screened::Pass
-    } else {
-        Screened::Rewrite(passed)
+    match (tight, passed) {
+        (Some(tight), _) => Screened::Rewrite(tight),
+        (None, std::borrow::Cow::Owned(rewritten)) => Screened::Rewrite(rewritten),
+        (None, std::borrow::Cow::Borrowed(_)) => Screened::Pass,
     }
 }
 
