@@ -1,6 +1,8 @@
-//! `SipStack`: one rsipstack endpoint per phone — UDP listener, TCP/TLS flows dialled on demand,
-//! TLS trust (system roots plus `tls_ca_file`, whose certificates are also pinned: see
-//! [`super::tls_pins`]), and word of flows that die.
+//! `SipStack`: one rsipstack endpoint per phone — UDP listener, TCP/TLS flows dialled on demand
+//! (TCP by us, see [`super::tcp_flow`]; TLS by our connector), TLS trust (system roots plus
+//! `tls_ca_file`, whose certificates are also pinned: see [`super::tls_pins`]), and word of
+//! flows that die. Every byte received on any of them meets our inbound gate before
+//! rsipstack's parser ([`super::wire_gate`]).
 //!
 //! Flow death (RFC 5626 §4.4.1): we ping each stream flow with CRLFCRLF every keep-alive
 //! interval; rsipstack closes a stream that receives no byte for its idle timeout, which we set
