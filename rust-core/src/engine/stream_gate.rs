@@ -5,8 +5,7 @@
 //!
 //! Each frame `sip::stream_framer` cuts is judged by the [`WireGate`]: keep-alives and good
 //! messages go on to rsipstack (written again where its codec would misread them), what the
-//! gate stops is answered and never reaches rsipstack's codec, which would end the flow over
-//! it; rsipstack reads a CRLF in its place, so the flow does not look idle.
+//! gate stops is answered and never reaches rsipstack's codec, which would end the flow over it.
 
 use super::wire_gate::{Judged, WireGate};
 use crate::sip::stream_framer::{Frame, StreamFramer, TooLarge};
@@ -47,16 +46,8 @@ impl StreamGate {
             match (frame, judged) {
                 (Frame::Message(message), Judged::Pass) => passage.to_rsipstack.extend_from_slice(&message),
                 (_, Judged::Rewrite(bytes)) => passage.to_rsipstack.extend_from_slice(&bytes),
-                (_, Judged::Stop(answer)) => {
-                    // rsipstack's idle timeout counts what it reads: a flow busy with nothing but
-                    // what the gate stops must not look silent to it. A CRLF is a pong to its
-                    // codec, which answers nothing.
-                    passage.to_rsipstack.extend_from_slice(b"\r\n");
-                    if !answer.is_empty() {
-                        passage.to_peer.push(answer);
-                    }
-                }
-                (_, Judged::Pass) => {}
+                (_, Judged::Stop(answer)) if !answer.is_empty() => passage.to_peer.push(answer),
+                _ => {}
             }
         }
         Ok(passage)
@@ -80,7 +71,7 @@ mod tests {
         let early = gate.feed(first).unwrap();
         assert_eq!(early.to_rsipstack, b"\r\n\r\n", "the ping goes on; half a message waits");
         let passage = gate.feed(rest).unwrap();
-        assert_eq!(passage.to_rsipstack, [b"\r\n".as_slice(), OPTIONS].concat(), "a CRLF where the stopped request was");
+        assert_eq!(passage.to_rsipstack, OPTIONS);
         assert_eq!(passage.to_peer.len(), 1);
         assert!(passage.to_peer[0].starts_with(b"SIP/2.0 505 "), "a stranger to our peers list is still answered: the flow is ours");
     }
