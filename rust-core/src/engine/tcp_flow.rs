@@ -58,57 +58,63 @@ pub async fn dial(remote: &SipAddr, cancel: CancellationToken) -> io::Result<Tcp
 /// loop ends: idle timeout, shutdown), either write fails, or the flow is retired. Closing our
 /// end of the pair then ends rsipstack's serve loop, which reports the flow closed; the socket
 /// closes with the pump.
+///
+/// The two ways run side by side, never one waiting on the other: rsipstack writes a ping's
+/// pong from its read loop, so a pump that stopped reading rsipstack while it waited to write
+/// to rsipstack would leave both waiting for good.
 async fn pump(socket: tokio::net::TcpStream, pair: tokio::net::UnixStream, peer: SocketAddr, cancel: CancellationToken) {
-    let (mut socket_read, mut socket_write) = socket.into_split();
+    let (mut socket_read, socket_write) = socket.into_split();
     let (mut from_rsipstack, mut to_rsipstack) = pair.into_split();
-    let (mut inbound, mut outbound) = (StreamGate::new(peer), StreamFramer::default());
-    let (mut buf, mut out_buf) = (vec![0u8; 16 * 1024], vec![0u8; 16 * 1024]);
-    let ended = loop {
-        tokio::select! {
-            _ = cancel.cancelled() => break "retired".to_string(),
-            read = socket_read.read(&mut buf) => match read {
-                Ok(0) => break "closed by the peer".to_string(),
-                Err(e) => break format!("read failed: {e}"),
-                Ok(n) => {
-                    if let Err(why) = deliver(&mut inbound, &buf[..n], &mut to_rsipstack, &mut socket_write).await {
-                        break why;
-                    }
+    // One writer at a time, each writing whole frames: an answer never splits rsipstack's.
+    let socket_write = tokio::sync::Mutex::new(socket_write);
+    let inbound = async {
+        let mut gate = StreamGate::new(peer);
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match socket_read.read(&mut buf).await {
+                Ok(0) => return "closed by the peer".to_string(),
+                Err(e) => return format!("read failed: {e}"),
+                Ok(n) => n,
+            };
+            let passage = match gate.feed(&buf[..n]) {
+                Ok(passage) => passage,
+                Err(e) => return e.to_string(),
+            };
+            for answer in &passage.to_peer {
+                if let Err(e) = socket_write.lock().await.write_all(answer).await {
+                    return format!("write failed: {e}");
                 }
-            },
-            read = from_rsipstack.read(&mut out_buf) => match read {
-                Ok(0) | Err(_) => break "closed by rsipstack".to_string(),
-                Ok(n) => {
-                    outbound.push(&out_buf[..n]);
-                    if let Err(why) = send(&mut outbound, &mut socket_write).await {
-                        break why;
-                    }
-                }
-            },
+            }
+            if let Err(e) = to_rsipstack.write_all(&passage.to_rsipstack).await {
+                return format!("handing on to rsipstack: {e}");
+            }
         }
+    };
+    let outbound = async {
+        let mut framer = StreamFramer::default();
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match from_rsipstack.read(&mut buf).await {
+                Ok(0) | Err(_) => return "closed by rsipstack".to_string(),
+                Ok(n) => framer.push(&buf[..n]),
+            }
+            if let Err(why) = send(&mut framer, &socket_write).await {
+                return why;
+            }
+        }
+    };
+    let ended = tokio::select! {
+        _ = cancel.cancelled() => "retired".to_string(),
+        why = inbound => why,
+        why = outbound => why,
     };
     tracing::info!(%ended, "TCP flow ends");
     let _ = to_rsipstack.shutdown().await;
-    let _ = socket_write.shutdown().await;
-}
-
-/// Hands what the gate lets through on to rsipstack and writes its answers to the socket (the
-/// pump is the socket's one writer, and writes whole frames, so an answer never splits a
-/// message of rsipstack's). An error ends the flow.
-async fn deliver(
-    gate: &mut StreamGate,
-    read: &[u8],
-    to_rsipstack: &mut (impl AsyncWrite + Unpin),
-    socket: &mut (impl AsyncWrite + Unpin),
-) -> Result<(), String> {
-    let passage = gate.feed(read).map_err(|e| e.to_string())?;
-    for answer in &passage.to_peer {
-        socket.write_all(answer).await.map_err(|e| format!("write failed: {e}"))?;
-    }
-    to_rsipstack.write_all(&passage.to_rsipstack).await.map_err(|e| format!("handing on to rsipstack: {e}"))
+    let _ = socket_write.lock().await.shutdown().await;
 }
 
 /// Writes every whole frame rsipstack sent to the socket, without stand-in tags.
-async fn send(framer: &mut StreamFramer, socket: &mut (impl AsyncWrite + Unpin)) -> Result<(), String> {
+async fn send(framer: &mut StreamFramer, socket: &tokio::sync::Mutex<impl AsyncWrite + Unpin>) -> Result<(), String> {
     loop {
         let frame = match framer.next_frame() {
             Ok(Some(frame)) => frame,
@@ -122,7 +128,7 @@ async fn send(framer: &mut StreamFramer, socket: &mut (impl AsyncWrite + Unpin))
             // rsipstack always writes a Content-Length; were it not to, its bytes go as written.
             Frame::Unframed { head, .. } => head,
         };
-        socket.write_all(&bytes).await.map_err(|e| format!("write failed: {e}"))?;
+        socket.lock().await.write_all(&bytes).await.map_err(|e| format!("write failed: {e}"))?;
     }
 }
 
@@ -207,6 +213,39 @@ mod tests {
         connection.send_raw(ringing.as_bytes()).await.unwrap();
         let heard = read_until(&mut pbx, "\r\n\r\n").await;
         assert_eq!(heard, ringing.replace(";tag=rs2543-0123456789abcdef", ""));
+    }
+
+    #[tokio::test]
+    async fn pings_pouring_in_while_their_pongs_pour_out_never_wedge_the_flow() {
+        // rsipstack writes each pong from its read loop: were the pump to wait on rsipstack's
+        // read while rsipstack waits on the pump's, both would stop for good.
+        let (_connection, pbx, mut events, _cancel) = served_flow().await;
+        let (mut pbx_read, mut pbx_write) = pbx.into_split();
+        const PINGS: usize = 250_000;
+        let pinger = tokio::spawn(async move {
+            let burst = b"\r\n\r\n".repeat(1000);
+            for _ in 0..PINGS / 1000 {
+                pbx_write.write_all(&burst).await.unwrap();
+            }
+            pbx_write
+        });
+        let mut heard = 0usize;
+        let mut buf = vec![0u8; 64 * 1024];
+        // A ping cut in two by the reads is two pongs to rsipstack's codec (and ours), and gets
+        // no answer: a peer writes each ping whole, this test writes them back to back.
+        let all_pongs = async {
+            while heard < PINGS * 2 * 99 / 100 {
+                let n = pbx_read.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the flow closed after {heard} octets of pongs");
+                heard += n;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), all_pongs).await.unwrap_or_else(|_| panic!("wedged after {heard} of {} octets of pongs", PINGS * 2));
+        let mut pbx_write = tokio::time::timeout(Duration::from_secs(5), pinger).await.expect("every ping was read").unwrap();
+        // And the flow still carries a request to rsipstack.
+        pbx_write.write_all(OPTIONS).await.unwrap();
+        let rsipstack::sip::SipMessage::Request(request) = next_incoming(&mut events).await else { panic!("a request") };
+        assert_eq!(request.method, rsipstack::sip::Method::Options);
     }
 
     #[tokio::test]
