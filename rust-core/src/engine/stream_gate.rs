@@ -5,7 +5,8 @@
 //!
 //! Each frame `sip::stream_framer` cuts is judged by the [`WireGate`]: keep-alives and good
 //! messages go on to rsipstack (written again where its codec would misread them), what the
-//! gate stops is answered and never reaches rsipstack's codec, which would end the flow over it.
+//! gate stops is answered and never reaches rsipstack's codec, which would end the flow over
+//! it; where a read held nothing else, rsipstack reads a CRLF, so the flow does not look idle.
 
 use super::wire_gate::{Judged, WireGate};
 use crate::sip::stream_framer::{Frame, StreamFramer, TooLarge};
@@ -36,6 +37,7 @@ impl StreamGate {
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Passage, TooLarge> {
         self.framer.push(bytes);
         let mut passage = Passage::default();
+        let mut stopped = false;
         while let Some(frame) = self.framer.next_frame()? {
             let judged = match &frame {
                 Frame::Ping => Judged::Rewrite(b"\r\n\r\n".to_vec()),
@@ -46,9 +48,20 @@ impl StreamGate {
             match (frame, judged) {
                 (Frame::Message(message), Judged::Pass) => passage.to_rsipstack.extend_from_slice(&message),
                 (_, Judged::Rewrite(bytes)) => passage.to_rsipstack.extend_from_slice(&bytes),
-                (_, Judged::Stop(answer)) if !answer.is_empty() => passage.to_peer.push(answer),
-                _ => {}
+                (_, Judged::Stop(answer)) => {
+                    stopped = true;
+                    if !answer.is_empty() {
+                        passage.to_peer.push(answer);
+                    }
+                }
+                (_, Judged::Pass) => {}
             }
+        }
+        // rsipstack's idle timeout counts what it reads: a flow busy with nothing but what the
+        // gate stops must not look silent to it. One CRLF, a pong to its codec, which answers
+        // nothing; one per read, since two together would read as a ping.
+        if stopped && passage.to_rsipstack.is_empty() {
+            passage.to_rsipstack.extend_from_slice(b"\r\n");
         }
         Ok(passage)
     }
@@ -71,9 +84,23 @@ mod tests {
         let early = gate.feed(first).unwrap();
         assert_eq!(early.to_rsipstack, b"\r\n\r\n", "the ping goes on; half a message waits");
         let passage = gate.feed(rest).unwrap();
+        // The stopped request leaves no CRLF of its own: the ping before it shows the flow alive.
         assert_eq!(passage.to_rsipstack, OPTIONS);
         assert_eq!(passage.to_peer.len(), 1);
         assert!(passage.to_peer[0].starts_with(b"SIP/2.0 505 "), "a stranger to our peers list is still answered: the flow is ours");
+    }
+
+    #[test]
+    fn a_read_of_nothing_but_stopped_messages_leaves_rsipstack_one_crlf() {
+        let mut gate = StreamGate::new("192.0.2.1:5061".parse().unwrap());
+        for _ in 0..3 {
+            let passage = gate.feed(&[SIP_7, SIP_7].concat()).unwrap();
+            assert_eq!((passage.to_rsipstack.as_slice(), passage.to_peer.len()), (b"\r\n".as_slice(), 2), "each read shows the flow alive");
+        }
+        // Where anything else goes on, it shows that by itself.
+        assert_eq!(gate.feed(&[SIP_7, OPTIONS].concat()).unwrap().to_rsipstack, OPTIONS);
+        assert_eq!(gate.feed(&[SIP_7, b"\r\n\r\n".as_slice(), SIP_7].concat()).unwrap().to_rsipstack, b"\r\n\r\n", "one ping, still one");
+        assert_eq!(gate.feed(b"").unwrap().to_rsipstack, b"", "nothing read, nothing stands in");
     }
 
     #[test]

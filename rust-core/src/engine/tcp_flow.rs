@@ -159,7 +159,9 @@ mod tests {
 
     /// A flow dialled to a listener of ours, served by rsipstack's own serve loop: what that
     /// loop hands on arrives on `events`.
-    async fn served_flow() -> (TcpConnection, tokio::net::TcpStream, tokio::sync::mpsc::UnboundedReceiver<TransportEvent>, CancellationToken) {
+    async fn served_flow_idle(
+        idle: Duration,
+    ) -> (TcpConnection, tokio::net::TcpStream, tokio::sync::mpsc::UnboundedReceiver<TransportEvent>, CancellationToken) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let remote = SipAddr { r#type: Some(Transport::Tcp), addr: listener.local_addr().unwrap().into() };
         let cancel = CancellationToken::new();
@@ -169,10 +171,14 @@ mod tests {
         let served = connection.clone();
         // As rsipstack's transport layer does: serve until the loop ends, then close.
         tokio::spawn(async move {
-            let _ = served.serve_loop(tx, Duration::from_secs(30)).await;
+            let _ = served.serve_loop(tx, idle).await;
             let _ = served.close().await;
         });
         (connection, pbx, rx, cancel)
+    }
+
+    async fn served_flow() -> (TcpConnection, tokio::net::TcpStream, tokio::sync::mpsc::UnboundedReceiver<TransportEvent>, CancellationToken) {
+        served_flow_idle(Duration::from_secs(30)).await
     }
 
     async fn next_incoming(events: &mut tokio::sync::mpsc::UnboundedReceiver<TransportEvent>) -> rsipstack::sip::SipMessage {
@@ -246,6 +252,22 @@ mod tests {
         pbx_write.write_all(OPTIONS).await.unwrap();
         let rsipstack::sip::SipMessage::Request(request) = next_incoming(&mut events).await else { panic!("a request") };
         assert_eq!(request.method, rsipstack::sip::Method::Options);
+    }
+
+    #[tokio::test]
+    async fn a_flow_busy_with_requests_the_gate_stops_is_not_idle_to_rsipstack() {
+        let (_connection, mut pbx, mut events, _cancel) = served_flow_idle(Duration::from_millis(300)).await;
+        for _ in 0..8 {
+            pbx.write_all(SIP_7).await.unwrap();
+            read_until(&mut pbx, "z9hG4bK7").await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            matches!(events.try_recv(), Err(tokio::sync::mpsc::error::TryRecvError::Empty)),
+            "800 ms of stopped requests, and rsipstack's 300 ms idle timeout never ended the flow"
+        );
+        // Silence does end it.
+        assert!(tokio::time::timeout(Duration::from_secs(5), events.recv()).await.expect("the idle timeout ended the flow").is_none());
     }
 
     #[tokio::test]
